@@ -1,0 +1,387 @@
+"""Pydantic models of what Sentry returns. Unknown fields are kept; the fields we show are typed.
+
+Field names are snake_case; Sentry's camelCase names are their aliases. Only what the bot shows or
+acts on is declared, and almost everything is optional: Sentry's answers vary by version and plan.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
+
+__all__ = [
+    "Assignee",
+    "ClientKey",
+    "Commit",
+    "Event",
+    "EventIdResolution",
+    "ExternalIssue",
+    "ExternalTeam",
+    "ExternalUser",
+    "Forwarder",
+    "Installation",
+    "Integration",
+    "IntegrationProvider",
+    "Issue",
+    "Member",
+    "Organization",
+    "Project",
+    "ProjectRef",
+    "ProjectUser",
+    "Provider",
+    "Relay",
+    "Repository",
+    "ScimList",
+    "ScimUser",
+    "SentryModel",
+    "ServiceHook",
+    "ShortIdResolution",
+    "StatPoint",
+    "StatsGroup",
+    "StatsV2",
+    "TagValue",
+    "Team",
+    "TeamRef",
+    "TeamRole",
+    "User",
+]
+
+
+class SentryModel(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="allow",
+        frozen=True,
+        coerce_numbers_to_str=True,
+    )
+
+
+class TeamRef(SentryModel):
+    id: str
+    slug: str
+    name: str | None = None
+
+
+class ProjectRef(SentryModel):
+    id: str | None = None
+    slug: str
+    name: str | None = None
+    platform: str | None = None
+
+
+class Organization(SentryModel):
+    id: str
+    slug: str
+    name: str
+    date_created: datetime | None = None
+    status: dict[str, Any] | None = None
+    require_2fa: bool | None = Field(default=None, alias="require2FA")
+    is_early_adopter: bool | None = None
+    links: dict[str, Any] | None = None
+    features: list[str] = []
+
+
+class Team(SentryModel):
+    id: str
+    slug: str
+    name: str | None = None
+    member_count: int | None = None
+    is_member: bool | None = None
+
+
+class Project(SentryModel):
+    id: str
+    slug: str
+    name: str | None = None
+    platform: str | None = None
+    date_created: datetime | None = None
+    first_event: datetime | None = None
+    status: str | None = None
+    team: TeamRef | None = None
+    teams: list[TeamRef] = []
+    environments: list[str] = []
+    features: list[str] = []
+    has_access: bool | None = None
+    is_member: bool | None = None
+
+
+class User(SentryModel):
+    id: str
+    name: str | None = None
+    email: str | None = None
+    username: str | None = None
+
+
+class TeamRole(SentryModel):
+    team_slug: str
+    role: str | None = None
+
+
+class Member(SentryModel):
+    id: str
+    email: str | None = None
+    name: str | None = None
+    user: User | None = None
+    org_role: str | None = Field(default=None, validation_alias=AliasChoices("orgRole", "role", "org_role"))
+    pending: bool | None = None
+    expired: bool | None = None
+    invite_status: str | None = None
+    date_created: datetime | None = None
+    teams: list[str] = []
+    team_roles: list[TeamRole] = []
+
+
+class Repository(SentryModel):
+    id: str
+    name: str
+    url: str | None = None
+    provider: dict[str, Any] | None = None
+    status: str | None = None
+    date_created: datetime | None = None
+    external_slug: str | None = None
+
+
+class Commit(SentryModel):
+    id: str
+    message: str | None = None
+    date_created: datetime | None = None
+    author: dict[str, Any] | None = None
+    repository: dict[str, Any] | None = None
+
+
+class Assignee(SentryModel):
+    type: str | None = None
+    id: str | None = None
+    name: str | None = None
+    email: str | None = None
+
+
+class Issue(SentryModel):
+    id: str
+    short_id: str | None = None
+    title: str = ""
+    culprit: str | None = None
+    permalink: str | None = None
+    level: str | None = None
+    status: str | None = None
+    substatus: str | None = None
+    status_details: dict[str, Any] = {}
+    count: int | None = None
+    user_count: int | None = None
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    project: ProjectRef | None = None
+    assigned_to: Assignee | None = None
+    metadata: dict[str, Any] = {}
+    platform: str | None = None
+    type: str | None = None
+    priority: str | None = None
+    num_comments: int | None = None
+
+    @field_validator("count", "user_count", mode="before")
+    @classmethod
+    def _int_from_str(cls, v: Any) -> Any:
+        # Sentry sends `count` as a string ("1337") and `userCount` as a number.
+        return int(v) if isinstance(v, str) and v.isdigit() else v
+
+
+class ShortIdResolution(SentryModel):
+    organization_slug: str | None = None
+    project_slug: str | None = None
+    group_id: str
+    short_id: str | None = None
+    group: Issue
+
+
+class Event(SentryModel):
+    id: str | None = None
+    event_id: str | None = Field(default=None, validation_alias=AliasChoices("eventID", "eventId", "event_id"))
+    group_id: str | None = Field(default=None, validation_alias=AliasChoices("groupID", "groupId", "group_id"))
+    title: str = ""
+    message: str | None = None
+    culprit: str | None = None
+    location: str | None = None
+    platform: str | None = None
+    date_created: datetime | None = None
+    tags: list[dict[str, Any]] = []
+    user: dict[str, Any] | None = None
+    release: dict[str, Any] | str | None = None
+    metadata: dict[str, Any] = {}
+
+    def tag(self, key: str) -> str | None:
+        for tag in self.tags:
+            if tag.get("key") == key:
+                value = tag.get("value")
+                return None if value is None else str(value)
+        return None
+
+
+class EventIdResolution(SentryModel):
+    organization_slug: str | None = None
+    project_slug: str | None = None
+    group_id: str | None = None
+    event_id: str | None = None
+    event: Event
+
+
+class StatsGroup(SentryModel):
+    by: dict[str, Any] = {}
+    totals: dict[str, float] = {}
+    series: dict[str, list[float]] = {}
+
+
+class StatsV2(SentryModel):
+    start: datetime | None = None
+    end: datetime | None = None
+    intervals: list[datetime] = []
+    groups: list[StatsGroup] = []
+
+
+class StatPoint(SentryModel):
+    """One bucket of a project's event counts; Sentry sends it as `[timestamp, count]`."""
+
+    timestamp: int
+    count: float
+
+
+class Relay(SentryModel):
+    relay_id: str
+    version: str | None = None
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    public_key: str | None = None
+
+
+class ClientKey(SentryModel):
+    id: str
+    name: str | None = None
+    label: str | None = None
+    public: str | None = None
+    secret: str | None = None
+    project_id: int | str | None = None
+    is_active: bool | None = None
+    dsn: dict[str, Any] = {}
+    date_created: datetime | None = None
+
+
+class ProjectUser(SentryModel):
+    id: str | None = None
+    identifier: str | None = None
+    username: str | None = None
+    email: str | None = None
+    name: str | None = None
+    ip_address: str | None = None
+    tag_value: str | None = None
+    date_created: datetime | None = None
+
+
+class TagValue(SentryModel):
+    name: str | None = None
+    value: str | None = None
+    count: int | None = None
+    last_seen: datetime | None = None
+    first_seen: datetime | None = None
+
+
+class ServiceHook(SentryModel):
+    id: str
+    url: str
+    events: list[str] = []
+    status: str | None = None
+    secret: str | None = None
+    date_created: datetime | None = None
+
+
+class IntegrationProvider(SentryModel):
+    key: str
+    slug: str | None = None
+    name: str | None = None
+    features: list[str] = []
+    can_add: bool | None = None
+    can_disable: bool | None = None
+
+
+class Integration(SentryModel):
+    id: str
+    name: str
+    domain_name: str | None = None
+    status: str | None = None
+    account_type: str | None = None
+    provider: IntegrationProvider | None = None
+    external_id: str | None = None
+    organization_integration_status: str | None = None
+
+
+class Provider(SentryModel):
+    key: str
+    slug: str | None = None
+    name: str
+    can_add: bool | None = None
+    can_disable: bool | None = None
+    features: list[str] = []
+    metadata: dict[str, Any] = {}
+
+
+class Forwarder(SentryModel):
+    id: str
+    organization_id: str | None = None
+    provider: str
+    is_enabled: bool | None = None
+    enroll_new_projects: bool | None = None
+    enrolled_projects: list[ProjectRef] = []
+    config: dict[str, Any] = {}
+    date_added: datetime | None = None
+    date_updated: datetime | None = None
+
+
+class ExternalUser(SentryModel):
+    id: str
+    external_name: str | None = None
+    provider: str | None = None
+    user_id: str | None = None
+    integration_id: str | None = None
+    external_id: str | None = None
+
+
+class ExternalTeam(SentryModel):
+    id: str
+    external_name: str | None = None
+    provider: str | None = None
+    team_id: str | None = None
+    integration_id: str | None = None
+    external_id: str | None = None
+
+
+class Installation(SentryModel):
+    uuid: str
+    status: str | None = None
+    app: dict[str, Any] = {}
+    organization: dict[str, Any] = {}
+
+
+class ExternalIssue(SentryModel):
+    id: str
+    issue_id: str | None = None
+    service_type: str | None = None
+    display_name: str | None = None
+    web_url: str | None = None
+
+
+class ScimUser(SentryModel):
+    id: str
+    user_name: str | None = None
+    emails: list[dict[str, Any]] = []
+    name: dict[str, Any] = {}
+    active: bool | None = None
+    sentry_org_role: str | None = None
+
+
+class ScimList(SentryModel):
+    total_results: int = 0
+    start_index: int = 1
+    items_per_page: int = 0
+    resources: list[ScimUser] = Field(default=[], alias="Resources")

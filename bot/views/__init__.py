@@ -1,0 +1,1 @@
+"""Pure functions from Sentry models to Block Kit. Nothing in this package does I/O."""

@@ -1,0 +1,33 @@
+"""The action buttons an issue carries, on its card and on alert messages alike."""
+
+from __future__ import annotations
+
+from bot.views.blocks import Block, actions, button
+from bot.views.routing import Action, encode
+
+__all__ = ["issue_action_buttons", "issue_actions_block_id"]
+
+
+def issue_actions_block_id(issue_id: str) -> str:
+    """The actions block's id: carries the issue id so any click routes without a session."""
+    return encode(issue=issue_id)
+
+
+def issue_action_buttons(issue_id: str, *, status: str = "unresolved", permalink: str | None = None) -> Block:
+    """Resolve (or Unresolve), Archive, Assign, Link, Stats and Open in Sentry, for one issue."""
+    value = encode(issue=issue_id)
+    toggle = (
+        button("Unresolve", Action.UNRESOLVE, value=value)
+        if status in ("resolved", "ignored")
+        else button("Resolve", Action.RESOLVE, value=value, style="primary")
+    )
+    elements = [
+        toggle,
+        button("Archive", Action.ARCHIVE, value=value),
+        button("Assign", Action.ASSIGN, value=value),
+        button("Link issue", Action.LINK, value=value),
+        button("Stats", Action.STATS, value=value),
+    ]
+    if permalink:
+        elements.append(button("Open in Sentry", Action.OPEN, url=permalink, value=value))
+    return actions(*elements, block_id=issue_actions_block_id(issue_id))
