@@ -21,7 +21,10 @@ OPERATIONS: list[tuple[str, Call]] = [
     ("get_organization", lambda c: c.get_organization()),
     ("update_organization", lambda c: c.update_organization(name="Interstellar Jurisdiction")),
     ("list_members", lambda c: c.list_members()),
-    ("add_member", lambda c: c.add_member("new@example.com", org_role="member", team_roles=[("backend", "contributor")])),
+    (
+        "add_member",
+        lambda c: c.add_member("new@example.com", org_role="member", team_roles=[("backend", "contributor")]),
+    ),
     ("get_member", lambda c: c.get_member("57377908164")),
     ("update_member", lambda c: c.update_member("57377908164", org_role="admin", team_roles=[("backend", "admin")])),
     ("remove_member", lambda c: c.remove_member("57377908164")),
