@@ -35,6 +35,9 @@ _EXPECTS: dict[str, str] = {
     "DATABASE_URL": "sqlite:///path.db or postgresql://user@host/db",
     "BOT_ADMINS": "Slack user IDs separated by commas, e.g. U012AB3CD,U045EF6GH",
     "CACHE_TTL_SECONDS": "a number of seconds, 0 or more",
+    "BOT_READ_POLICY": "member (read commands need a mapped Sentry member) or everyone",
+    "BOT_AUDIT_CHANNEL": "a Slack channel ID such as C012AB3CD",
+    "BOT_ALLOWED_CHANNELS": "Slack channel IDs separated by commas",
 }
 
 
@@ -64,6 +67,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///sentry-bot.db"
     bot_admins: Annotated[frozenset[str], NoDecode] = frozenset()
     cache_ttl_seconds: float = Field(default=60, ge=0)
+    bot_read_policy: Literal["member", "everyone"] = "member"
+    bot_audit_channel: str | None = None
+    bot_allowed_channels: Annotated[frozenset[str], NoDecode] = frozenset()
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -92,7 +98,7 @@ class Settings(BaseSettings):
             pairs[guid.strip()] = secret.strip()
         return pairs
 
-    @field_validator("bot_admins", mode="before")
+    @field_validator("bot_admins", "bot_allowed_channels", mode="before")
     @classmethod
     def _parse_admins(cls, v: Any) -> Any:
         if isinstance(v, str):

@@ -677,11 +677,18 @@ class SentryClient:
 
         return await self._cached("list_scim_users", tuple(sorted(params.items())), load, ("scim", "members"))
 
-    async def provision_scim_user(self, email: str, *, org_role: str | None = None) -> m.ScimUser:
-        body = _drop_none({"userName": email, "sentryOrgRole": org_role})
-        data = await self._write(
-            "POST", "provision_scim_user", self._org_path("scim/v2/Users"), body, "scim", "members"
-        )
+    async def provision_scim_user(
+        self,
+        email: str,
+        *,
+        org_role: str | None = None,
+        given_name: str | None = None,
+        family_name: str | None = None,
+    ) -> m.ScimUser:
+        names = _drop_none({"givenName": given_name, "familyName": family_name})
+        body = _drop_none({"userName": email, "sentryOrgRole": org_role, "name": names or None})
+        path = self._org_path("scim/v2/Users")
+        data = await self._write("POST", "provision_scim_user", path, body, "scim", "members")
         return m.ScimUser.model_validate(data)
 
     async def update_scim_user(self, member_id: str, operations: Sequence[Mapping[str, Any]]) -> None:

@@ -1,0 +1,60 @@
+"""`sentry-bot`: serve (HTTP), socket (Socket Mode), console (terminal chat), check (configuration)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+from bot.settings import ConfigError, load_settings
+
+__all__ = ["main"]
+
+log = logging.getLogger("bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sentry-bot", description="A Slack ChatOps bot for Sentry.")
+    parser.add_argument("--version", action="version", version=f"sentry-bot {__version__}")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    sub = parser.add_subparsers(dest="mode", required=True, metavar="{serve,socket,console,check}")
+    serve = sub.add_parser("serve", help="HTTP mode: Slack Events API and Sentry webhooks")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=3000)
+    socket = sub.add_parser("socket", help="Slack Socket Mode (no public URL needed)")
+    socket.add_argument("--host", default="127.0.0.1")
+    socket.add_argument("--port", type=int, default=3000, help="the Sentry webhook listener's port")
+    console = sub.add_parser("console", help="a terminal chat with the bot")
+    console.add_argument("--demo", action="store_true", help="run against the built-in Sentry stand-in")
+    console.add_argument("--as", dest="email", help="the Sentry member email you act as")
+    sub.add_parser("check", help="validate the configuration and reach Slack and Sentry")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from bot.logs import configure_logging
+
+    configure_logging(args.log_level)
+    try:
+        settings = load_settings()
+        if args.mode == "console":
+            from bot.modes import console
+
+            return asyncio.run(console(settings, demo=args.demo, email=args.email))
+        if args.mode == "check":
+            from bot.modes import check
+
+            return asyncio.run(check(settings))
+        from bot.modes import serve, socket
+
+        runner = serve if args.mode == "serve" else socket
+        return asyncio.run(runner(settings, host=args.host, port=args.port))
+    except ConfigError as exc:
+        print(f"sentry-bot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

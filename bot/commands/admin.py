@@ -1,0 +1,103 @@
+"""The bot's own commands: who you are to it, its health, and identity overrides."""
+
+from __future__ import annotations
+
+from bot.commands.auth import allowed
+from bot.commands.context import Ctx, Reply
+from bot.commands.registry import Args, Level, arg, registry
+from bot.errors import SentryAPIError, UsageError
+from bot.views.blocks import esc, fields_section, header, message, section
+from bot.views.common import notice
+
+FAMILY = "The bot"
+
+
+def _slack_user(raw: str) -> str:
+    user = raw.strip("<>@").split("|")[0]
+    if not user or user[0] not in "UW" or not user.isalnum():
+        raise ValueError(f"`{raw}` is not a Slack user: mention them, like @alice")
+    return user
+
+
+@registry.command(
+    "whoami", summary="Your Sentry identity and what it allows", level=Level.READ, examples=["whoami"], family=FAMILY
+)
+async def whoami(ctx: Ctx, args: Args) -> Reply:
+    who = await ctx.services.identity.who(ctx.user_id)
+    may = [level.value for level in Level if allowed(level, who, read_policy=ctx.settings.bot_read_policy)]
+    member = who.member
+    fields = [
+        ("Slack user", f"<@{ctx.user_id}>"),
+        ("Email", esc(who.email or "not visible to the bot")),
+        ("Sentry member", esc(member.email or member.id) if member else "not linked"),
+        ("Sentry role", esc(who.role or "—")),
+        ("Bot admin", "yes" if who.bot_admin else "no"),
+        ("Mapping", "set by an admin" if who.pinned else "by email"),
+        ("You may run", ", ".join(may) or "nothing yet"),
+    ]
+    return Reply(message("Who you are to the bot", [header("Who you are to the bot"), fields_section(fields)]))
+
+
+@registry.command(
+    "doctor", summary="Check the bot's access to Sentry", level=Level.READ, examples=["doctor"], family=FAMILY
+)
+async def doctor(ctx: Ctx, args: Args) -> Reply:
+    checks: list[str] = []
+    try:
+        org = await ctx.sentry.get_organization()
+        checks.append(f"✅ Sentry organization *{esc(org.slug)}* reachable")
+    except SentryAPIError as exc:
+        checks.append(f"❌ Sentry organization: {esc(exc.user_message())}")
+    for label, probe in (
+        ("members (member:read)", ctx.sentry.list_members),
+        ("projects (project:read)", ctx.sentry.list_projects),
+        ("integrations (org:integrations)", ctx.sentry.list_integrations),
+    ):
+        try:
+            await probe()
+            checks.append(f"✅ {label}")
+        except SentryAPIError as exc:
+            checks.append(f"❌ {label}: {esc(exc.user_message())}")
+    settings = ctx.settings
+    checks.append(
+        "✅ Alerts: bot creates service hooks"
+        if settings.bot_public_url
+        else "➖ BOT_PUBLIC_URL unset: subscribe won't create hooks"
+    )
+    checks.append(
+        "✅ Sentry App webhooks verified"
+        if settings.sentry_client_secret
+        else "➖ SENTRY_CLIENT_SECRET unset: Sentry App webhooks refused"
+    )
+    return Reply(message("Bot self-check", [header("Bot self-check"), section("\n".join(checks))]))
+
+
+@registry.command(
+    "identity set",
+    arg("user", convert=_slack_user, metavar="@user"),
+    arg("email"),
+    summary="Link a Slack user to a Sentry member by email",
+    level=Level.ADMIN,
+    examples=["identity set @alice alice@acme.example"],
+    family=FAMILY,
+)
+async def identity_set(ctx: Ctx, args: Args) -> Reply:
+    member = await ctx.services.identity.member_by_email(args.email)
+    if member is None:
+        raise UsageError(f"No Sentry member has the email {esc(args.email)}.", usage="/sentry members")
+    await ctx.services.identity.pin(args.user, args.email)
+    return Reply(notice(f"✅ <@{args.user}> is now linked to {esc(args.email)} ({esc(member.org_role or 'member')})."))
+
+
+@registry.command(
+    "identity clear",
+    arg("user", convert=_slack_user, metavar="@user"),
+    summary="Go back to matching a Slack user by email",
+    level=Level.ADMIN,
+    examples=["identity clear @alice"],
+    family=FAMILY,
+)
+async def identity_clear(ctx: Ctx, args: Args) -> Reply:
+    cleared = await ctx.services.identity.unpin(args.user)
+    said = "now matched by their Slack email again" if cleared else "had no link set by an admin"
+    return Reply(notice(f"<@{args.user}> {said}."))

@@ -1,0 +1,71 @@
+"""What a command receives (`Ctx`) and what it returns (`Reply`); no Slack types here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.sentry.client import SentryClient
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.identity import Identity
+
+__all__ = ["Ctx", "Directory", "Reply", "Services"]
+
+Message = dict[str, Any]
+
+
+class Directory(Protocol):
+    """Who a chat user is, as far as the chat platform knows."""
+
+    async def email_of(self, user_id: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A command's answer. Ephemeral unless `in_channel`; `shareable` adds "Share in channel"."""
+
+    message: Message
+    in_channel: bool = False
+    shareable: bool = False
+    replace_original: bool = False
+
+
+@dataclass
+class Services:
+    """Long-lived collaborators, built once at start and shared by every request."""
+
+    settings: Settings
+    sentry: SentryClient
+    identity: Identity
+    subscriptions: Any = None
+    audit: Any = None
+    store: Any = None
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """One request: who asked, where, and the services to answer with."""
+
+    services: Services
+    user_id: str
+    channel_id: str
+    now: datetime
+    team_id: str | None = None
+    command_text: str = ""
+    cursor: str | None = None
+    confirmed: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sentry(self) -> SentryClient:
+        return self.services.sentry
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    def but(self, **changes: Any) -> Ctx:
+        return replace(self, **changes)

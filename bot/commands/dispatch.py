@@ -1,0 +1,158 @@
+"""One path for every request: text → command → permission → confirmation → run → reply.
+
+Slack's slash command, buttons, modals, the console and the tests all call `Dispatcher.run`.
+Expected errors become an ephemeral answer saying what to type instead; anything else is logged with
+its traceback and the user gets a generic answer with no exception text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shlex
+import time
+from collections.abc import Callable
+
+from bot.commands.auth import authorize
+from bot.commands.context import Ctx, Reply
+from bot.commands.registry import Command, Level, Registry
+from bot.errors import PermissionDenied, SentryBotError, UsageError
+from bot.metrics import COMMAND_SECONDS, COMMANDS
+from bot.views import help as help_view
+from bot.views.common import error_message
+from bot.views.confirm import confirmation
+from bot.views.routing import encode
+
+__all__ = ["CONFIRM_SECONDS", "Dispatcher", "normalize", "tokenize"]
+
+log = logging.getLogger("bot.commands")
+
+CONFIRM_SECONDS = 300
+
+SHORT_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*-[A-Za-z0-9]+$")
+EVENT_ID = re.compile(r"^[0-9a-fA-F]{32}$")
+ISSUE_URL = re.compile(r"^https?://\S+/issues/\d+/?(?:\?\S*)?$")
+
+_SLACK_LINK = re.compile(r"<(mailto:)?([^<>|]+)(?:\|[^<>]*)?>")
+
+_OUTCOMES: dict[type[SentryBotError], str] = {UsageError: "usage", PermissionDenied: "denied"}
+
+GENERIC_FAILURE = "Something went wrong on the bot's side; it has been logged. Please try again."
+
+
+def normalize(text: str) -> str:
+    """Undo Slack's formatting of a command's text: `<mailto:a@b|a@b>` → `a@b`, `<https://x|x>` → `https://x`,
+    `<@U123|bob>` → `<@U123>`, and smart quotes → plain ones."""
+
+    def unwrap(match: re.Match[str]) -> str:
+        target = match.group(2)
+        return f"<{target}>" if target.startswith(("@", "#", "!")) else target
+
+    text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2018", "'").replace("\u2019", "'")
+    return _SLACK_LINK.sub(unwrap, text.replace("\u00a0", " ")).strip()
+
+
+def tokenize(text: str) -> list[str]:
+    """Words, honouring quotes; an unbalanced quote falls back to plain splitting."""
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
+
+
+class Dispatcher:
+    def __init__(self, registry: Registry, *, clock: Callable[[], float] = time.time) -> None:
+        self.registry = registry
+        self._clock = clock
+
+    def resolve(self, tokens: list[str]) -> tuple[Command, list[str]]:
+        """The command the words name; a lone short ID, event ID or issue URL is a lookup."""
+        if len(tokens) == 1:
+            lone = tokens[0]
+            if EVENT_ID.match(lone):
+                return self._builtin("event"), tokens
+            if ISSUE_URL.match(lone) or (SHORT_ID.match(lone) and self.registry.match(tokens) is None):
+                return self._builtin("issue"), tokens
+        found = self.registry.match(tokens)
+        if found is None:
+            suggestions = self.registry.suggest(tokens)
+            hint = f" Did you mean {' or '.join(f'`/sentry {s}`' for s in suggestions)}?" if suggestions else ""
+            raise UsageError(
+                f"`{' '.join(tokens)[:60]}` is not a command I know.{hint}",
+                usage="/sentry help",
+                example="/sentry WEB-12A",
+            )
+        return found
+
+    def _builtin(self, name: str) -> Command:
+        cmd = self.registry.find([name])
+        assert cmd is not None, f"the {name} command is not registered"
+        return cmd
+
+    async def run(self, text: str, ctx: Ctx) -> Reply:
+        """Answer `/sentry <text>` for `ctx.user_id`. Never raises."""
+        text = normalize(text)
+        tokens = tokenize(text)
+        if not tokens or tokens[0].lower() in ("help", "-h", "--help", "?"):
+            return self._help(tokens[1:])
+        started = time.perf_counter()
+        name = "unknown"
+        outcome = "ok"
+        cmd: Command | None = None
+        try:
+            cmd, rest = self.resolve(tokens)
+            name = cmd.name
+            args = cmd.parse(rest)
+            await authorize(cmd, ctx)
+            if cmd.level is Level.DESTRUCTIVE and not ctx.confirmed:
+                assert cmd.confirm is not None
+                value = encode(cmd=text, by=ctx.user_id, exp=int(self._clock()) + CONFIRM_SECONDS)
+                outcome = "confirm"
+                return Reply(confirmation(cmd.confirm(args), value=value))
+            reply = await cmd.run(ctx.but(command_text=text), args)
+        except SentryBotError as exc:
+            outcome = _OUTCOMES.get(type(exc), "sentry_error")
+            if outcome == "sentry_error":
+                log.info("command.failed", extra={"command": name, "error": type(exc).__name__})
+            reply = Reply(error_message(exc.user_message()))
+        except Exception:
+            outcome = "crash"
+            log.exception("command.crashed", extra={"command": name})
+            reply = Reply(error_message(GENERIC_FAILURE))
+        finally:
+            COMMANDS.labels(name, outcome).inc()
+            COMMAND_SECONDS.labels(name).observe(time.perf_counter() - started)
+        if cmd is not None and cmd.level is not Level.READ and outcome != "usage":
+            await self._audit(ctx, cmd, text, outcome)
+        return reply
+
+    async def _audit(self, ctx: Ctx, cmd: Command, text: str, outcome: str) -> None:
+        audit = ctx.services.audit
+        if audit is None or outcome == "confirm":
+            return
+        try:
+            await audit.record(ctx=ctx, command=cmd, text=text, result=outcome)
+        except Exception:
+            log.exception("audit.failed", extra={"command": cmd.name})
+
+    def _help(self, topic: list[str]) -> Reply:
+        if topic:
+            found = self.registry.match(topic)
+            if found is None:
+                suggestions = self.registry.suggest(topic)
+                hint = f" Did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
+                return Reply(error_message(f"There is no `{' '.join(topic)[:60]}` command.{hint} Try `/sentry help`."))
+            return Reply(help_view.command_help(found[0]))
+        return Reply(help_view.overview(self.registry))
+
+    def check_confirmation(self, value: dict[str, object], user_id: str) -> str:
+        """The command text a Confirm click stands for, if `user_id` may confirm it now."""
+        if value.get("by") != user_id:
+            raise PermissionDenied("Only the person who asked for this can confirm it.")
+        expires = value.get("exp")
+        if not isinstance(expires, int) or expires < self._clock():
+            raise UsageError("This confirmation has expired (after 5 minutes). Run the command again.")
+        text = value.get("cmd")
+        if not isinstance(text, str) or not text:
+            raise UsageError("This confirmation is damaged. Run the command again.")
+        return text

@@ -1,0 +1,230 @@
+"""Issues and events: look up, resolve, archive, assign, and link to other trackers."""
+
+from __future__ import annotations
+
+from bot.commands.context import Ctx, Reply
+from bot.commands.refs import load_issue, positive_int
+from bot.commands.registry import Args, Level, arg, flag, opt, registry
+from bot.errors import UsageError
+from bot.views.blocks import esc
+from bot.views.common import notice
+from bot.views.event import event_card
+from bot.views.installations import external_issue_card, external_issue_list
+from bot.views.issue import issue_card
+
+FAMILY = "Issues"
+ISSUE = "<issue>"
+
+
+@registry.command(
+    "issue",
+    arg("issue", metavar="issue"),
+    summary="Show an issue, with buttons to act on it",
+    level=Level.READ,
+    examples=["issue WEB-12A", "issue https://acme.sentry.io/issues/1234/"],
+    family=FAMILY,
+)
+async def show_issue(ctx: Ctx, args: Args) -> Reply:
+    issue = await load_issue(ctx, args.issue)
+    return Reply(issue_card(issue, now=ctx.now), shareable=True)
+
+
+@registry.command(
+    "event",
+    arg("event_id", metavar="event-id"),
+    summary="Find the issue an event belongs to",
+    level=Level.READ,
+    examples=["event 9fac2ceed9344f2bbfdd1fdacb0ed9b1"],
+    family=FAMILY,
+)
+async def show_event(ctx: Ctx, args: Args) -> Reply:
+    found = await ctx.sentry.resolve_event_id(args.event_id.replace("-", ""))
+    return Reply(event_card(found, now=ctx.now), shareable=True)
+
+
+async def _changed(ctx: Ctx, issue_id: str, action: str) -> Reply:
+    """The issue card after a change, showing who made it."""
+    issue = await ctx.sentry.get_issue(issue_id)
+    alerts = ctx.services.subscriptions
+    if alerts is not None and hasattr(alerts, "issue_changed"):
+        await alerts.issue_changed(issue_id, actor=ctx.user_id, action=action, issue=issue.model_dump(by_alias=True))
+    return Reply(issue_card(issue, now=ctx.now, changed_by=ctx.user_id, note=action), replace_original=True)
+
+
+@registry.command(
+    "resolve",
+    arg("issue", metavar="issue"),
+    flag("--in-next-release"),
+    summary="Resolve an issue, now or in the next release",
+    level=Level.WRITE,
+    examples=["resolve WEB-12A", "resolve WEB-12A --in-next-release"],
+    family=FAMILY,
+)
+async def resolve(ctx: Ctx, args: Args) -> Reply:
+    issue = await load_issue(ctx, args.issue)
+    status = "resolvedInNextRelease" if args.in_next_release else "resolved"
+    await ctx.sentry.update_issue(issue.id, status=status)
+    return await _changed(ctx, issue.id, "resolved in the next release" if args.in_next_release else "resolved")
+
+
+@registry.command(
+    "unresolve",
+    arg("issue", metavar="issue"),
+    summary="Reopen a resolved or archived issue",
+    level=Level.WRITE,
+    examples=["unresolve WEB-12A"],
+    family=FAMILY,
+)
+async def unresolve(ctx: Ctx, args: Args) -> Reply:
+    issue = await load_issue(ctx, args.issue)
+    await ctx.sentry.update_issue(issue.id, status="unresolved", substatus="ongoing")
+    return await _changed(ctx, issue.id, "reopened")
+
+
+@registry.command(
+    "archive",
+    arg("issue", metavar="issue"),
+    flag("--until-escalating"),
+    flag("--forever"),
+    opt("--count", convert=positive_int, metavar="N"),
+    summary="Archive an issue until it escalates (default), forever, or until N more events",
+    level=Level.WRITE,
+    examples=["archive WEB-12A", "archive WEB-12A --forever", "archive WEB-12A --count 100"],
+    family=FAMILY,
+)
+async def archive(ctx: Ctx, args: Args) -> Reply:
+    chosen = sum(bool(x) for x in (args.until_escalating, args.forever, args.count))
+    if chosen > 1:
+        raise UsageError(
+            "Choose one of --until-escalating, --forever or --count N.",
+            usage="/sentry archive <issue> [--until-escalating | --forever | --count N]",
+            example="/sentry archive WEB-12A --count 100",
+        )
+    issue = await load_issue(ctx, args.issue)
+    if args.forever:
+        await ctx.sentry.update_issue(issue.id, status="ignored", substatus="archived_forever")
+        how = "archived forever"
+    elif args.count:
+        await ctx.sentry.update_issue(
+            issue.id, status="ignored", substatus="archived_until_condition_met", ignore_count=args.count
+        )
+        how = f"archived until {args.count:,} more events"
+    else:
+        await ctx.sentry.update_issue(issue.id, status="ignored", substatus="archived_until_escalating")
+        how = "archived until it escalates"
+    return await _changed(ctx, issue.id, how)
+
+
+async def assignee_value(ctx: Ctx, target: str) -> tuple[str, str]:
+    """Sentry's `assignedTo` for what was typed, and how to say it."""
+    lowered = target.lower()
+    if lowered in ("none", "nobody", "-"):
+        return "", "unassigned"
+    if lowered == "me" or target.startswith("<@"):
+        user_id = ctx.user_id if lowered == "me" else target.strip("<>@").split("|")[0]
+        email = await ctx.services.identity.email_of(user_id)
+        if not email:
+            raise UsageError(
+                f"I can't see an email for <@{user_id}>, so I can't find them in Sentry.",
+                usage="/sentry assign <issue> <email>",
+                example="/sentry assign WEB-12A alice@acme.example",
+            )
+        return email, f"assigned to <@{user_id}>"
+    if lowered.startswith("team:"):
+        slug = target.split(":", 1)[1]
+        teams = await ctx.sentry.list_teams(max_pages=10)
+        team = next((t for t in teams if t.slug == slug or t.id == slug), None)
+        if team is None:
+            raise UsageError(
+                f"There is no team `{esc(slug)}`.",
+                usage="/sentry assign <issue> team:<slug>",
+                example="/sentry assign WEB-12A team:backend",
+            )
+        return f"team:{team.id}", f"assigned to team #{esc(team.slug)}"
+    if lowered.startswith("user:") or "@" in target:
+        return target, f"assigned to {esc(target)}"
+    raise UsageError(
+        f"`{esc(target)}` is not someone I can assign.",
+        usage="/sentry assign <issue> <@user | email | team:slug | me | none>",
+        example="/sentry assign WEB-12A me",
+    )
+
+
+@registry.command(
+    "assign",
+    arg("issue", metavar="issue"),
+    arg("assignee", metavar="@user | email | team:slug | me | none"),
+    summary="Assign an issue to a person or a team, or unassign it",
+    level=Level.WRITE,
+    examples=["assign WEB-12A me", "assign WEB-12A team:backend", "assign WEB-12A none"],
+    family=FAMILY,
+)
+async def assign(ctx: Ctx, args: Args) -> Reply:
+    issue = await load_issue(ctx, args.issue)
+    value, said = await assignee_value(ctx, args.assignee)
+    await ctx.sentry.update_issue(issue.id, assigned_to=value)
+    return await _changed(ctx, issue.id, said)
+
+
+async def _installation(ctx: Ctx) -> str:
+    installs = await ctx.sentry.list_installations(max_pages=5)
+    installed = [i for i in installs if (i.status or "installed") == "installed"]
+    if not installed:
+        raise UsageError(
+            "Linking needs a Sentry integration (Sentry App) installed in the organization; there is none.",
+            usage="/sentry installations",
+        )
+    return installed[0].uuid
+
+
+@registry.command(
+    "links",
+    arg("issue", metavar="issue"),
+    summary="External issues linked to an issue",
+    level=Level.READ,
+    examples=["links WEB-12A"],
+    family=FAMILY,
+)
+async def links(ctx: Ctx, args: Args) -> Reply:
+    issue = await load_issue(ctx, args.issue)
+    found = await ctx.sentry.list_external_issues(issue.id)
+    return Reply(external_issue_list(issue.short_id or issue.id, found), shareable=True)
+
+
+@registry.command(
+    "link",
+    arg("issue", metavar="issue"),
+    arg("url"),
+    arg("identifier", optional=True),
+    summary="Link an issue in another tracker to a Sentry issue",
+    level=Level.WRITE,
+    examples=["link WEB-12A https://linear.app/acme/issue/ENG-42 ENG-42"],
+    family=FAMILY,
+)
+async def link(ctx: Ctx, args: Args) -> Reply:
+    if not args.url.startswith(("https://", "http://")):
+        raise UsageError(
+            f"`{esc(args.url)}` is not a link.",
+            usage="/sentry link <issue> <url> [identifier]",
+            example="/sentry link WEB-12A https://linear.app/acme/issue/ENG-42 ENG-42",
+        )
+    issue = await load_issue(ctx, args.issue)
+    identifier = args.identifier or args.url.rstrip("/").rsplit("/", 1)[-1]
+    project = issue.project.slug if issue.project else "sentry"
+    created = await ctx.sentry.create_external_issue(
+        await _installation(ctx), issue_id=issue.id, web_url=args.url, project=project, identifier=identifier
+    )
+    return Reply(external_issue_card(created, verb="Linked"))
+
+
+@registry.command(
+    "unlink",
+    arg("link_id", metavar="link-id"),
+    summary="Remove a link to an external issue",
+    level=Level.WRITE,
+    examples=["unlink 123456"],
+    family=FAMILY,
+)
+async def unlink(ctx: Ctx, args: Args) -> Reply:
+    await ctx.sentry.delete_external_issue(await _installation(ctx), args.link_id)
+    return Reply(notice(f"Link {esc(args.link_id)} removed."))

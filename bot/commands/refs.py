@@ -1,0 +1,82 @@
+"""Turning what people type into Sentry identifiers: issue references, members, durations."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from bot.commands.context import Ctx
+from bot.errors import UsageError
+from bot.sentry.models import Issue, Member
+
+__all__ = ["csv", "find_member", "issue_id_from", "load_issue", "since_value"]
+
+_URL_ISSUE = re.compile(r"/issues/(\d+)")
+_DURATION = re.compile(r"^(\d+)([smhdw])$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def issue_id_from(ref: str) -> str | None:
+    """The numeric id in `ref` when it is one, or an issue URL; None for a short ID."""
+    ref = ref.strip().strip("<>")
+    if ref.isdigit():
+        return ref
+    match = _URL_ISSUE.search(ref) if ref.startswith(("http://", "https://")) else None
+    return match.group(1) if match else None
+
+
+async def load_issue(ctx: Ctx, ref: str) -> Issue:
+    """The issue a short ID (`WEB-12A`), numeric ID or Sentry issue URL names."""
+    issue_id = issue_id_from(ref)
+    if issue_id is not None:
+        return await ctx.sentry.get_issue(issue_id)
+    if ref.startswith(("http://", "https://")):
+        raise UsageError(
+            "That link is not a Sentry issue URL.", usage="/sentry issue <issue>", example="/sentry issue WEB-12A"
+        )
+    return (await ctx.sentry.resolve_short_id(ref.upper())).group
+
+
+async def find_member(ctx: Ctx, ref: str) -> Member:
+    """A member by email or member id."""
+    if "@" not in ref and ref.isdigit():
+        return await ctx.sentry.get_member(ref)
+    member = await ctx.services.identity.member_by_email(ref)
+    if member is None:
+        raise UsageError(
+            f"No member of the organization has the email {ref}.",
+            usage="/sentry members",
+            example="/sentry member alice@acme.example",
+        )
+    return member
+
+
+def csv(raw: str) -> list[str]:
+    items = [p.strip() for p in raw.split(",") if p.strip()]
+    if not items:
+        raise ValueError("give a comma-separated list, e.g. backend,frontend")
+    return items
+
+
+def since_value(raw: str) -> float:
+    """`24h`, `7d` (ago) or a unix timestamp, as a unix timestamp."""
+    match = _DURATION.match(raw.lower())
+    if match:
+        return time.time() - int(match.group(1)) * _SECONDS[match.group(2)]
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"`{raw}` is not a duration like 24h or 7d, nor a unix timestamp") from None
+
+
+def unix_value(raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"`{raw}` is not a unix timestamp") from None
+
+
+def positive_int(raw: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"`{raw}` is not a whole number above 0")
+    return int(raw)

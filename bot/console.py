@@ -1,0 +1,238 @@
+"""`sentry-bot console`: a terminal chat with the bot.
+
+Type `/sentry ...` and read the answer as text; buttons are numbered, and `click N` presses one
+through the same `Interactions` that Slack's listeners call. With `--demo` the Sentry stand-in runs
+in-process with its sample data. Piped input prints the answers and exits:
+
+    echo '/sentry WEB-1' | sentry-bot console --demo
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from bot.commands.context import Ctx, Reply, Services
+from bot.commands.dispatch import Dispatcher
+from bot.interactions import Interactions, OpenModal
+from bot.settings import Settings
+from bot.views.routing import Action, Callback
+
+__all__ = ["Console", "render_message", "run_console"]
+
+CONSOLE_USER = "UCONSOLE"
+PROMPT = "you> "
+GREETING = "sentry-bot console: type `/sentry help`, `click N` to press a button, `quit` to leave."
+
+_LINK = re.compile(r"<([^<>|]+)\|([^<>]+)>")
+_BARE_LINK = re.compile(r"<((?:https?|mailto):[^<>|]+)>")
+_MENTION = re.compile(r"<@([A-Z0-9]+)>")
+
+
+def mrkdwn_to_text(text: str) -> str:
+    """Slack mrkdwn as a terminal shows it: links as `label (url)`, entities decoded."""
+    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(1) != m.group(2) else m.group(1), text)
+    text = _BARE_LINK.sub(r"\1", text)
+    text = _MENTION.sub(r"@\1", text)
+    return html.unescape(text)
+
+
+@dataclass
+class Button:
+    label: str
+    action_id: str
+    value: str | None = None
+    url: str | None = None
+    submit: tuple[str, str, dict[str, str]] | None = None  # a modal choice: callback, metadata, values
+
+
+@dataclass
+class Screen:
+    lines: list[str] = field(default_factory=list)
+    buttons: list[Button] = field(default_factory=list)
+
+    def add_button(self, button: Button) -> str:
+        self.buttons.append(button)
+        return f"[{len(self.buttons)}] {button.label}"
+
+
+def _element_text(element: dict[str, Any]) -> str:
+    text = element.get("text")
+    if isinstance(text, dict):
+        return str(text.get("text", ""))
+    return str(text or "")
+
+
+def render_message(message: dict[str, Any], screen: Screen | None = None) -> Screen:
+    """Block Kit as readable text: headers, sections, fields, context, and numbered buttons."""
+    screen = screen or Screen()
+    for block in message.get("blocks") or []:
+        kind = block.get("type")
+        if kind == "header":
+            screen.lines.append(f"== {mrkdwn_to_text(_element_text(block))} ==")
+        elif kind == "section":
+            if block.get("text"):
+                screen.lines.append(mrkdwn_to_text(_element_text(block)))
+            for f in block.get("fields") or []:
+                label, _, value = mrkdwn_to_text(f.get("text", "")).partition("\n")
+                screen.lines.append(f"  {label.strip('*')}: {value}")
+            accessory = block.get("accessory")
+            if accessory and accessory.get("type") == "button":
+                screen.lines.append("  " + screen.add_button(_button(accessory)))
+        elif kind == "context":
+            screen.lines.append("  " + " · ".join(mrkdwn_to_text(_element_text(e)) for e in block.get("elements", [])))
+        elif kind == "divider":
+            screen.lines.append("-" * 40)
+        elif kind == "actions":
+            labels = [screen.add_button(_button(e)) for e in block.get("elements", []) if e.get("type") == "button"]
+            if labels:
+                screen.lines.append("  " + "  ".join(labels))
+    if not message.get("blocks") and message.get("text"):
+        screen.lines.append(mrkdwn_to_text(str(message["text"])))
+    return screen
+
+
+def _button(element: dict[str, Any]) -> Button:
+    return Button(
+        label=_element_text(element),
+        action_id=str(element.get("action_id", "")),
+        value=element.get("value"),
+        url=element.get("url"),
+    )
+
+
+def render_modal(view: dict[str, Any], choices: list[tuple[str, dict[str, str]]]) -> Screen:
+    """A modal as a list of numbered choices; clicking one submits the modal with it."""
+    screen = Screen()
+    screen.lines.append(f"== {mrkdwn_to_text(_element_text({'text': view.get('title')}))} ==")
+    for label, values in choices:
+        button = Button(
+            label=label, action_id="", submit=(view["callback_id"], view.get("private_metadata", ""), values)
+        )
+        screen.lines.append("  " + screen.add_button(button))
+    return screen
+
+
+def modal_choices(view: dict[str, Any], suggestions: list[dict[str, Any]]) -> list[tuple[str, dict[str, str]]]:
+    """Every choice a modal offers: its radio/select options, or the picker's suggestions."""
+    choices: list[tuple[str, dict[str, str]]] = []
+    for block in view.get("blocks") or []:
+        element = block.get("element") or {}
+        action_id = element.get("action_id")
+        if not action_id:
+            continue
+        options = element.get("options") or (suggestions if element.get("type") == "external_select" else [])
+        for option in options:
+            choices.append((_element_text(option), {action_id: str(option.get("value", ""))}))
+    return choices
+
+
+class Console:
+    def __init__(self, services: Services, dispatcher: Dispatcher, *, out: TextIO = sys.stdout) -> None:
+        self.services = services
+        self.dispatcher = dispatcher
+        self.interactions = Interactions(dispatcher)
+        self.out = out
+        self.screen = Screen()
+
+    def ctx(self) -> Ctx:
+        return Ctx(services=self.services, user_id=CONSOLE_USER, channel_id="CCONSOLE", now=datetime.now(UTC))
+
+    def show(self, screen: Screen) -> None:
+        self.screen = screen
+        self.out.write("\n".join(screen.lines) + "\n\n")
+        self.out.flush()
+
+    async def handle(self, line: str) -> bool:
+        """Answer one line; False when the user wants to leave."""
+        line = line.strip()
+        if not line:
+            return True
+        if line in ("quit", "exit", ":q"):
+            return False
+        if line.startswith("click"):
+            await self.click(line.removeprefix("click").strip())
+            return True
+        text = line.removeprefix("/sentry").strip() if line.startswith("/sentry") else line
+        self.show_reply(await self.dispatcher.run(text, self.ctx()))
+        return True
+
+    def show_reply(self, reply: Reply) -> None:
+        screen = render_message(reply.message)
+        if reply.in_channel:
+            screen.lines.insert(0, "(shared in the channel)")
+        self.show(screen)
+
+    async def click(self, which: str) -> None:
+        if not which.isdigit() or not 1 <= int(which) <= len(self.screen.buttons):
+            count = len(self.screen.buttons)
+            hint = f"a number from 1 to {count}" if count else "nothing: the last answer had no buttons"
+            self.out.write(f"Type `click N` where N is {hint}.\n\n")
+            return
+        button = self.screen.buttons[int(which) - 1]
+        if button.submit is not None:
+            callback, metadata, values = button.submit
+            self.show_reply(await self.interactions.submit(callback, metadata, values, self.ctx()))
+            return
+        if button.url and button.action_id in ("", Action.OPEN):
+            self.out.write(f"Open in a browser: {button.url}\n\n")
+            return
+        outcome = await self.interactions.button(button.action_id, button.value, self.ctx())
+        if isinstance(outcome, OpenModal):
+            await self.open_modal(outcome.view)
+        else:
+            self.show_reply(outcome)
+
+    async def open_modal(self, view: dict[str, Any]) -> None:
+        if view.get("callback_id") == Callback.LINK:
+            from bot.views.routing import decode
+
+            issue = decode(view.get("private_metadata")).get("issue", "<issue>")
+            self.out.write(f"To link an external issue, type: /sentry link {issue} <url> [identifier]\n\n")
+            return
+        suggestions: list[dict[str, Any]] = []
+        if view.get("callback_id") == Callback.ASSIGN:
+            suggestions = await self.interactions.suggest(Action.ASSIGN, "", self.ctx())
+        self.show(render_modal(view, modal_choices(view, suggestions)))
+
+
+async def run_console(console: Console, stdin: TextIO = sys.stdin) -> None:
+    interactive = stdin.isatty()
+    if interactive:
+        console.out.write(GREETING + "\n\n")
+    loop = asyncio.get_running_loop()
+    while True:
+        if interactive:
+            console.out.write(PROMPT)
+            console.out.flush()
+        line = await loop.run_in_executor(None, stdin.readline)
+        if not line:
+            break
+        if interactive is False and line.strip():
+            console.out.write(f"{PROMPT}{line.strip()}\n")
+        if not await console.handle(line):
+            break
+
+
+@asynccontextmanager
+async def demo_settings(settings: Settings) -> AsyncIterator[tuple[Settings, str]]:
+    """Settings pointing at the in-process Sentry stand-in, and the email the console user maps to."""
+    from bot.sandbox import run_sandbox, seed_state
+
+    state = seed_state()
+    async with run_sandbox(state, host="127.0.0.1", port=0) as url:
+        owner = next(m for m in state.members.values() if m.get("orgRole") == "owner")
+        demo = settings.model_copy(
+            update={"sentry_url": url, "sentry_auth_token": "demo-token", "sentry_org": state.org_slug}
+        )
+        from pydantic import SecretStr
+
+        demo = demo.model_copy(update={"sentry_auth_token": SecretStr("demo-token")})
+        yield demo, str(owner["email"])

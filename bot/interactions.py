@@ -1,0 +1,128 @@
+"""Buttons, modal submissions and type-ahead, independent of the transport.
+
+Slack's listeners and the console both call these, so a click does exactly what the matching
+command does, with the same permission check: each interaction becomes a command line run through
+the `Dispatcher`. Routing data travels in the button's `value` and the modal's `private_metadata`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.commands.context import Ctx, Reply
+from bot.commands.dispatch import Dispatcher
+from bot.errors import SentryBotError
+from bot.views import modals
+from bot.views.common import error_message, notice
+from bot.views.routing import Action, Callback, decode, encode
+
+__all__ = ["Interactions", "OpenModal", "flatten_state"]
+
+
+@dataclass(frozen=True)
+class OpenModal:
+    """The interaction's answer is a modal to open (Slack needs the click's `trigger_id` for it)."""
+
+    view: dict[str, Any]
+
+
+Outcome = Reply | OpenModal
+
+
+def flatten_state(values: dict[str, dict[str, dict[str, Any]]]) -> dict[str, str]:
+    """Slack's `view.state.values` as `{action_id: chosen value}` (text, radio or select alike)."""
+    flat: dict[str, str] = {}
+    for block in values.values():
+        for action_id, element in block.items():
+            option = element.get("selected_option")
+            if option:
+                flat[action_id] = str(option.get("value", ""))
+            elif element.get("value") is not None:
+                flat[action_id] = str(element["value"])
+    return flat
+
+
+class Interactions:
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+
+    async def button(self, action_id: str, raw_value: str | None, ctx: Ctx) -> Outcome:
+        """What a click on `action_id` (carrying `raw_value`) does."""
+        value = decode(raw_value)
+        issue = str(value.get("issue", ""))
+        try:
+            match action_id:
+                case Action.RESOLVE:
+                    return OpenModal(modals.resolve_modal(issue, short_id=value.get("short"), metadata=raw_value or ""))
+                case Action.ARCHIVE:
+                    return OpenModal(modals.archive_modal(issue, short_id=value.get("short"), metadata=raw_value or ""))
+                case Action.ASSIGN:
+                    return OpenModal(modals.assign_modal(issue, short_id=value.get("short"), metadata=raw_value or ""))
+                case Action.LINK:
+                    return OpenModal(modals.link_modal(issue, short_id=value.get("short"), metadata=raw_value or ""))
+                case Action.UNRESOLVE:
+                    return await self.dispatcher.run(f"unresolve {issue}", ctx)
+                case Action.STATS:
+                    found = await ctx.sentry.get_issue(issue)
+                    project = found.project.slug if found.project else ""
+                    return await self.dispatcher.run(f"stats {project}", ctx)
+                case Action.SHARE:
+                    reply = await self.dispatcher.run(str(value.get("cmd", "")), ctx)
+                    return Reply(reply.message, in_channel=True)
+                case Action.MORE:
+                    cursor = value.get("cursor")
+                    reply = await self.dispatcher.run(str(value.get("cmd", "")), ctx.but(cursor=cursor))
+                    return Reply(reply.message, replace_original=True)
+                case Action.CONFIRM:
+                    text = self.dispatcher.check_confirmation(value, ctx.user_id)
+                    reply = await self.dispatcher.run(text, ctx.but(confirmed=True))
+                    return Reply(reply.message, replace_original=True)
+                case Action.CANCEL:
+                    if value.get("by") not in (None, ctx.user_id):
+                        return Reply(error_message("Only the person who asked for this can cancel it."))
+                    return Reply(notice("Cancelled: nothing was changed."), replace_original=True)
+        except SentryBotError as exc:
+            return Reply(error_message(exc.user_message()))
+        return Reply(error_message("That button is no longer supported; run the command again."))
+
+    async def submit(self, callback_id: str, metadata: str, values: dict[str, str], ctx: Ctx) -> Reply:
+        """A modal's submission, as the command it stands for."""
+        issue = str(decode(metadata).get("issue", ""))
+        match callback_id:
+            case Callback.RESOLVE:
+                flag = " --in-next-release" if values.get(modals.RESOLVE_ACTION) == modals.RESOLVE_NEXT_RELEASE else ""
+                return await self.dispatcher.run(f"resolve {issue}{flag}", ctx)
+            case Callback.ARCHIVE:
+                return await self.dispatcher.run(f"archive {issue} {archive_option(values)}", ctx)
+            case Callback.ASSIGN:
+                target = values.get(modals.ASSIGN_ACTION) or "none"
+                return await self.dispatcher.run(f"assign {issue} {target}", ctx)
+            case Callback.LINK:
+                url = values.get(modals.LINK_URL_ACTION, "").strip()
+                identifier = values.get(modals.LINK_IDENTIFIER_ACTION, "").strip()
+                quoted_identifier = f' "{identifier}"' if identifier else ""
+                return await self.dispatcher.run(f'link {issue} "{url}"{quoted_identifier}', ctx)
+        return Reply(error_message("That form is no longer supported; run the command again."))
+
+    async def suggest(self, action_id: str, query: str, ctx: Ctx) -> list[dict[str, Any]]:
+        """Options for an `external_select` (the assignee picker), filtered by what was typed."""
+        if action_id != Action.ASSIGN:
+            return []
+        members = await ctx.sentry.list_members(max_pages=10)
+        teams = await ctx.sentry.list_teams(max_pages=10)
+        return modals.assign_options(members.items, teams.items, query)
+
+
+def archive_option(values: dict[str, str]) -> str:
+    """The archive command's option for the modal's radio choice (`forever`, `count:100`...)."""
+    choice = values.get(modals.ARCHIVE_ACTION, "")
+    if choice == "forever":
+        return "--forever"
+    if choice.startswith("count:"):
+        return f"--count {choice.split(':', 1)[1]}"
+    return "--until-escalating"
+
+
+def issue_value(issue_id: str) -> str:
+    return encode(issue=issue_id)

@@ -1,0 +1,46 @@
+"""The HTTP server of `sentry-bot serve`: Slack's endpoint, Sentry's webhooks, health and metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+from bot.metrics import REGISTRY
+
+__all__ = ["build_web_app"]
+
+Ready = Callable[[], Awaitable[bool]]
+
+
+def build_web_app(bolt: AsyncApp | None, *, ready: Ready | None = None) -> web.Application:
+    """`POST /slack/events` (when `bolt` is given), `GET /healthz`, `/readyz` and `/metrics`.
+
+    Other routes (the Sentry webhook receiver) are added by their owners on the returned app.
+    """
+    app = web.Application(client_max_size=1024**2 + 1)
+
+    async def slack_events(request: web.Request) -> web.Response:
+        assert bolt is not None
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def readyz(request: web.Request) -> web.Response:
+        ok = await ready() if ready is not None else True
+        return web.json_response({"status": "ready" if ok else "not ready"}, status=200 if ok else 503)
+
+    async def metrics(request: web.Request) -> web.Response:
+        body = generate_latest(REGISTRY)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    if bolt is not None:
+        app.router.add_post("/slack/events", slack_events)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+    return app

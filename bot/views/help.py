@@ -1,0 +1,45 @@
+"""Help, generated from the command registry: there is no hand-written help table."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from bot.commands.registry import Command, Level, Registry
+from bot.views.blocks import context, divider, header, message, section
+from bot.views.common import Message
+
+__all__ = ["command_help", "overview"]
+
+LEVEL_WORDS = {
+    Level.READ: "read: any linked Sentry member",
+    Level.WRITE: "write: Sentry role member or above",
+    Level.ADMIN: "admin: Sentry owner or manager",
+    Level.DESTRUCTIVE: "destructive: Sentry owner or manager, after a confirmation",
+}
+
+
+def overview(registry: Registry) -> Message:
+    families: dict[str, list[Command]] = defaultdict(list)
+    for cmd in registry:
+        if not cmd.hidden:
+            families[cmd.family].append(cmd)
+    blocks = [
+        header("Sentry bot: commands"),
+        section("Type `/sentry WEB-12A` to see an issue, or `/sentry help <command>` for details and examples."),
+    ]
+    for family, cmds in families.items():
+        lines = [f"`{c.usage.removeprefix('/sentry ')}`  {c.summary}" for c in cmds]
+        blocks.append(divider())
+        blocks.append(section(f"*{family}*\n" + "\n".join(lines)))
+    blocks.append(context("A short ID (`WEB-12A`), an event ID (32 hex characters) or an issue URL alone also works."))
+    return message("Sentry bot: commands", blocks)
+
+
+def command_help(cmd: Command) -> Message:
+    examples = "\n".join(f"`/sentry {e}`" for e in cmd.examples) or "—"
+    blocks = [
+        section(f"*{cmd.summary}*\nUsage: `{cmd.usage}`"),
+        section(f"*Examples*\n{examples}"),
+        context(f"Permission: {LEVEL_WORDS[cmd.level]}"),
+    ]
+    return message(f"Help for /sentry {cmd.name}", blocks)
