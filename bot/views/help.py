@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from bot.commands.registry import Command, Level, Registry
-from bot.views.blocks import context, divider, header, message, section
+from bot.views.blocks import context, divider, esc, header, message, section
 from bot.views.common import Message
 
 __all__ = ["command_help", "overview"]
@@ -18,6 +18,17 @@ LEVEL_WORDS = {
 }
 
 
+FAMILY_ORDER = [
+    "Issues",
+    "Organization and projects",
+    "Alerts",
+    "Members",
+    "Integrations",
+    "Service hooks",
+    "The bot",
+]
+
+
 def overview(registry: Registry) -> Message:
     families: dict[str, list[Command]] = defaultdict(list)
     for cmd in registry:
@@ -27,8 +38,9 @@ def overview(registry: Registry) -> Message:
         header("Sentry bot: commands"),
         section("Type `/sentry WEB-12A` to see an issue, or `/sentry help <command>` for details and examples."),
     ]
-    for family, cmds in families.items():
-        lines = [f"`{c.usage.removeprefix('/sentry ')}`  {c.summary}" for c in cmds]
+    ordered = sorted(families.items(), key=lambda kv: FAMILY_ORDER.index(kv[0]) if kv[0] in FAMILY_ORDER else 99)
+    for family, cmds in ordered:
+        lines = [f"`{esc(c.usage.removeprefix('/sentry '))}`  {c.summary}" for c in cmds]
         blocks.append(divider())
         blocks.append(section(f"*{family}*\n" + "\n".join(lines)))
     blocks.append(context("A short ID (`WEB-12A`), an event ID (32 hex characters) or an issue URL alone also works."))
@@ -36,9 +48,9 @@ def overview(registry: Registry) -> Message:
 
 
 def command_help(cmd: Command) -> Message:
-    examples = "\n".join(f"`/sentry {e}`" for e in cmd.examples) or "—"
+    examples = "\n".join(f"`/sentry {esc(e)}`" for e in cmd.examples) or "—"
     blocks = [
-        section(f"*{cmd.summary}*\nUsage: `{cmd.usage}`"),
+        section(f"*{cmd.summary}*\nUsage: `{esc(cmd.usage)}`"),
         section(f"*Examples*\n{examples}"),
         context(f"Permission: {LEVEL_WORDS[cmd.level]}"),
     ]

@@ -33,6 +33,7 @@ class Callback(StrEnum):
     RESOLVE = "modal.resolve"
     ARCHIVE = "modal.archive"
     LINK = "modal.link"
+    ASSIGN = "modal.assign"
 
 
 def encode(**data: Any) -> str:

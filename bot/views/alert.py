@@ -1,0 +1,264 @@
+"""Alert messages: the first message about an issue, its thread replies, storm digests, notices.
+
+Pure: each function takes the alert pipeline's models and returns a message payload (fallback
+text plus blocks) that has passed `guard()`. All outside text is escaped here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+from bot.alerts.models import Alert, DigestEntry, EventKind, IssueChange, Subscription
+from bot.views.blocks import actions, button, context, esc, fields_section, link, message, section, truncate
+from bot.views.common import Message, number, utc
+from bot.views.issue import LEVEL_EMOJI
+from bot.views.issue_actions import issue_action_buttons
+from bot.views.routing import Action, encode
+
+__all__ = [
+    "DIGEST_ROWS",
+    "alert_message",
+    "broken_notice",
+    "change_reply",
+    "digest_message",
+    "escalation_reply",
+    "repeat_reply",
+    "subscription_line",
+    "subscription_list",
+]
+
+TITLE_MAX = 250
+DIGEST_ROWS = 25
+NONE = "—"
+
+# --- words -------------------------------------------------------------------------------------
+RULE = "Rule: {rule}"
+STATUS = {"resolved": "✅ Resolved", "ignored": "💤 Archived"}
+ASSIGNED_TO = "👤 Assigned to {who}"
+METRIC_EMOJI = {"critical": "🚨", "warning": "⚠️", "resolved": "✅"}
+METRIC_STATE = {"critical": "Critical", "warning": "Warning", "resolved": "Resolved"}
+OPEN_IN_SENTRY = "Open in Sentry"
+REPEAT = "🔁 Seen again{facts}"
+REPEAT_EVENT = "view event"
+CHANGES = {
+    "resolved": "✅ {who} resolved this issue.",
+    "unresolved": "↩️ {who} reopened this issue.",
+    "ignored": "💤 {who} archived this issue.",
+    "assigned": "👤 {who} assigned this issue to {assignee}.",
+    "unassigned": "👤 {who} unassigned this issue.",
+    "commented": "💬 {who} commented:",
+    "edited a comment": "💬 {who} edited a comment:",
+}
+CHANGE_FALLBACK = "{who} changed this issue ({action})."
+ESCALATION = "📈 {ref} reached *{threshold}* events ({events} so far)."
+DIGEST_TITLE = "🌩️ Alert storm: {total} alerts about {issues} issues since {since}"
+DIGEST_ROW = "*{count}×* {ref} {title}{project}"
+DIGEST_MORE = "… and {issues} more issues ({alerts} alerts)"
+DIGEST_FOOTER = (
+    "Sentry is sending more alerts than Slack lets me post here, so I'm counting them in this message. "
+    "Separate messages resume when it calms down."
+)
+BROKEN = (
+    "⚠️ I can't post Sentry alerts in <#{channel}> any more: {reason}. "
+    "I've paused its subscriptions ({projects}). Once that's fixed, run `/sentry subscribe <project>` "
+    "there again."
+)
+SUBSCRIPTIONS_EMPTY = "This channel has no subscriptions. Add one with `/sentry subscribe <project>`."
+SUBSCRIPTIONS_TITLE = "*Sentry subscriptions in this channel*"
+SUB_PAUSED = " · ⚠️ paused: {reason}"
+
+_SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+
+
+def alert_message(alert: Alert, *, status: str | None = None, assignee: str | None = None) -> Message:
+    """The first message about an alert in a channel; sent again (chat.update) when the issue changes.
+
+    Args:
+        alert: the latest alert about the issue.
+        status: the issue's current status when known to be newer than the alert's.
+        assignee: the current assignee, likewise.
+    """
+    if alert.kind is EventKind.METRIC:
+        return _metric_message(alert)
+    status = status or alert.status or "unresolved"
+    assignee = assignee if assignee is not None else alert.assignee
+    title = truncate(esc(alert.title), TITLE_MAX)
+    emoji = LEVEL_EMOJI.get(alert.level or "", "⚫")
+    heading = f"{emoji} {_ref(alert)} · *{link(alert.link, title) if alert.link else title}*"
+    blocks = [section(heading)]
+    if alert.culprit:
+        blocks.append(context(f"`{truncate(esc(alert.culprit), TITLE_MAX)}`"))
+    blocks.append(
+        fields_section(
+            [
+                ("Level", esc(alert.level or NONE)),
+                ("Project", esc(alert.project or NONE)),
+                ("Environment", esc(alert.environment or NONE)),
+                ("Release", esc(alert.release or NONE)),
+                ("Events", number(alert.events)),
+                ("Users", number(alert.users)),
+                ("First seen", _date(alert.first_seen)),
+            ]
+        )
+    )
+    facts = [" · ".join(f"{esc(k)}: {esc(v)}" for k, v in alert.tags)] if alert.tags else []
+    if alert.rule:
+        facts.append(RULE.format(rule=esc(alert.rule)))
+    if facts:
+        blocks.append(context(*facts))
+    state = [STATUS[status]] if status in STATUS else []
+    if assignee:
+        state.append(ASSIGNED_TO.format(who=esc(assignee)))
+    if state:
+        blocks.append(context(" · ".join(state)))
+    if alert.issue_id:
+        blocks.append(issue_action_buttons(alert.issue_id, status=status, permalink=alert.link))
+    return message(_fallback(alert), blocks)
+
+
+def repeat_reply(alert: Alert) -> Message:
+    """A thread reply for an issue that alerted again: the counts and where it happened."""
+    if alert.kind is EventKind.METRIC:
+        # A metric alert's next state (warning, resolved) is worth its full message.
+        return _metric_message(alert)
+    facts = [
+        f"{number(alert.events)} events" if alert.events is not None else None,
+        esc(alert.environment) if alert.environment else None,
+        esc(alert.release) if alert.release else None,
+        link(alert.event_link, REPEAT_EVENT) if alert.event_link else None,
+    ]
+    shown = [f for f in facts if f]
+    line = REPEAT.format(facts=" · " + " · ".join(shown) if shown else "")
+    return message(f"{_fallback(alert)}: seen again", [section(line)])
+
+
+def change_reply(change: IssueChange) -> Message:
+    """A thread reply saying who did what to the issue."""
+    who = _who(change.actor)
+    template = CHANGES.get(change.action)
+    line = (
+        template.format(who=who, assignee=esc(change.assignee or NONE))
+        if template
+        else CHANGE_FALLBACK.format(who=who, action=esc(change.action))
+    )
+    blocks = [section(line)]
+    if change.text:
+        quoted = "\n".join(f"> {row}" for row in esc(change.text).splitlines() or [""])
+        blocks.append(section(quoted))
+    return message(line, blocks)
+
+
+def escalation_reply(alert: Alert, *, threshold: int, events: int) -> Message:
+    line = ESCALATION.format(ref=_ref(alert), threshold=number(threshold), events=number(events))
+    return message(line, [section(line)])
+
+
+def digest_message(entries: Iterable[DigestEntry], *, total: int, since: datetime) -> Message:
+    """One message standing for many alerts: each issue with how many of its alerts it counts.
+
+    The busiest `DIGEST_ROWS` issues are listed; the rest are summed up in one line.
+    """
+    ranked = sorted(entries, key=lambda e: -e.count)
+    title = DIGEST_TITLE.format(total=number(total), issues=number(len(ranked)), since=_date(since))
+    rows = [
+        DIGEST_ROW.format(
+            count=number(e.count),
+            ref=_entry_ref(e),
+            title=truncate(esc(e.title), 120),
+            project=f" ({esc(e.project)})" if e.project else "",
+        )
+        for e in ranked[:DIGEST_ROWS]
+    ]
+    hidden = ranked[DIGEST_ROWS:]
+    if hidden:
+        rows.append(DIGEST_MORE.format(issues=number(len(hidden)), alerts=number(sum(e.count for e in hidden))))
+    blocks = [section(title), section("\n".join(rows) or NONE), context(DIGEST_FOOTER)]
+    return message(title, blocks)
+
+
+def broken_notice(channel_id: str, projects: Sequence[str], reason: str) -> Message:
+    """A direct message to whoever subscribed, when Slack refuses a channel for good."""
+    line = BROKEN.format(
+        channel=esc(channel_id), reason=esc(reason), projects=", ".join(f"*{esc(p)}*" for p in projects) or NONE
+    )
+    return message(line, [section(line)])
+
+
+def subscription_line(sub: Subscription) -> str:
+    """`*front-end* · levels error, fatal · env production · events alert, metric · threads on`."""
+    f = sub.filters
+    parts = [
+        f"*{esc(sub.project)}*",
+        f"levels {esc(', '.join(sorted(f.levels)))}" if f.levels else "all levels",
+        f"env {esc(', '.join(sorted(f.environments)))}" if f.environments else "all environments",
+        f"events {', '.join(sorted(f.events))}",
+        f"threads {'on' if f.threads else 'off'}",
+    ]
+    line = " · ".join(parts)
+    if sub.broken_reason:
+        line += SUB_PAUSED.format(reason=esc(sub.broken_reason))
+    return line
+
+
+def subscription_list(subs: Sequence[Subscription]) -> Message:
+    """The answer to `/sentry subscriptions`."""
+    if not subs:
+        return message(SUBSCRIPTIONS_EMPTY, [section(SUBSCRIPTIONS_EMPTY)])
+    rows = "\n".join(f"• {subscription_line(s)}" for s in subs)
+    return message(SUBSCRIPTIONS_TITLE, [section(f"{SUBSCRIPTIONS_TITLE}\n{rows}")])
+
+
+# ---------------------------------------------------------------------- pieces
+
+
+def _metric_message(alert: Alert) -> Message:
+    state = alert.status or "critical"
+    emoji = METRIC_EMOJI.get(state, "📊")
+    title = truncate(esc(alert.title), TITLE_MAX)
+    blocks = [section(f"{emoji} *{link(alert.link, title) if alert.link else title}*")]
+    if alert.description:
+        blocks.append(section(esc(alert.description)))
+    facts = [
+        METRIC_STATE.get(state, esc(state)),
+        ", ".join(esc(p) for p in alert.projects) if alert.projects else None,
+        esc(alert.environment) if alert.environment else None,
+        RULE.format(rule=esc(alert.rule)) if alert.rule else None,
+    ]
+    blocks.append(context(" · ".join(f for f in facts if f)))
+    if alert.link:
+        blocks.append(actions(button(OPEN_IN_SENTRY, Action.OPEN, url=alert.link, value=encode(alert=alert.key))))
+    return message(f"{emoji} {title}", blocks)
+
+
+def _ref(alert: Alert) -> str:
+    label = esc(alert.short_id or alert.issue_id or "")
+    return f"*{label}*" if label else ""
+
+
+def _entry_ref(entry: DigestEntry) -> str:
+    label = entry.short_id or "issue"
+    if entry.link:
+        return link(entry.link, label)
+    return f"*{esc(entry.short_id)}*" if entry.short_id else ""
+
+
+def _fallback(alert: Alert) -> str:
+    level = f"[{esc(alert.level)}] " if alert.level else ""
+    ref = f"{esc(alert.short_id)} " if alert.short_id else ""
+    project = f" ({esc(alert.project)})" if alert.project else ""
+    return f"{level}{ref}{esc(alert.title)}{project}"
+
+
+def _date(ts: datetime | None) -> str:
+    """A date Slack shows in the reader's own time zone, with UTC as the fallback text."""
+    if ts is None:
+        return NONE
+    aware = ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+    return f"<!date^{int(aware.timestamp())}^{{date_short_pretty}} {{time}}|{utc(aware)}>"
+
+
+def _who(actor: str) -> str:
+    """A Slack user id (a click in Slack) becomes a mention; a Sentry name is escaped."""
+    return f"<@{actor}>" if _SLACK_USER_ID.fullmatch(actor) else f"*{esc(actor)}*"

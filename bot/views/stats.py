@@ -1,0 +1,135 @@
+"""Numbers over time: sparklines, a project's event counts, and the organization's usage table."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from bot.sentry.models import StatPoint, StatsGroup, StatsV2
+from bot.views import text as t
+from bot.views.blocks import LIMITS, context, esc, fields_section, header, message, section, truncate
+from bot.views.common import Message, number, utc
+
+__all__ = ["SPARK_BARS", "SPARK_WIDTH", "project_stats_card", "sparkline", "usage_table"]
+
+SPARK_BARS = "▁▂▃▄▅▆▇█"
+# Wider sparklines wrap in Slack's message pane; longer series are summed into this many columns.
+SPARK_WIDTH = 72
+CELL_MAX = 64
+_FENCE = "```"
+
+
+def sparkline(values: Sequence[float]) -> str:
+    """Values as bars from ▁ (zero) to █ (the peak); any non-zero value is at least ▂.
+
+    >>> sparkline([0, 1, 2, 3, 4, 5, 6, 7])
+    '▁▂▃▄▅▆▇█'
+    """
+    if not values:
+        return t.NO_DATA
+    peak = max(values)
+    if peak <= 0:
+        return SPARK_BARS[0] * len(values)
+    top = len(SPARK_BARS) - 1
+    return "".join(SPARK_BARS[0 if v <= 0 else max(1, min(top, round(v / peak * top)))] for v in values)
+
+
+def _columns(values: Sequence[float], width: int) -> list[float]:
+    """`values` summed into at most `width` consecutive columns."""
+    step = max(1, math.ceil(len(values) / width))
+    return [sum(values[i : i + step]) for i in range(0, len(values), step)]
+
+
+def _bucket_time(timestamp: int) -> str:
+    return utc(datetime.fromtimestamp(timestamp, UTC))
+
+
+def project_stats_card(project: str, points: Sequence[StatPoint], *, stat: str, resolution: str | None) -> Message:
+    """A sparkline of a project's event counts, with the total, the peak, the window and the bucket count."""
+    title = t.STATS_TITLE.format(stat=esc(stat).capitalize(), project=esc(project))
+    if not points:
+        return message(f"{title}: {t.NO_DATA}", [header(title), section(t.NO_DATA)])
+    counts = [p.count for p in points]
+    peak = max(points, key=lambda p: p.count)
+    buckets = f"{len(points):,}" + (f" × {esc(resolution)}" if resolution else "")
+    blocks = [
+        header(title),
+        section(sparkline(_columns(counts, SPARK_WIDTH))),
+        fields_section(
+            [
+                ("Total", number(sum(counts))),
+                ("Peak", f"{number(peak.count)} at {_bucket_time(peak.timestamp)}"),
+                ("Window", f"{_bucket_time(points[0].timestamp)} → {_bucket_time(points[-1].timestamp)}"),
+                ("Buckets", buckets),
+            ]
+        ),
+    ]
+    return message(f"{title}: {number(sum(counts))}", blocks)
+
+
+# --- usage table -------------------------------------------------------------------------------
+
+
+def _group_total(group: StatsGroup, field: str) -> float:
+    if field in group.totals:
+        return group.totals[field]
+    return sum(group.series.get(field, []))
+
+
+def _row_cells(group: StatsGroup, keys: Sequence[str]) -> list[str]:
+    return [truncate(str(group.by.get(key, t.NONE)), CELL_MAX) for key in keys]
+
+
+def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
+    """Labels left-aligned, the last column (the number) right-aligned; escaped after padding so
+    `&amp;` does not throw the columns off."""
+    *labels, value = cells
+    padded = [c.ljust(w) for c, w in zip(labels, widths[:-1], strict=True)] + [value.rjust(widths[-1])]
+    return esc("  ".join(padded).rstrip())
+
+
+def _fit(head: list[str], rows: list[str], tail: list[str]) -> list[str]:
+    """As many rows as fit in one section with the head and tail, then "… N more rows"."""
+    budget = LIMITS["section_text"] - 2 * (len(_FENCE) + 1)
+    budget -= sum(len(line) + 1 for line in head + tail)
+    budget -= len(t.MORE_ROWS.format(n=f"{len(rows):,}")) + 1
+    kept: list[str] = []
+    for row in rows:
+        if budget < len(row) + 1:
+            break
+        kept.append(row)
+        budget -= len(row) + 1
+    hidden = len(rows) - len(kept)
+    more = [t.MORE_ROWS.format(n=f"{hidden:,}")] if hidden else []
+    return [*head, *kept, *more, *tail]
+
+
+def usage_table(stats: StatsV2, *, field: str, group_by: Sequence[str], period: str | None) -> Message:
+    """The organization's usage as an aligned table, largest first, with the window it covers.
+
+    Args:
+        stats: Sentry's stats_v2 answer.
+        field: the measured field, e.g. `sum(quantity)`.
+        group_by: the `groupBy` keys, one label column each.
+        period: the requested period ("24h"), shown under the table.
+    """
+    title = t.USAGE_TITLE.format(field=esc(field))
+    keys = list(group_by) or ["group"]
+    groups = sorted(stats.groups, key=lambda g: _group_total(g, field), reverse=True)
+    window = f"{utc(stats.start)} – {utc(stats.end)}" + (f" · {esc(period)}" if period else "")
+    if not groups:
+        return message(f"{title}: {t.USAGE_EMPTY}", [header(title), section(t.USAGE_EMPTY), context(window)])
+    cells = [[*_row_cells(g, keys), number(_group_total(g, field))] for g in groups]
+    grand_total = number(sum(_group_total(g, field) for g in groups))
+    heading = [*keys, field]
+    footing = [t.USAGE_TOTAL, *([""] * (len(keys) - 1)), grand_total]
+    widths = [max(len(row[i]) for row in [heading, footing, *cells]) for i in range(len(heading))]
+    rule = "─" * (sum(widths) + 2 * (len(widths) - 1))
+    lines = _fit(
+        [_line(heading, widths), rule],
+        [_line(row, widths) for row in cells],
+        [rule, _line(footing, widths)],
+    )
+    table = "\n".join([_FENCE, *lines, _FENCE])
+    return message(f"{title}: {grand_total}", [header(title), section(table), context(window)])

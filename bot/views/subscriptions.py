@@ -1,0 +1,38 @@
+"""The bot's own alert routing, as a channel sees it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.alerts.models import Subscription
+from bot.views.blocks import context, esc, header, message, section
+from bot.views.common import Message
+
+__all__ = ["subscription_list", "subscription_saved"]
+
+
+def _describe(sub: Subscription) -> str:
+    f = sub.filters
+    levels = ", ".join(sorted(f.levels)) or "all levels"
+    envs = ", ".join(esc(e) for e in sorted(f.environments)) or "all environments"
+    events = ", ".join(sorted(str(e) for e in f.events))
+    threads = "threads on" if f.threads else "threads off"
+    line = f"*{esc(sub.project)}*: {levels}; {envs}; events {events}; {threads}"
+    if sub.broken_reason:
+        line += f"\n⚠️ Paused: {esc(sub.broken_reason)}. Subscribe again once fixed."
+    return line
+
+
+def subscription_saved(sub: Subscription, *, channel_id: str) -> Message:
+    text = f"✅ <#{channel_id}> now receives alerts from {_describe(sub)}"
+    return message(
+        f"Subscribed to {sub.project}", [section(text), context("`/sentry unsubscribe <project>` stops them.")]
+    )
+
+
+def subscription_list(subs: Sequence[Subscription], *, channel_id: str) -> Message:
+    if not subs:
+        blocks = [section(f"<#{channel_id}> is not subscribed to any project. Try `/sentry subscribe web`.")]
+        return message("No subscriptions", blocks)
+    blocks = [header("Alert subscriptions of this channel"), section("\n".join(_describe(s) for s in subs))]
+    return message("Alert subscriptions", blocks)
