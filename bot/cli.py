@@ -38,7 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from bot.logs import configure_logging
 
-    configure_logging(args.log_level)
+    # The console is a chat: routine INFO lines would interleave with the answers.
+    quiet = args.mode == "console" and args.log_level == "INFO"
+    configure_logging("WARNING" if quiet else args.log_level)
     try:
         settings = load_settings()
         if args.mode == "console":

@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from pydantic import SecretStr
+
 from bot.commands.context import Ctx, Reply, Services
 from bot.commands.dispatch import Dispatcher
 from bot.interactions import Interactions, OpenModal
 from bot.settings import Settings
-from bot.views.routing import Action, Callback
+from bot.views.routing import Action, Callback, decode
 
 __all__ = ["Console", "render_message", "run_console"]
 
@@ -192,8 +194,6 @@ class Console:
 
     async def open_modal(self, view: dict[str, Any]) -> None:
         if view.get("callback_id") == Callback.LINK:
-            from bot.views.routing import decode
-
             issue = decode(view.get("private_metadata")).get("issue", "<issue>")
             self.out.write(f"To link an external issue, type: /sentry link {issue} <url> [identifier]\n\n")
             return
@@ -223,16 +223,18 @@ async def run_console(console: Console, stdin: TextIO = sys.stdin) -> None:
 
 @asynccontextmanager
 async def demo_settings(settings: Settings) -> AsyncIterator[tuple[Settings, str]]:
-    """Settings pointing at the in-process Sentry stand-in, and the email the console user maps to."""
+    """Settings pointing at the in-process Sentry stand-in, and the email of its first owner,
+    whom the console user acts as."""
     from bot.sandbox import run_sandbox, seed_state
 
     state = seed_state()
     async with run_sandbox(state, host="127.0.0.1", port=0) as url:
-        owner = next(m for m in state.members.values() if m.get("orgRole") == "owner")
+        owner = next(m for m in state.data.members.values() if m.org_role == "owner")
         demo = settings.model_copy(
-            update={"sentry_url": url, "sentry_auth_token": "demo-token", "sentry_org": state.org_slug}
+            update={
+                "sentry_url": url,
+                "sentry_auth_token": SecretStr("demo-token"),
+                "sentry_org": state.data.organization.slug,
+            }
         )
-        from pydantic import SecretStr
-
-        demo = demo.model_copy(update={"sentry_auth_token": SecretStr("demo-token")})
-        yield demo, str(owner["email"])
+        yield demo, owner.email

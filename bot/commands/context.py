@@ -41,6 +41,7 @@ class Services:
     sentry: SentryClient
     identity: Identity
     subscriptions: Any = None
+    alerts: Any = None  # receives issue changes made from Slack, to sync alert messages
     audit: Any = None
     store: Any = None
 

@@ -141,7 +141,8 @@ class Dispatcher:
             if found is None:
                 suggestions = self.registry.suggest(topic)
                 hint = f" Did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
-                return Reply(error_message(f"There is no `{' '.join(topic)[:60]}` command.{hint} Try `/sentry help`."))
+                missing = " ".join(topic)[:60]
+                return Reply(error_message(f"There is no `{missing}` command.{hint} Try `/sentry help`."))
             return Reply(help_view.command_help(found[0]))
         return Reply(help_view.overview(self.registry))
 

@@ -39,7 +39,7 @@ async def hooks(ctx: Ctx, args: Args) -> Reply:
 async def hook_add(ctx: Ctx, args: Args) -> Reply:
     if not args.url.startswith(("https://", "http://")):
         raise UsageError(
-            f"`{esc(args.url)}` is not a URL.",
+            f"`{args.url}` is not a URL.",
             usage="/sentry hook add <project> <url> <event>...",
             example="/sentry hook add web https://hooks.example.com/sentry event.alert",
         )
@@ -54,7 +54,7 @@ async def hook_add(ctx: Ctx, args: Args) -> Reply:
     arg("hook_id", metavar="hook-id"),
     summary="Delete a service hook",
     level=Level.DESTRUCTIVE,
-    examples=["hook remove web 4f9d73e63b7144ecb8944c41620a090b"],
+    examples=["hook remove web e655f6aa8e18a60ed2e83592e220532f"],
     confirm=lambda a: f"delete service hook *{esc(a.hook_id)}* of project *{esc(a.project)}*; it stops sending events",
     family=FAMILY,
 )

@@ -71,7 +71,12 @@ async def integrations(ctx: Ctx, args: Args) -> Reply:
 
 
 @registry.command(
-    "integration", arg("id"), summary="One integration", level=Level.READ, examples=["integration 24817"], family=FAMILY
+    "integration",
+    arg("id"),
+    summary="One integration",
+    level=Level.READ,
+    examples=["integration 130414"],
+    family=FAMILY,
 )
 async def integration(ctx: Ctx, args: Args) -> Reply:
     return Reply(integration_card(await ctx.sentry.get_integration(args.id)), shareable=True)
@@ -82,7 +87,7 @@ async def integration(ctx: Ctx, args: Args) -> Reply:
     arg("id"),
     summary="Uninstall an integration",
     level=Level.DESTRUCTIVE,
-    examples=["integration remove 24817"],
+    examples=["integration remove 130415"],
     confirm=lambda a: f"uninstall integration *{esc(a.id)}* from the organization, with its configuration",
     family=FAMILY,
 )
@@ -124,7 +129,10 @@ FORWARDER_OPTIONS = (
     *FORWARDER_OPTIONS,
     summary="Forward events to Segment, SQS or Splunk",
     level=Level.ADMIN,
-    examples=["forwarder add segment --config write_key=abc123 --projects 2,3"],
+    examples=[
+        "forwarder add splunk --config instance_url=https://splunk.acme.example:8088,index=sentry,source=sentry,token=abc",
+        "forwarder add segment --config write_key=abc123 --enroll-new on",
+    ],
     family=FAMILY,
 )
 async def forwarder_add(ctx: Ctx, args: Args) -> Reply:
@@ -144,13 +152,13 @@ async def forwarder_add(ctx: Ctx, args: Args) -> Reply:
     *FORWARDER_OPTIONS,
     summary="Change a data forwarder",
     level=Level.ADMIN,
-    examples=["forwarder update 1 --enabled off", "forwarder update 2 --config write_key=new"],
+    examples=["forwarder update 41 --enabled off", "forwarder update 42 --config write_key=new"],
     family=FAMILY,
 )
 async def forwarder_update(ctx: Ctx, args: Args) -> Reply:
     current = next((f for f in await ctx.sentry.list_forwarders() if f.id == args.id), None)
     if current is None:
-        raise UsageError(f"There is no forwarder {esc(args.id)}.", usage="/sentry forwarders")
+        raise UsageError(f"There is no forwarder {args.id}.", usage="/sentry forwarders")
     await ctx.sentry.update_forwarder(
         args.id,
         current.provider,
@@ -167,7 +175,7 @@ async def forwarder_update(ctx: Ctx, args: Args) -> Reply:
     arg("id"),
     summary="Delete a data forwarder",
     level=Level.DESTRUCTIVE,
-    examples=["forwarder remove 1"],
+    examples=["forwarder remove 42"],
     confirm=lambda a: f"delete data forwarder *{esc(a.id)}*; events stop being forwarded",
     family=FAMILY,
 )
@@ -182,7 +190,7 @@ async def _integration_id(ctx: Ctx, provider: str, given: str | None) -> int:
     found = await ctx.sentry.list_integrations(provider_key=provider)
     if not found.items:
         raise UsageError(
-            f"No {esc(provider)} integration is installed; give one with --integration <id>.",
+            f"No {provider} integration is installed; give one with --integration <id>.",
             usage="/sentry integrations",
         )
     return int(found.items[0].id)
@@ -191,7 +199,7 @@ async def _integration_id(ctx: Ctx, provider: str, given: str | None) -> int:
 async def _user_id(ctx: Ctx, ref: str) -> int:
     member = await find_member(ctx, ref)
     if member.user is None:
-        raise UsageError(f"{esc(ref)} has not accepted their invitation yet, so has no Sentry user to link.")
+        raise UsageError(f"{ref} has not accepted their invitation yet, so has no Sentry user to link.")
     return int(member.user.id)
 
 
@@ -227,7 +235,7 @@ async def external_user_add(ctx: Ctx, args: Args) -> Reply:
     *EXTERNAL_USER_ARGS,
     summary="Change an external user link",
     level=Level.ADMIN,
-    examples=["external-user update 1 alice@acme.example github @alice-acme"],
+    examples=["external-user update 501 alice@acme.example github @alice-acme"],
     family=FAMILY,
 )
 async def external_user_update(ctx: Ctx, args: Args) -> Reply:
@@ -246,7 +254,7 @@ async def external_user_update(ctx: Ctx, args: Args) -> Reply:
     arg("id"),
     summary="Remove an external user link",
     level=Level.DESTRUCTIVE,
-    examples=["external-user remove 1"],
+    examples=["external-user remove 501"],
     confirm=lambda a: f"remove external user link *{esc(a.id)}*",
     family=FAMILY,
 )
@@ -285,7 +293,7 @@ async def external_team_add(ctx: Ctx, args: Args) -> Reply:
     opt("--integration", metavar="id"),
     summary="Change an external team link",
     level=Level.ADMIN,
-    examples=["external-team update backend 1 github @acme/api"],
+    examples=["external-team update frontend 601 slack #frontend-oncall"],
     family=FAMILY,
 )
 async def external_team_update(ctx: Ctx, args: Args) -> Reply:
@@ -305,7 +313,7 @@ async def external_team_update(ctx: Ctx, args: Args) -> Reply:
     arg("id"),
     summary="Remove an external team link",
     level=Level.DESTRUCTIVE,
-    examples=["external-team remove backend 1"],
+    examples=["external-team remove frontend 601"],
     confirm=lambda a: f"remove external team link *{esc(a.id)}* of team *{esc(a.team)}*",
     family=FAMILY,
 )

@@ -21,7 +21,7 @@ ISSUE = "<issue>"
     arg("issue", metavar="issue"),
     summary="Show an issue, with buttons to act on it",
     level=Level.READ,
-    examples=["issue WEB-12A", "issue https://acme.sentry.io/issues/1234/"],
+    examples=["issue WEB-12A", "issue https://acme.sentry.io/issues/5501024301/"],
     family=FAMILY,
 )
 async def show_issue(ctx: Ctx, args: Args) -> Reply:
@@ -34,7 +34,7 @@ async def show_issue(ctx: Ctx, args: Args) -> Reply:
     arg("event_id", metavar="event-id"),
     summary="Find the issue an event belongs to",
     level=Level.READ,
-    examples=["event 9fac2ceed9344f2bbfdd1fdacb0ed9b1"],
+    examples=["event 566bf9d7c55a45f8d1a6e55e9b9b1325"],
     family=FAMILY,
 )
 async def show_event(ctx: Ctx, args: Args) -> Reply:
@@ -42,13 +42,17 @@ async def show_event(ctx: Ctx, args: Args) -> Reply:
     return Reply(event_card(found, now=ctx.now), shareable=True)
 
 
-async def _changed(ctx: Ctx, issue_id: str, action: str) -> Reply:
-    """The issue card after a change, showing who made it."""
+async def _changed(ctx: Ctx, issue_id: str, kind: str, said: str) -> Reply:
+    """The issue card after a change, showing who made it; alert messages about it follow suit.
+
+    `kind` is the change in the alert pipeline's words (resolved, unresolved, archived, assigned,
+    unassigned); `said` is how the card words it.
+    """
     issue = await ctx.sentry.get_issue(issue_id)
-    alerts = ctx.services.subscriptions
-    if alerts is not None and hasattr(alerts, "issue_changed"):
-        await alerts.issue_changed(issue_id, actor=ctx.user_id, action=action, issue=issue.model_dump(by_alias=True))
-    return Reply(issue_card(issue, now=ctx.now, changed_by=ctx.user_id, note=action), replace_original=True)
+    if ctx.services.alerts is not None:
+        snapshot = issue.model_dump(by_alias=True, mode="json")
+        await ctx.services.alerts.issue_changed(issue_id, actor=ctx.user_id, action=kind, issue=snapshot)
+    return Reply(issue_card(issue, now=ctx.now, changed_by=ctx.user_id, note=said), replace_original=True)
 
 
 @registry.command(
@@ -64,7 +68,8 @@ async def resolve(ctx: Ctx, args: Args) -> Reply:
     issue = await load_issue(ctx, args.issue)
     status = "resolvedInNextRelease" if args.in_next_release else "resolved"
     await ctx.sentry.update_issue(issue.id, status=status)
-    return await _changed(ctx, issue.id, "resolved in the next release" if args.in_next_release else "resolved")
+    said = "resolved in the next release" if args.in_next_release else "resolved"
+    return await _changed(ctx, issue.id, "resolved", said)
 
 
 @registry.command(
@@ -78,7 +83,7 @@ async def resolve(ctx: Ctx, args: Args) -> Reply:
 async def unresolve(ctx: Ctx, args: Args) -> Reply:
     issue = await load_issue(ctx, args.issue)
     await ctx.sentry.update_issue(issue.id, status="unresolved", substatus="ongoing")
-    return await _changed(ctx, issue.id, "reopened")
+    return await _changed(ctx, issue.id, "unresolved", "reopened")
 
 
 @registry.command(
@@ -112,7 +117,7 @@ async def archive(ctx: Ctx, args: Args) -> Reply:
     else:
         await ctx.sentry.update_issue(issue.id, status="ignored", substatus="archived_until_escalating")
         how = "archived until it escalates"
-    return await _changed(ctx, issue.id, how)
+    return await _changed(ctx, issue.id, "archived", how)
 
 
 async def assignee_value(ctx: Ctx, target: str) -> tuple[str, str]:
@@ -136,7 +141,7 @@ async def assignee_value(ctx: Ctx, target: str) -> tuple[str, str]:
         team = next((t for t in teams if t.slug == slug or t.id == slug), None)
         if team is None:
             raise UsageError(
-                f"There is no team `{esc(slug)}`.",
+                f"There is no team `{slug}`.",
                 usage="/sentry assign <issue> team:<slug>",
                 example="/sentry assign WEB-12A team:backend",
             )
@@ -144,7 +149,7 @@ async def assignee_value(ctx: Ctx, target: str) -> tuple[str, str]:
     if lowered.startswith("user:") or "@" in target:
         return target, f"assigned to {esc(target)}"
     raise UsageError(
-        f"`{esc(target)}` is not someone I can assign.",
+        f"`{target}` is not someone I can assign.",
         usage="/sentry assign <issue> <@user | email | team:slug | me | none>",
         example="/sentry assign WEB-12A me",
     )
@@ -163,7 +168,7 @@ async def assign(ctx: Ctx, args: Args) -> Reply:
     issue = await load_issue(ctx, args.issue)
     value, said = await assignee_value(ctx, args.assignee)
     await ctx.sentry.update_issue(issue.id, assigned_to=value)
-    return await _changed(ctx, issue.id, said)
+    return await _changed(ctx, issue.id, "assigned" if value else "unassigned", said)
 
 
 async def _installation(ctx: Ctx) -> str:
@@ -198,13 +203,13 @@ async def links(ctx: Ctx, args: Args) -> Reply:
     arg("identifier", optional=True),
     summary="Link an issue in another tracker to a Sentry issue",
     level=Level.WRITE,
-    examples=["link WEB-12A https://linear.app/acme/issue/ENG-42 ENG-42"],
+    examples=["link WEB-1 https://tracker.acme.example/SHOP/issues/1500 SHOP-1500"],
     family=FAMILY,
 )
 async def link(ctx: Ctx, args: Args) -> Reply:
     if not args.url.startswith(("https://", "http://")):
         raise UsageError(
-            f"`{esc(args.url)}` is not a link.",
+            f"`{args.url}` is not a link.",
             usage="/sentry link <issue> <url> [identifier]",
             example="/sentry link WEB-12A https://linear.app/acme/issue/ENG-42 ENG-42",
         )
@@ -222,7 +227,7 @@ async def link(ctx: Ctx, args: Args) -> Reply:
     arg("link_id", metavar="link-id"),
     summary="Remove a link to an external issue",
     level=Level.WRITE,
-    examples=["unlink 123456"],
+    examples=["unlink 7302"],
     family=FAMILY,
 )
 async def unlink(ctx: Ctx, args: Args) -> Reply:

@@ -49,7 +49,7 @@ async def member(ctx: Ctx, args: Args) -> Reply:
     opt("--teams", convert=csv, metavar="a,b"),
     summary="Invite someone to the organization",
     level=Level.ADMIN,
-    examples=["member add bob@acme.example member --teams backend,frontend"],
+    examples=["member add ivan@acme.example member --teams backend,frontend"],
     family=FAMILY,
 )
 async def member_add(ctx: Ctx, args: Args) -> Reply:
@@ -112,7 +112,7 @@ async def scim_users(ctx: Ctx, args: Args) -> Reply:
     opt("--role", choices=SCIM_ROLES),
     summary="Provision a user through SCIM",
     level=Level.ADMIN,
-    examples=["scim add carol@acme.example Carol Jones", "scim add dan@acme.example --role admin"],
+    examples=["scim add judy@acme.example Judy Moss", "scim add ken@acme.example --role admin"],
     family=FAMILY,
 )
 async def scim_add(ctx: Ctx, args: Args) -> Reply:
@@ -133,7 +133,7 @@ def _scim_id(raw: str) -> str:
     arg("id", convert=_scim_id),
     summary="Deactivate a SCIM user (removes their membership)",
     level=Level.DESTRUCTIVE,
-    examples=["scim deactivate 102"],
+    examples=["scim deactivate 1047"],
     confirm=lambda a: f"deactivate SCIM user *{esc(a.id)}*, which removes their membership of the organization",
     family=FAMILY,
 )
@@ -147,7 +147,7 @@ async def scim_deactivate(ctx: Ctx, args: Args) -> Reply:
     arg("id", convert=_scim_id),
     summary="Delete a SCIM user",
     level=Level.DESTRUCTIVE,
-    examples=["scim remove 102"],
+    examples=["scim remove 1047"],
     confirm=lambda a: f"delete SCIM user *{esc(a.id)}* and their membership of the organization",
     family=FAMILY,
 )

@@ -6,7 +6,7 @@ import re
 import time
 
 from bot.commands.context import Ctx
-from bot.errors import UsageError
+from bot.errors import NotFound, UsageError
 from bot.sentry.models import Issue, Member
 
 __all__ = ["csv", "find_member", "issue_id_from", "load_issue", "since_value"]
@@ -34,7 +34,14 @@ async def load_issue(ctx: Ctx, ref: str) -> Issue:
         raise UsageError(
             "That link is not a Sentry issue URL.", usage="/sentry issue <issue>", example="/sentry issue WEB-12A"
         )
-    return (await ctx.sentry.resolve_short_id(ref.upper())).group
+    try:
+        return (await ctx.sentry.resolve_short_id(ref.upper())).group
+    except NotFound:
+        raise UsageError(
+            f"No issue has the short ID {ref.upper()}.",
+            usage="/sentry help",
+            example="/sentry issue WEB-12A",
+        ) from None
 
 
 async def find_member(ctx: Ctx, ref: str) -> Member:

@@ -1,0 +1,38 @@
+"""The running bot for `serve` and `socket`: services, store, alert pipeline, Bolt and HTTP routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.alerts.outbox import Outbox
+from bot.alerts.receiver import add_webhook_routes
+from bot.alerts.subscriptions import SubscriptionService
+from bot.runtime import open_services
+from bot.server import build_web_app
+from bot.settings import Settings
+from bot.slack.app import build_bolt_app
+from bot.slack.directory import SlackDirectory
+from bot.store import Database
+
+__all__ = ["running_bot"]
+
+
+@asynccontextmanager
+async def running_bot(settings: Settings, client: AsyncWebClient) -> AsyncIterator[tuple[web.Application, AsyncApp]]:
+    """Everything `serve` and `socket` run, started; stopped on exit."""
+    async with (
+        open_services(settings, directory=SlackDirectory(client)) as (services, dispatcher),
+        Database.connect(settings.database_url) as db,
+    ):
+        services.store = db
+        services.subscriptions = SubscriptionService(db, settings=settings, sentry=services.sentry)
+        services.alerts = Outbox(db)
+        bolt = build_bolt_app(settings=settings, services=services, dispatcher=dispatcher, client=client)
+        app = build_web_app(bolt, ready=db.ping)
+        add_webhook_routes(app, settings=settings, db=db)
+        yield app, bolt

@@ -1,0 +1,134 @@
+"""The bot served over real HTTP, with the Sentry stand-in behind it and the fake Slack in front.
+
+Requests are signed exactly as Slack signs them; answers are read where Slack would receive them
+(the response_url, or Web API calls recorded by the fake Slack).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from pydantic import SecretStr
+
+from bot.modes import slack_client
+from bot.sandbox import SandboxState, run_sandbox, seed_state
+from bot.settings import Settings
+from bot.wiring import running_bot
+from tests.fakes import FakeSlack
+from tests.fakes.signing import (
+    block_actions_body,
+    block_suggestion_body,
+    event_body,
+    slack_headers,
+    slash_command_body,
+    view_submission_body,
+)
+
+SIGNING_SECRET = "test-signing-secret"
+
+# Slack users of the test workspace, and the Sentry member each one is (by email).
+USERS = {
+    "UALICE": "alice@acme.example",  # owner
+    "UBOB": "bob@acme.example",  # manager
+    "UCAROL": "carol@acme.example",  # admin
+    "UDAVE": "dave@acme.example",  # member
+    "UFRANK": "frank@acme.example",  # billing
+    "USTRANGER": "stranger@elsewhere.example",  # not a Sentry member
+}
+
+_keys = itertools.count()
+
+
+@dataclass
+class BotUnderTest:
+    url: str
+    slack: FakeSlack
+    sentry: SandboxState
+    http: aiohttp.ClientSession
+
+    async def post(self, body: bytes, *, headers: dict[str, str] | None = None) -> aiohttp.ClientResponse:
+        async with self.http.post(
+            self.url + "slack/events", data=body, headers=headers or slack_headers(SIGNING_SECRET, body)
+        ) as resp:
+            await resp.read()
+            return resp
+
+    async def command(self, text: str, *, user: str = "UALICE", channel: str = "C123") -> dict[str, Any]:
+        """`/sentry <text>` typed by `user`: the answer posted to the command's response_url."""
+        key = f"cmd-{next(_keys)}"
+        body = slash_command_body(text, user_id=user, channel_id=channel, response_url=self.slack.response_url(key))
+        resp = await self.post(body)
+        assert resp.status == 200, resp.status
+        (answer,) = await self.slack.wait_for_response(key, count=1, timeout=10)
+        return answer
+
+    async def click(
+        self, action_id: str, value: str | None, *, user: str = "UALICE", message: dict[str, Any] | None = None
+    ) -> str:
+        """A button click; returns the response_url key its answers arrive at."""
+        key = f"click-{next(_keys)}"
+        body = block_actions_body(
+            action_id,
+            value,
+            user_id=user,
+            message=message or {"ts": "1700000000.000100", "blocks": []},
+            response_url=self.slack.response_url(key),
+            trigger_id="trigger-1",
+        )
+        resp = await self.post(body)
+        assert resp.status == 200
+        return key
+
+    async def submit(self, callback_id: str, values: dict[str, Any], *, metadata: str, user: str = "UALICE") -> None:
+        body = view_submission_body(callback_id, values, private_metadata=metadata, user_id=user)
+        resp = await self.post(body)
+        assert resp.status == 200
+
+    async def suggest(self, action_id: str, query: str, *, user: str = "UALICE") -> dict[str, Any]:
+        body = block_suggestion_body(action_id, query, user_id=user)
+        async with self.http.post(
+            self.url + "slack/events", data=body, headers=slack_headers(SIGNING_SECRET, body)
+        ) as resp:
+            assert resp.status == 200
+            return json.loads(await resp.text())
+
+    async def event(self, event: dict[str, Any]) -> None:
+        resp = await self.post(event_body(event))
+        assert resp.status == 200
+
+
+@pytest.fixture
+async def bot(fake_slack: FakeSlack, tmp_path) -> AsyncIterator[BotUnderTest]:
+    for user, email in USERS.items():
+        fake_slack.users[user] = {"email": email, "name": user.lower()}
+    state = seed_state()
+    async with run_sandbox(state, host="127.0.0.1", port=0) as sentry_url:
+        settings = Settings(
+            slack_bot_token=SecretStr("xoxb-test"),
+            slack_signing_secret=SecretStr(SIGNING_SECRET),
+            slack_api_url=fake_slack.api_url,
+            sentry_url=sentry_url,
+            sentry_auth_token=SecretStr("sntrys_test"),
+            sentry_org="acme",
+            database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+            bot_public_url="https://bot.acme.example",
+            _env_file=None,
+        )
+        async with running_bot(settings, slack_client(settings)) as (app, _bolt):
+            runner = web.AppRunner(app)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            try:
+                async with aiohttp.ClientSession() as http:
+                    yield BotUnderTest(f"http://127.0.0.1:{port}/", fake_slack, state, http)
+            finally:
+                await runner.cleanup()
