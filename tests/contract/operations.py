@@ -85,7 +85,10 @@ OPERATIONS: list[tuple[str, Call]] = [
     ),
     ("delete_external_issue", lambda c: c.delete_external_issue(UUID, "1")),
     ("list_scim_users", lambda c: c.list_scim_users(email="test.user@okta.local")),
-    ("provision_scim_user", lambda c: c.provision_scim_user("new.user@okta.local", org_role="member", given_name="New", family_name="User")),
+    (
+        "provision_scim_user",
+        lambda c: c.provision_scim_user("new.user@okta.local", org_role="member", given_name="New", family_name="User"),
+    ),
     ("update_scim_user", lambda c: c.update_scim_user("102", [{"op": "replace", "value": {"active": False}}])),
     ("deactivate_scim_user", lambda c: c.deactivate_scim_user("102")),
     ("remove_scim_user", lambda c: c.remove_scim_user("102")),

@@ -1,0 +1,750 @@
+"""The sandbox over HTTP: Sentry's REST API routes under `/api/0/`, and test controls under `/_sandbox/`.
+
+Every API response follows Sentry's conventions: bearer-token auth, `{"detail": ...}` errors,
+`Link` paging with `value:offset:is_prev` cursors, and `X-Sentry-Rate-Limit-*` headers. The
+handlers stay thin: lookups and writes live in `state.py`, JSON shapes in `shapes.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any, TypeVar
+
+from aiohttp import web
+from multidict import MultiDict
+
+from bot.sandbox import shapes, usage
+from bot.sandbox.records import JSON, Member
+from bot.sandbox.state import (
+    CONCURRENT_LIMIT,
+    NOT_FOUND,
+    ApiError,
+    Fault,
+    RateWindow,
+    RecordedRequest,
+    SandboxData,
+    SandboxState,
+)
+
+T = TypeVar("T")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+STATE = web.AppKey("sandbox_state", SandboxState)
+API = "/api/0"
+ORG = API + "/organizations/{org}"
+PROJECT = API + "/projects/{org}/{project}"
+TEAM = API + "/teams/{org}/{team}"
+SCIM = ORG + "/scim/v2/Users"  # SCIM paths have no trailing slash
+MAX_PER_PAGE = 100
+# Endpoints whose limit differs from the default 40 a second (Sentry: issue details, 5 a second).
+RATE_LIMITS = {("GET", ORG + "/issues/{issue_id}/"): 5}
+DEFAULT_RATE_LIMIT = 40  # requests per endpoint per one-second window
+FAULT_DETAILS = {
+    401: "Invalid token",
+    403: "You do not have permission to perform this action.",
+    404: NOT_FOUND,
+}
+
+routes = web.RouteTableDef()
+
+
+# --- building blocks -----------------------------------------------------------------------------
+
+
+def state_of(request: web.Request) -> SandboxState:
+    return request.app[STATE]
+
+
+def data_of(request: web.Request) -> SandboxData:
+    """The data, after checking the organization in the path is ours (Sentry: 404 otherwise)."""
+    data = state_of(request).data
+    org = request.match_info.get("org")
+    if org is not None and not data.organization_matches(org):
+        raise ApiError.not_found()
+    return data
+
+
+def ok(body: Any, status: int = 200) -> web.Response:
+    return web.json_response(body, status=status)
+
+
+def no_content() -> web.Response:
+    return web.Response(status=204)
+
+
+async def json_body(request: web.Request) -> JSON:
+    if not request.body_exists:
+        return {}
+    try:
+        body = json.loads(await request.text())
+    except ValueError as exc:
+        raise ApiError.detail(400, f"JSON parse error - {exc}") from None
+    if not isinstance(body, dict):
+        kind = type(body).__name__
+        raise ApiError(400, {"non_field_errors": [f"Invalid data. Expected a dictionary, but got {kind}."]})
+    return body
+
+
+def parse_cursor(cursor: str | None) -> int:
+    """Sentry cursors are `value:offset:is_prev`; the sandbox pages by item offset."""
+    if not cursor:
+        return 0
+    parts = cursor.split(":")
+    if len(parts) != 3 or not all(p.lstrip("-").isdigit() for p in parts) or int(parts[1]) < 0:
+        raise ApiError.detail(400, "Invalid cursor parameter.")
+    return int(parts[1])
+
+
+def page_limit(request: web.Request) -> int:
+    """`per_page` up to Sentry's 100, and never above the state's page size (lowered by tests)."""
+    size = state_of(request).page_size
+    raw = request.query.get("per_page")
+    if raw is None:
+        return size
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PER_PAGE:
+        raise ApiError.detail(400, f"Invalid per_page parameter. Max is {MAX_PER_PAGE}")
+    return min(int(raw), size)
+
+
+def link_header(request: web.Request, offset: int, limit: int, total: int) -> str:
+    def link(rel: str, cursor: str, results: bool) -> str:
+        url = request.url.update_query(cursor=cursor)
+        return f'<{url}>; rel="{rel}"; results="{str(results).lower()}"; cursor="{cursor}"'
+
+    previous = link("previous", f"0:{max(offset - limit, 0)}:1", offset > 0)
+    return f"{previous}, {link('next', f'0:{offset + limit}:0', offset + limit < total)}"
+
+
+def paged(request: web.Request, items: Sequence[T], render: Callable[[T], JSON]) -> web.Response:
+    """One page of a list, with Sentry's `Link` header (a next link is always there)."""
+    offset = parse_cursor(request.query.get("cursor"))
+    limit = page_limit(request)
+    response = ok([render(item) for item in items[offset : offset + limit]])
+    response.headers["Link"] = link_header(request, offset, limit, len(items))
+    return response
+
+
+def contains(needle: str | None, *haystack: str | None) -> bool:
+    return not needle or any(needle.lower() in (text or "").lower() for text in haystack)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- Sentry's conventions, applied to every API request ------------------------------------------
+
+
+@web.middleware
+async def conventions(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if not request.path.startswith(API + "/"):
+        return await guarded(request, handler)
+    state = state_of(request)
+    await record(state, request)
+    endpoint = endpoint_of(request)
+    limit = RATE_LIMITS.get((request.method, endpoint), DEFAULT_RATE_LIMIT)
+    window = state.count_request(endpoint, limit)
+    state.enter(endpoint)
+    try:
+        if state.latency > 0:
+            await asyncio.sleep(state.latency)
+        response = await guarded(request, lambda r: authorized_call(r, handler, endpoint, window))
+    finally:
+        state.leave(endpoint)
+    for name, value in rate_limit_headers(window).items():
+        response.headers.setdefault(name, value)  # a 429 sets its own Remaining and Reset
+    return response
+
+
+async def guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Errors as Sentry's JSON bodies, including aiohttp's own 404 and 405."""
+    try:
+        return await handler(request)
+    except ApiError as error:
+        return ok(error.body, status=error.status)
+    except web.HTTPMethodNotAllowed:
+        return ok({"detail": f'Method "{request.method}" not allowed.'}, status=405)
+    except web.HTTPNotFound:
+        return ok({"detail": NOT_FOUND}, status=404)
+
+
+async def authorized_call(
+    request: web.Request, handler: Handler, endpoint: str, window: RateWindow
+) -> web.StreamResponse:
+    state = state_of(request)
+    check_token(request, state)
+    fault = state.take_fault(request.method, request.path)
+    if fault is not None:
+        return await fault_response(state, fault, window.limit)
+    if state.over_limit(endpoint, window.limit):
+        return too_many_requests(window.limit, window.reset)
+    return await handler(request)
+
+
+def check_token(request: web.Request, state: SandboxState) -> None:
+    header = request.headers.get("Authorization")
+    if not header:
+        raise ApiError.detail(401, "Authentication credentials were not provided.")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError.detail(401, "Invalid token")
+    if state.auth_token is not None and token.strip() != state.auth_token:
+        raise ApiError.detail(401, "Invalid token")
+
+
+def endpoint_of(request: web.Request) -> str:
+    """Sentry counts rate limits per endpoint: the route pattern, not the concrete path."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else request.path
+
+
+async def record(state: SandboxState, request: web.Request) -> None:
+    body: Any = None
+    if request.body_exists:
+        raw = await request.text()  # aiohttp keeps the body, so handlers can read it again
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = raw
+    state.requests.append(RecordedRequest(request.method, request.path, MultiDict(request.query), body))
+
+
+def rate_limit_headers(window: RateWindow) -> dict[str, str]:
+    return {
+        "X-Sentry-Rate-Limit-Limit": str(window.limit),
+        "X-Sentry-Rate-Limit-Remaining": str(window.remaining),
+        "X-Sentry-Rate-Limit-Reset": str(window.reset),
+        "X-Sentry-Rate-Limit-ConcurrentLimit": str(CONCURRENT_LIMIT),
+        "X-Sentry-Rate-Limit-ConcurrentRemaining": str(window.concurrent_remaining),
+    }
+
+
+def too_many_requests(limit: int, reset: int, body: Any = None) -> web.Response:
+    """Sentry's 429: a `detail`, Remaining 0, Reset in epoch seconds, and no Retry-After."""
+    detail = f"You are attempting to use this endpoint too frequently. Limit is {limit} requests in 1 seconds"
+    response = ok(body if body is not None else {"detail": detail}, status=429)
+    response.headers["X-Sentry-Rate-Limit-Remaining"] = "0"
+    response.headers["X-Sentry-Rate-Limit-Reset"] = str(reset)
+    return response
+
+
+async def fault_response(state: SandboxState, fault: Fault, limit: int) -> web.Response:
+    if fault.delay > 0:
+        await asyncio.sleep(fault.delay)
+    if fault.status == 429:
+        return too_many_requests(limit, int(time.time()) + fault.reset_in, fault.body)
+    body = fault.body if fault.body is not None else default_fault_body(state, fault.status)
+    if isinstance(body, str):
+        return web.Response(status=fault.status, text=body, content_type="text/html")
+    return ok(body, status=fault.status)
+
+
+def default_fault_body(state: SandboxState, status: int) -> JSON | str:
+    """What Sentry (or the load balancer in front of it) answers with each failure."""
+    if status == 500:
+        return {"detail": "Internal Error", "errorId": state.data.new_hex(32)}
+    if status in (502, 503, 504):
+        phrase = f"{status} {HTTPStatus(status).phrase}"
+        return f"<html><head><title>{phrase}</title></head><body><h1>{phrase}</h1></body></html>"
+    return {"detail": FAULT_DETAILS.get(status) or HTTPStatus(status).phrase}
+
+
+# --- organization --------------------------------------------------------------------------------
+
+
+@routes.get(ORG + "/")
+async def get_organization(request: web.Request) -> web.Response:
+    return ok(shapes.organization(data_of(request)))
+
+
+@routes.put(ORG + "/")
+async def update_organization(request: web.Request) -> web.Response:
+    data = data_of(request)
+    data.update_organization(await json_body(request))
+    return ok(shapes.organization(data))
+
+
+@routes.get(ORG + "/projects/")
+async def list_projects(request: web.Request) -> web.Response:
+    data = data_of(request)
+    wanted = request.query.get("query")
+    found = [p for p in sorted(data.projects.values(), key=lambda p: p.slug) if contains(wanted, p.slug, p.name)]
+    return paged(request, found, lambda p: shapes.project_summary(data, p))
+
+
+@routes.get(ORG + "/teams/")
+async def list_teams(request: web.Request) -> web.Response:
+    data = data_of(request)
+    wanted = request.query.get("query")
+    detailed = request.query.get("detailed") != "0"
+    found = [t for t in sorted(data.teams.values(), key=lambda t: t.slug) if contains(wanted, t.slug, t.name)]
+    return paged(request, found, lambda t: shapes.team(data, t, with_projects=detailed))
+
+
+@routes.get(ORG + "/relay_usage/")
+async def list_relays(request: web.Request) -> web.Response:
+    return ok([shapes.relay(r) for r in data_of(request).relays])
+
+
+@routes.get(ORG + "/project-keys/")
+async def list_project_keys(request: web.Request) -> web.Response:
+    data = data_of(request)
+    keys = data.project_keys
+    if team_key := request.query.get("team"):
+        team = data.team(team_key)
+        keys = [k for k in keys if data.projects[k.project_slug].team_slug == team.slug]
+    if status := request.query.get("status"):
+        if status not in ("active", "inactive"):
+            raise ApiError.field("status", f'"{status}" is not a valid choice.')
+        keys = [k for k in keys if k.is_active == (status == "active")]
+    return paged(request, keys, lambda k: shapes.project_key(data, k))
+
+
+@routes.get(ORG + "/stats_v2/")
+async def org_stats(request: web.Request) -> web.Response:
+    data = data_of(request)
+    query = usage.usage_query(request.query, list(data.projects.values()), int(time.time()))
+    return ok(usage.stats_v2(query))
+
+
+# --- members -------------------------------------------------------------------------------------
+
+
+def member_matches(member: Member, query: str | None) -> bool:
+    """Sentry's member search: `email:`, `role:` and `isInvited:` terms, or free text."""
+    for term in (query or "").split():
+        key, colon, value = term.partition(":")
+        if not colon:
+            matched = contains(term, member.email, member.name)
+        elif key == "email":
+            matched = member.email.lower() == value.lower()
+        elif key in ("role", "orgRole"):
+            matched = member.org_role == value
+        elif key == "isInvited":
+            matched = member.pending == (value.lower() == "true")
+        else:
+            matched = contains(term, member.email, member.name)
+        if not matched:
+            return False
+    return True
+
+
+@routes.get(ORG + "/members/")
+async def list_members(request: web.Request) -> web.Response:
+    data = data_of(request)
+    query = request.query.get("query")
+    found = [m for m in sorted(data.members.values(), key=lambda m: int(m.id)) if member_matches(m, query)]
+    return paged(request, found, shapes.member_summary)
+
+
+@routes.post(ORG + "/members/")
+async def add_member(request: web.Request) -> web.Response:
+    data = data_of(request)
+    member = data.add_member(await json_body(request))
+    return ok(shapes.member_summary(member), status=201)
+
+
+@routes.get(ORG + "/members/{member_id}/")
+async def get_member(request: web.Request) -> web.Response:
+    data = data_of(request)
+    return ok(shapes.member_detail(data, data.member(request.match_info["member_id"])))
+
+
+@routes.put(ORG + "/members/{member_id}/")
+async def update_member(request: web.Request) -> web.Response:
+    data = data_of(request)
+    member = data.member(request.match_info["member_id"])
+    data.update_member(member, await json_body(request))
+    return ok(shapes.member_detail(data, member))
+
+
+@routes.delete(ORG + "/members/{member_id}/")
+async def remove_member(request: web.Request) -> web.Response:
+    data = data_of(request)
+    data.remove_member(data.member(request.match_info["member_id"]))
+    return no_content()
+
+
+# --- SCIM ------------------------------------------------------------------------------------------
+
+
+def scim_index(request: web.Request, name: str, default: int, minimum: int) -> int:
+    raw = request.query.get(name, str(default))
+    if not raw.isdigit() or int(raw) < minimum:
+        raise ApiError.detail(400, f"Invalid {name}.")
+    return int(raw)
+
+
+@routes.get(SCIM)
+async def list_scim_users(request: web.Request) -> web.Response:
+    data = data_of(request)
+    found = data.scim_members(request.query.get("filter"))
+    start = scim_index(request, "startIndex", 1, 1)
+    count = min(scim_index(request, "count", MAX_PER_PAGE, 0), MAX_PER_PAGE)
+    page = found[start - 1 : start - 1 + count]
+    return ok(
+        {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+            "totalResults": len(found),
+            "startIndex": start,
+            "itemsPerPage": len(page),
+            "Resources": [shapes.scim_user(m) for m in page],
+        }
+    )
+
+
+@routes.post(SCIM)
+async def provision_scim_user(request: web.Request) -> web.Response:
+    data = data_of(request)
+    return ok(shapes.scim_user(data.scim_provision(await json_body(request))), status=201)
+
+
+@routes.patch(SCIM + "/{member_id}")
+async def patch_scim_user(request: web.Request) -> web.Response:
+    data = data_of(request)
+    data.scim_patch(data.member(request.match_info["member_id"]), await json_body(request))
+    return no_content()
+
+
+@routes.delete(SCIM + "/{member_id}")
+async def delete_scim_user(request: web.Request) -> web.Response:
+    data = data_of(request)
+    data.remove_member(data.member(request.match_info["member_id"]))
+    return no_content()
+
+
+# --- issues and events ----------------------------------------------------------------------------
+
+
+@routes.get(ORG + "/issues/{issue_id}/")
+async def get_issue(request: web.Request) -> web.Response:
+    data = data_of(request)
+    found = data.issue(request.match_info["issue_id"])
+    return ok(shapes.issue_detail(data, found, utcnow(), request.query.getall("collapse", [])))
+
+
+@routes.put(ORG + "/issues/{issue_id}/")
+async def update_issue(request: web.Request) -> web.Response:
+    data = data_of(request)
+    found = data.issue(request.match_info["issue_id"])
+    return ok(data.update_issue(found, await json_body(request)))
+
+
+@routes.get(ORG + "/shortids/{short_id}/")
+async def resolve_short_id(request: web.Request) -> web.Response:
+    data = data_of(request)
+    found = data.issue_by_short_id(request.match_info["short_id"])
+    if found is None:
+        raise ApiError.not_found()
+    return ok(shapes.short_id_lookup(data, found))
+
+
+@routes.get(ORG + "/eventids/{event_id}/")
+async def resolve_event_id(request: web.Request) -> web.Response:
+    data = data_of(request)
+    return ok(shapes.event_lookup(data, data.event(request.match_info["event_id"])))
+
+
+@routes.get(ORG + "/issues/{issue_id}/external-issues/")
+async def list_issue_links(request: web.Request) -> web.Response:
+    data = data_of(request)
+    found = data.issue(request.match_info["issue_id"])
+    links = [x for x in data.external_issues.values() if x.issue_id == found.id]
+    return ok([shapes.external_issue(x) for x in links])
+
+
+# --- code ------------------------------------------------------------------------------------------
+
+
+@routes.get(ORG + "/repos/")
+async def list_repos(request: web.Request) -> web.Response:
+    data = data_of(request)
+    query = request.query
+    found = [
+        r
+        for r in data.repos.values()
+        if contains(query.get("query"), r.name)
+        and query.get("status", "active") == "active"  # the sandbox keeps no deleted repositories
+        and query.get("integration_id", r.integration_id) == r.integration_id
+    ]
+    return paged(request, found, shapes.repo)
+
+
+@routes.get(ORG + "/repos/{repo_id}/commits/")
+async def list_commits(request: web.Request) -> web.Response:
+    data = data_of(request)
+    repo = data.repo(request.match_info["repo_id"])
+    found = sorted((c for c in data.commits if c.repo_id == repo.id), key=lambda c: c.date_created, reverse=True)
+    return paged(request, found, shapes.commit)
+
+
+# --- projects --------------------------------------------------------------------------------------
+
+
+@routes.get(PROJECT + "/")
+async def get_project(request: web.Request) -> web.Response:
+    data = data_of(request)
+    return ok(shapes.project_detail(data, data.project(request.match_info["project"])))
+
+
+@routes.get(PROJECT + "/stats/")
+async def project_stats(request: web.Request) -> web.Response:
+    data = data_of(request)
+    project = data.project(request.match_info["project"])
+    return ok(usage.project_series(project, usage.series_query(request.query, int(time.time()))))
+
+
+@routes.get(PROJECT + "/users/")
+async def list_event_users(request: web.Request) -> web.Response:
+    data = data_of(request)
+    project = data.project(request.match_info["project"])
+    query = request.query.get("query", "")
+    wanted = query.partition(":")[2] if ":" in query else query  # `email:x`, `id:x`, ... or free text
+    found = [
+        u
+        for u in data.event_users
+        if u.project_slug == project.slug and contains(wanted, u.id, u.email, u.username, u.name, u.ip_address)
+    ]
+    return paged(request, found, shapes.event_user)
+
+
+@routes.get(PROJECT + "/tags/{key}/values/")
+async def list_tag_values(request: web.Request) -> web.Response:
+    data = data_of(request)
+    project = data.project(request.match_info["project"])
+    key = request.match_info["key"]
+    values = [v for v in data.tag_values if v.project_slug == project.slug and v.key == key]
+    if not values:
+        raise ApiError.not_found()  # Sentry: an unknown tag key is a 404
+    wanted = request.query.get("query")
+    found = sorted((v for v in values if contains(wanted, v.value)), key=lambda v: v.last_seen, reverse=True)
+    return paged(request, found, shapes.tag_value)
+
+
+@routes.get(PROJECT + "/hooks/")
+async def list_hooks(request: web.Request) -> web.Response:
+    data = data_of(request)
+    project = data.project(request.match_info["project"])
+    found = [h for h in data.hooks.values() if h.project_slug == project.slug]
+    return paged(request, found, shapes.hook)
+
+
+@routes.post(PROJECT + "/hooks/")
+async def create_hook(request: web.Request) -> web.Response:
+    data = data_of(request)
+    project = data.project(request.match_info["project"])
+    return ok(shapes.hook(data.create_hook(project, await json_body(request))), status=201)
+
+
+@routes.get(PROJECT + "/hooks/{hook_id}/")
+async def get_hook(request: web.Request) -> web.Response:
+    data = data_of(request)
+    project = data.project(request.match_info["project"])
+    return ok(shapes.hook(data.hook(project, request.match_info["hook_id"])))
+
+
+@routes.delete(PROJECT + "/hooks/{hook_id}/")
+async def delete_hook(request: web.Request) -> web.Response:
+    data = data_of(request)
+    project = data.project(request.match_info["project"])
+    del data.hooks[data.hook(project, request.match_info["hook_id"]).id]
+    return no_content()
+
+
+# --- integrations ----------------------------------------------------------------------------------
+
+
+@routes.get(ORG + "/integrations/")
+async def list_integrations(request: web.Request) -> web.Response:
+    data = data_of(request)
+    wanted = request.query.get("providerKey")
+    found = [i for i in data.integrations.values() if wanted in (None, i.provider_key)]
+    return paged(request, found, lambda i: shapes.integration(data, i))
+
+
+@routes.get(ORG + "/integrations/{integration_id}/")
+async def get_integration(request: web.Request) -> web.Response:
+    data = data_of(request)
+    return ok(shapes.integration(data, data.integration(request.match_info["integration_id"])))
+
+
+@routes.delete(ORG + "/integrations/{integration_id}/")
+async def delete_integration(request: web.Request) -> web.Response:
+    data = data_of(request)
+    del data.integrations[data.integration(request.match_info["integration_id"]).id]
+    return no_content()
+
+
+@routes.get(ORG + "/config/integrations/")
+async def list_providers(request: web.Request) -> web.Response:
+    data = data_of(request)
+    wanted = request.query.get("providerKey")
+    return ok({"providers": [shapes.provider(p) for p in data.providers if wanted in (None, p.key)]})
+
+
+@routes.get(ORG + "/forwarding/")
+async def list_forwarders(request: web.Request) -> web.Response:
+    data = data_of(request)
+    return ok([shapes.forwarder(data, f) for f in data.forwarders.values()])
+
+
+@routes.post(ORG + "/forwarding/")
+async def create_forwarder(request: web.Request) -> web.Response:
+    data = data_of(request)
+    return ok(shapes.forwarder(data, data.create_forwarder(await json_body(request))), status=201)
+
+
+@routes.put(ORG + "/forwarding/{forwarder_id}/")
+async def update_forwarder(request: web.Request) -> web.Response:
+    data = data_of(request)
+    forwarder = data.forwarder(request.match_info["forwarder_id"])
+    data.apply_forwarder(forwarder, await json_body(request))
+    return ok(shapes.forwarder(data, forwarder))
+
+
+@routes.delete(ORG + "/forwarding/{forwarder_id}/")
+async def delete_forwarder(request: web.Request) -> web.Response:
+    data = data_of(request)
+    del data.forwarders[data.forwarder(request.match_info["forwarder_id"]).id]
+    return no_content()
+
+
+@routes.post(ORG + "/external-users/")
+async def create_external_user(request: web.Request) -> web.Response:
+    data = data_of(request)
+    mapping, created = data.create_external_user(await json_body(request))
+    return ok(shapes.external_user(mapping), status=201 if created else 200)
+
+
+@routes.put(ORG + "/external-users/{external_id}/")
+async def update_external_user(request: web.Request) -> web.Response:
+    data = data_of(request)
+    mapping = data.external_user(request.match_info["external_id"])
+    data.update_external_user(mapping, await json_body(request))
+    return ok(shapes.external_user(mapping))
+
+
+@routes.delete(ORG + "/external-users/{external_id}/")
+async def delete_external_user(request: web.Request) -> web.Response:
+    data = data_of(request)
+    del data.external_users[data.external_user(request.match_info["external_id"]).id]
+    return no_content()
+
+
+@routes.post(TEAM + "/external-teams/")
+async def create_external_team(request: web.Request) -> web.Response:
+    data = data_of(request)
+    team = data.team(request.match_info["team"])
+    mapping, created = data.create_external_team(team, await json_body(request))
+    return ok(shapes.external_team(mapping), status=201 if created else 200)
+
+
+@routes.put(TEAM + "/external-teams/{external_id}/")
+async def update_external_team(request: web.Request) -> web.Response:
+    data = data_of(request)
+    mapping = data.external_team(data.team(request.match_info["team"]), request.match_info["external_id"])
+    data.update_external_team(mapping, await json_body(request))
+    return ok(shapes.external_team(mapping))
+
+
+@routes.delete(TEAM + "/external-teams/{external_id}/")
+async def delete_external_team(request: web.Request) -> web.Response:
+    data = data_of(request)
+    mapping = data.external_team(data.team(request.match_info["team"]), request.match_info["external_id"])
+    del data.external_teams[mapping.id]
+    return no_content()
+
+
+# --- Sentry App installations -----------------------------------------------------------------------
+
+
+@routes.get(ORG + "/sentry-app-installations/")
+async def list_installations(request: web.Request) -> web.Response:
+    data = data_of(request)
+    return paged(request, list(data.installations.values()), lambda i: shapes.installation(data, i))
+
+
+@routes.post(API + "/sentry-app-installations/{uuid}/external-issues/")
+async def link_external_issue(request: web.Request) -> web.Response:
+    data = data_of(request)
+    installation = data.installation(request.match_info["uuid"])
+    return ok(shapes.external_issue(data.link_external_issue(installation, await json_body(request))))
+
+
+@routes.delete(API + "/sentry-app-installations/{uuid}/external-issues/{external_issue_id}/")
+async def unlink_external_issue(request: web.Request) -> web.Response:
+    data = data_of(request)
+    installation = data.installation(request.match_info["uuid"])
+    del data.external_issues[data.external_issue(installation, request.match_info["external_issue_id"]).id]
+    return no_content()
+
+
+# --- test controls (not part of Sentry's API) --------------------------------------------------------
+
+
+def fault_from(body: JSON) -> Fault:
+    unknown = set(body) - {"status", "times", "path_contains", "body", "reset_in", "method", "delay"}
+    if unknown:
+        raise ApiError.detail(400, f"Unknown fault fields: {', '.join(sorted(unknown))}")
+    status = body.get("status", 500)
+    if not isinstance(status, int) or not 100 <= status <= 599:
+        raise ApiError.field("status", "An HTTP status code is required.")
+    try:
+        return Fault(
+            status=status,
+            times=int(body.get("times", 1)),
+            path_contains=body.get("path_contains"),
+            method=body.get("method"),
+            body=body.get("body"),
+            reset_in=int(body.get("reset_in", 1)),
+            delay=float(body.get("delay", 0.0)),
+        )
+    except (TypeError, ValueError):
+        raise ApiError.detail(400, "times and reset_in must be integers, delay a number of seconds") from None
+
+
+@routes.post("/_sandbox/fail")
+async def inject_fault(request: web.Request) -> web.Response:
+    state_of(request).faults.append(fault_from(await json_body(request)))
+    return no_content()
+
+
+@routes.get("/_sandbox/requests")
+async def received_requests(request: web.Request) -> web.Response:
+    return ok([r.as_json() for r in state_of(request).requests])
+
+
+@routes.post("/_sandbox/reset")
+async def reset(request: web.Request) -> web.Response:
+    state_of(request).reset()
+    return no_content()
+
+
+# --- running it ----------------------------------------------------------------------------------------
+
+
+def create_app(state: SandboxState) -> web.Application:
+    app = web.Application(middlewares=[conventions])
+    app[STATE] = state
+    app.add_routes(routes)
+    return app
+
+
+@asynccontextmanager
+async def run_sandbox(state: SandboxState, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+    """Serve `state` until the block ends; yields the SENTRY_URL (the API is at url + "api/0/")."""
+    runner = web.AppRunner(create_app(state), access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        bound_port = runner.addresses[0][1]
+        yield f"http://{host}:{bound_port}/"
+    finally:
+        await runner.cleanup()
