@@ -6,6 +6,7 @@ added when a record is rendered (see `shapes.py`). Identifiers are strings, as S
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -25,6 +26,11 @@ def short_id_suffix(number: int) -> str:
         digits = SHORT_ID_ALPHABET[rest] + digits
         if number == 0:
             return digits
+
+
+def random_hex(rng: random.Random, length: int) -> str:
+    """Hex ids and secrets (hooks, events, keys) from a seeded generator, so runs repeat."""
+    return f"{rng.getrandbits(4 * length):0{length}x}"
 
 
 def iso(moment: datetime) -> str:
@@ -226,11 +232,11 @@ class EventUser:
 
     project_slug: str
     id: str
-    username: str | None
-    email: str | None
-    name: str | None
-    ip_address: str | None
-    date_created: datetime | None
+    username: str
+    email: str
+    name: str
+    ip_address: str
+    date_created: datetime
 
 
 @dataclass

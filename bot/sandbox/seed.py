@@ -2,7 +2,7 @@
 
 Three projects on different platforms (`web`, `api`, `ios`), their teams, members, issues with
 events, repositories, integrations, hooks and so on. Everything is deterministic: hex ids come from
-a fixed-seed generator, and times are offsets from `now` (the current hour unless given), so the
+a fixed-seed generator, and times are offsets from `now` (the current minute unless given), so the
 sample data always looks recent.
 """
 
@@ -36,6 +36,7 @@ from bot.sandbox.records import (
     ServiceHook,
     TagValue,
     Team,
+    random_hex,
 )
 from bot.sandbox.state import SandboxData, SandboxState
 
@@ -44,13 +45,12 @@ SEED = 20240611  # the generator behind every hex id and secret
 
 def seed_state(now: datetime | None = None) -> SandboxState:
     """A fresh sandbox holding the Acme Corp sample data. `now` pins the clock for repeatable times."""
-    anchor = (now or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
+    anchor = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
     return SandboxState(build_data(anchor))
 
 
 def build_data(now: datetime) -> SandboxData:
     rng = random.Random(SEED)
-    hexes = _HexSource(rng)
     issues = _issues(now)
     return SandboxData(
         organization=_organization(),
@@ -58,31 +58,23 @@ def build_data(now: datetime) -> SandboxData:
         projects={p.slug: p for p in _projects()},
         members={m.id: m for m in _members(now)},
         issues={i.id: i for i in issues},
-        events={e.event_id: e for e in _events(now, issues, hexes)},
+        events={e.event_id: e for e in _events(now, issues, rng)},
         repos={r.id: r for r in _repos()},
-        commits=_commits(now, hexes),
+        commits=_commits(now, rng),
         providers=_providers(),
         integrations={i.id: i for i in _integrations()},
-        hooks={h.id: h for h in _hooks(now, hexes)},
+        hooks={h.id: h for h in _hooks(now, rng)},
         tag_values=_tag_values(now),
         event_users=_event_users(now),
         relays=_relays(now),
-        project_keys=_project_keys(hexes),
+        project_keys=_project_keys(rng),
         forwarders={f.id: f for f in _forwarders()},
         external_users={"501": ExternalUser("501", USERS["alice"], "slack", "@alice", SLACK_ID, "U04ALICE7Q")},
         external_teams={"601": ExternalTeam("601", TEAM_IDS["frontend"], "slack", "#frontend-alerts", SLACK_ID)},
-        installations={INSTALLATION.uuid: INSTALLATION},
+        installations={INSTALLATION_UUID: _installation()},
         external_issues={x.id: x for x in _external_issues()},
         rng=rng,
     )
-
-
-@dataclass
-class _HexSource:
-    rng: random.Random
-
-    def take(self, length: int) -> str:
-        return f"{self.rng.getrandbits(4 * length):0{length}x}"
 
 
 # --- organization, teams, projects --------------------------------------------------------------
@@ -124,6 +116,16 @@ def _organization() -> Organization:
             "attachmentsRole": "member",
             "debugFilesRole": "admin",
             "storeCrashReports": 5,
+            "aggregatedDataConsent": False,
+            "autoEnableCodeReview": False,
+            "autoOpenPrs": False,
+            "defaultAutofixAutomationTuning": "off",
+            "defaultAutomatedRunStoppingPoint": "code_changes",
+            "defaultCodeReviewTriggers": ["on_ready_for_review"],
+            "defaultCodingAgent": "seer",
+            "defaultCodingAgentIntegrationId": None,
+            "defaultSeerScannerAutomation": False,
+            "enableSeerCoding": False,
         },
     )
 
@@ -601,7 +603,7 @@ PLATFORM_CONTEXTS: dict[str, JSON] = {
 }
 
 
-def _events(now: datetime, issues: list[Issue], hexes: _HexSource) -> list[Event]:
+def _events(now: datetime, issues: list[Issue], rng: random.Random) -> list[Event]:
     """Two events per issue: the latest one (at last seen) and an earlier one."""
     users = _event_users(now)
     events = []
@@ -609,13 +611,12 @@ def _events(now: datetime, issues: list[Issue], hexes: _HexSource) -> list[Event
         affected = [u for u in users if u.project_slug == spec.project]
         for n, moment in enumerate((issue.last_seen, issue.first_seen + (issue.last_seen - issue.first_seen) / 3)):
             user = affected[(n + spec.number) % len(affected)]
-            events.append(_event(hexes.take(32), spec, issue, moment, user, RELEASES[spec.project][n]))
+            events.append(_event(random_hex(rng, 32), spec, issue, moment, user, RELEASES[spec.project][n]))
     return events
 
 
 def _event(event_id: str, spec: _Spec, issue: Issue, moment: datetime, user: EventUser, release: str) -> Event:
     base = [("environment", "production"), ("level", spec.level), ("release", release)]
-    user_tag = f"email:{user.email}" if user.email else f"id:{user.id}"
     return Event(
         event_id=event_id,
         issue_id=issue.id,
@@ -624,7 +625,7 @@ def _event(event_id: str, spec: _Spec, issue: Issue, moment: datetime, user: Eve
         exception_type=spec.exception[0],
         exception_value=spec.exception[1],
         frames=[{"filename": f, "function": fn, "lineNo": line, "inApp": line > 0} for f, fn, line in spec.frames],
-        tags=sorted([*base, *EVENT_TAGS[spec.project], ("user", user_tag)]),
+        tags=sorted([*base, *EVENT_TAGS[spec.project], ("user", f"email:{user.email}")]),
         user={
             "id": user.id,
             "email": user.email,
@@ -642,17 +643,17 @@ def _event_users(now: datetime) -> list[EventUser]:
     rows = [
         ("web", "u_18c2f", "m.rossi", "m.rossi@example.com", "Marco Rossi", "93.44.120.7"),
         ("web", "u_2a9d1", "jlaurent", "j.laurent@example.net", "Julie Laurent", "81.56.3.201"),
-        ("web", "u_35e07", None, "pat.obrien@example.org", None, "203.0.113.54"),
+        ("web", "u_35e07", "pobrien", "pat.obrien@example.org", "Pat O'Brien", "203.0.113.54"),
         ("web", "u_4b1c8", "sato.k", "k.sato@example.jp", "Kenji Sato", "198.51.100.23"),
-        ("web", "u_5f0a3", None, None, None, "192.0.2.146"),
-        ("api", "svc-checkout", "checkout-worker", None, "checkout worker", "10.0.4.21"),
+        ("web", "u_5f0a3", "guest-5f0a3", "guest-5f0a3@shop.acme.example", "Guest shopper", "192.0.2.146"),
+        ("api", "svc-checkout", "checkout-worker", "checkout-worker@acme.example", "checkout worker", "10.0.4.21"),
         ("api", "u_18c2f", "m.rossi", "m.rossi@example.com", "Marco Rossi", "93.44.120.7"),
         ("api", "u_61d3e", "a.haddad", "a.haddad@example.com", "Amira Haddad", "185.12.64.9"),
-        ("api", "u_77b20", None, "lena.v@example.de", None, "91.64.20.18"),
+        ("api", "u_77b20", "lena.v", "lena.v@example.de", "Lena Vogel", "91.64.20.18"),
         ("ios", "8C1E2F90", "nora.k", "nora.k@example.com", "Nora Kowalski", "172.58.12.40"),
-        ("ios", "A45D1B07", None, "t.mensah@example.com", "Tariq Mensah", "102.89.2.17"),
-        ("ios", "C92F6E31", "lwang", None, "Li Wang", "223.104.3.88"),
-        ("ios", "E0B73A5C", None, None, None, "100.64.8.9"),
+        ("ios", "A45D1B07", "tmensah", "t.mensah@example.com", "Tariq Mensah", "102.89.2.17"),
+        ("ios", "C92F6E31", "lwang", "li.wang@example.cn", "Li Wang", "223.104.3.88"),
+        ("ios", "E0B73A5C", "guest-e0b73a5c", "guest-e0b73a5c@app.acme.example", "Guest shopper", "100.64.8.9"),
     ]
     return [
         EventUser(project, uid, username, email, name, ip, now - timedelta(days=3 + 5 * n))
@@ -672,7 +673,7 @@ def _repos() -> list[Repository]:
     ]
 
 
-def _commits(now: datetime, hexes: _HexSource) -> list[Commit]:
+def _commits(now: datetime, rng: random.Random) -> list[Commit]:
     people = {
         "alice": ("Alice Nguyen", "alice@acme.example"),
         "bob": ("Bob Okafor", "bob@acme.example"),
@@ -695,7 +696,7 @@ def _commits(now: datetime, hexes: _HexSource) -> list[Commit]:
         ("32743", "grace", "feat(product): SwiftUI product detail view", 2 * D),
         ("32743", "grace", "chore: bump sentry-cocoa to 8.29.0", 5 * D),
     ]
-    return [Commit(hexes.take(40), repo, message, *people[who], now - ago) for repo, who, message, ago in rows]
+    return [Commit(random_hex(rng, 40), repo, message, *people[who], now - ago) for repo, who, message, ago in rows]
 
 
 # --- integrations ---------------------------------------------------------------------------------
@@ -807,14 +808,16 @@ def _integrations() -> list[Integration]:
     ]
 
 
-def _hooks(now: datetime, hexes: _HexSource) -> list[ServiceHook]:
+def _hooks(now: datetime, rng: random.Random) -> list[ServiceHook]:
     rows = [
         ("web", "https://hooks.acme.example/sentry/web", ["event.alert", "event.created"], 200 * D),
         ("api", "https://ops.acme.example/sentry/webhook", ["event.alert"], 150 * D),
         ("ios", "https://hooks.acme.example/sentry/ios", ["event.alert"], 90 * D),
     ]
     return [
-        ServiceHook(id=hexes.take(32), project_slug=p, url=u, events=e, secret=hexes.take(64), date_created=now - ago)
+        ServiceHook(
+            id=random_hex(rng, 32), project_slug=p, url=u, events=e, secret=random_hex(rng, 64), date_created=now - ago
+        )
         for p, u, e, ago in rows
     ]
 
@@ -880,14 +883,16 @@ def _relays(now: datetime) -> list[Relay]:
     ]
 
 
-def _project_keys(hexes: _HexSource) -> list[ProjectKey]:
+def _project_keys(rng: random.Random) -> list[ProjectKey]:
     created = datetime(2021, 3, 16, 8, tzinfo=UTC)
     return [
-        ProjectKey(hexes.take(32), hexes.take(32), "web", "Default", created, rate_limit=(60, 2000)),
-        ProjectKey(hexes.take(32), hexes.take(32), "web", "Staging", created + 200 * D),
-        ProjectKey(hexes.take(32), hexes.take(32), "api", "Default", created + D),
-        ProjectKey(hexes.take(32), hexes.take(32), "ios", "Default", created + 60 * D),
-        ProjectKey(hexes.take(32), hexes.take(32), "ios", "TestFlight (retired)", created + 90 * D, is_active=False),
+        ProjectKey(random_hex(rng, 32), random_hex(rng, 32), "web", "Default", created, rate_limit=(60, 2000)),
+        ProjectKey(random_hex(rng, 32), random_hex(rng, 32), "web", "Staging", created + 200 * D),
+        ProjectKey(random_hex(rng, 32), random_hex(rng, 32), "api", "Default", created + D),
+        ProjectKey(random_hex(rng, 32), random_hex(rng, 32), "ios", "Default", created + 60 * D),
+        ProjectKey(
+            random_hex(rng, 32), random_hex(rng, 32), "ios", "TestFlight (retired)", created + 90 * D, is_active=False
+        ),
     ]
 
 
@@ -922,12 +927,14 @@ def _forwarders() -> list[DataForwarder]:
 
 # --- the installed Sentry App and its links -------------------------------------------------------
 
-INSTALLATION = Installation(
-    uuid="5b7a6c3e-2d41-4f0b-9c1e-8e2f4a6d9b10",
-    app_uuid="a8f3d2c1-6b4e-4a9f-8d7c-1e2f3a4b5c6d",
-    app_slug="acme-tracker-3f9c1e",
-    app_id=1247,
-)
+INSTALLATION_UUID = "5b7a6c3e-2d41-4f0b-9c1e-8e2f4a6d9b10"
+APP_SLUG = "acme-tracker-3f9c1e"
+
+
+def _installation() -> Installation:
+    return Installation(
+        uuid=INSTALLATION_UUID, app_uuid="a8f3d2c1-6b4e-4a9f-8d7c-1e2f3a4b5c6d", app_slug=APP_SLUG, app_id=1247
+    )
 
 
 def _external_issues() -> list[ExternalIssue]:
@@ -935,18 +942,18 @@ def _external_issues() -> list[ExternalIssue]:
     return [
         ExternalIssue(
             "7301",
-            INSTALLATION.uuid,
+            INSTALLATION_UUID,
             by_short[("web", 1098)],
-            INSTALLATION.app_slug,
+            APP_SLUG,
             "SHOP",
             "SHOP-1423",
             "https://tracker.acme.example/SHOP/issues/1423",
         ),
         ExternalIssue(
             "7302",
-            INSTALLATION.uuid,
+            INSTALLATION_UUID,
             by_short[("api", 3)],
-            INSTALLATION.app_slug,
+            APP_SLUG,
             "PAY",
             "PAY-88",
             "https://tracker.acme.example/PAY/issues/88",

@@ -260,7 +260,7 @@ def default_fault_body(state: SandboxState, status: int) -> JSON | str:
 
 @routes.get(ORG + "/")
 async def get_organization(request: web.Request) -> web.Response:
-    return ok(shapes.organization(data_of(request)))
+    return ok(shapes.organization(data_of(request), detailed=request.query.get("detailed") != "0"))
 
 
 @routes.put(ORG + "/")

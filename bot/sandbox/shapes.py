@@ -77,6 +77,18 @@ ORG_FEATURES = [
 ]
 # Sentry's event platform for an SDK platform: what issues and events report.
 EVENT_PLATFORM = {"javascript-react": "javascript", "python-django": "python", "apple-ios": "cocoa"}
+INSIGHTS = [
+    "hasInsightsHttp",
+    "hasInsightsDb",
+    "hasInsightsAssets",
+    "hasInsightsAppStart",
+    "hasInsightsScreenLoad",
+    "hasInsightsVitals",
+    "hasInsightsCaches",
+    "hasInsightsQueues",
+    "hasInsightsAgentMonitoring",
+    "hasInsightsMCP",
+]
 TAG_LABELS = {"os": "OS", "url": "URL", "os.name": "OS Name", "server_name": "Server"}
 ORG_ROLES: list[tuple[str, str, str, list[str]]] = [
     ("billing", "Billing", "Can manage payment and compliance details.", ["org:billing"]),
@@ -229,21 +241,32 @@ def team_role_list() -> list[JSON]:
     ]
 
 
-def organization(data: SandboxData) -> JSON:
+def organization_summary(data: SandboxData) -> JSON:
     org = data.organization
-    shown: JSON = {
+    return {
         "id": org.id,
         "slug": org.slug,
         "status": {"id": "active", "name": "active"},
         "name": org.name,
         "dateCreated": iso(org.date_created),
+        "isEarlyAdopter": org.settings["isEarlyAdopter"],
         "allowMemberInvite": True,
         "allowMemberProjectCreation": True,
         "allowSuperuserAccess": False,
-        "requiresSso": False,
+        "require2FA": org.settings["require2FA"],
         "avatar": LETTER_AVATAR,
         "links": {"organizationUrl": f"https://{org.slug}.sentry.io", "regionUrl": REGION_URL},
         "hasAuthProvider": False,
+    }
+
+
+def organization(data: SandboxData, *, detailed: bool = True) -> JSON:
+    """Sentry answers with the detailed organization, teams and projects included, unless `detailed=0`."""
+    if not detailed:
+        return organization_summary(data)
+    org = data.organization
+    shown: JSON = organization_summary(data) | {
+        "requiresSso": False,
         "features": ORG_FEATURES,
         "access": ORG_ROLES[-1][3],
         "onboardingTasks": [],
@@ -267,6 +290,8 @@ def organization(data: SandboxData) -> JSON:
         ],
         "pendingAccessRequests": 0,
         "isDynamicallySampled": False,
+        "teams": [team(data, t, with_projects=False) for t in sorted(data.teams.values(), key=lambda t: t.slug)],
+        "projects": [project_summary(data, p) for p in sorted(data.projects.values(), key=lambda p: p.slug)],
     }
     return shown | org.settings
 
@@ -325,6 +350,10 @@ def project_brief(project: Project) -> JSON:
         "hasFeedbacks": False,
         "hasNewFeedbacks": False,
         "hasSessions": True,
+        **dict.fromkeys(INSIGHTS, False),
+        "hasInsightsHttp": True,
+        "hasLogs": False,
+        "hasTraceMetrics": False,
         "isInternal": False,
         "isPublic": False,
         "avatar": LETTER_AVATAR,
@@ -346,7 +375,6 @@ def project_summary(data: SandboxData, project: Project) -> JSON:
 
 
 def project_detail(data: SandboxData, project: Project) -> JSON:
-    org = data.organization
     return project_summary(data, project) | {
         "options": {
             "sentry:resolve_age": 168,
@@ -371,25 +399,30 @@ def project_detail(data: SandboxData, project: Project) -> JSON:
         "scrubIPAddresses": False,
         "scrapeJavaScript": True,
         "groupingConfig": "newstyle:2023-01-11",
+        "groupingEnhancements": "",
+        "derivedGroupingEnhancements": "",
+        "secondaryGroupingConfig": None,
+        "secondaryGroupingExpiry": 0,
         "fingerprintingRules": "",
-        "organization": {
-            "id": org.id,
-            "slug": org.slug,
-            "name": org.name,
-            "status": {"id": "active", "name": "active"},
-            "dateCreated": iso(org.date_created),
-            "avatar": LETTER_AVATAR,
-            "features": ORG_FEATURES,
-            "links": {"organizationUrl": f"https://{org.slug}.sentry.io", "regionUrl": REGION_URL},
-            "hasAuthProvider": False,
-            "require2FA": org.settings["require2FA"],
-        },
+        "securityToken": _avatar_hash(project.id),
+        "organization": organization_summary(data) | {"features": ORG_FEATURES},
         "processingIssues": 0,
         "defaultEnvironment": "production",
         "relayPiiConfig": None,
+        "builtinSymbolSources": ["ios", "apple"] if project.platform == "apple-ios" else [],
         "dynamicSamplingBiases": [],
         "symbolSources": "[]",
+        "tempestFetchScreenshots": False,
+        "debugFilesRole": None,
         "isDynamicallySampled": False,
+        "enableAutoReleaseCreation": True,
+        "autofixAutomationTuning": "off",
+        "seerScannerAutomation": False,
+        "seerNightshiftTweaks": None,
+        "highlightTags": [],
+        "highlightContext": {},
+        "highlightPreset": {"tags": [], "context": {}},
+        "scmSourceContextEnabled": False,
     }
 
 
@@ -501,6 +534,7 @@ def issue(data: SandboxData, issue: Issue) -> JSON:
         "priorityLockedAt": None,
         "seerFixabilityScore": None,
         "seerAutofixLastTriggered": None,
+        "seerExplorerAutofixLastTriggered": None,
         "project": {"id": project.id, "name": project.name, "slug": project.slug, "platform": project.platform},
         "type": "error" if issue.issue_category == "error" else "transaction",
         "issueType": issue.issue_type,
@@ -701,9 +735,9 @@ def event_user(found: EventUser) -> JSON:
         "email": found.email,
         "name": found.name,
         "ipAddress": found.ip_address,
-        "avatarUrl": gravatar(found.email) if found.email else None,
+        "avatarUrl": gravatar(found.email),
         "hash": _avatar_hash(tag),
-        "dateCreated": iso(found.date_created) if found.date_created else None,
+        "dateCreated": iso(found.date_created),
     }
 
 
@@ -737,6 +771,10 @@ def project_key(data: SandboxData, key: ProjectKey) -> JSON:
             "csp": f"{api}/csp-report/?sentry_key={key.public}",
             "security": f"{api}/security/?sentry_key={key.public}",
             "minidump": f"{api}/minidump/?sentry_key={key.public}",
+            "playstation": f"{api}/playstation/?sentry_key={key.public}",
+            "integration": f"{api}/integration/",
+            "otlp_traces": f"{api}/integration/otlp/v1/traces",
+            "otlp_logs": f"{api}/integration/otlp/v1/logs",
             "nel": f"{api}/nel/?sentry_key={key.public}",
             "unreal": f"{api}/unreal/{key.public}/",
             "cdn": f"https://js.sentry-cdn.com/{key.public}.min.js",
@@ -888,14 +926,16 @@ def external_user(found: ExternalUser) -> JSON:
 
 
 def external_team(found: ExternalTeam) -> JSON:
-    return {
-        "externalId": found.external_id,
+    shown: JSON = {
         "externalName": found.external_name,
         "provider": found.provider,
         "integrationId": found.integration_id,
         "id": found.id,
         "teamId": found.team_id,
     }
+    if found.external_id is not None:
+        shown["externalId"] = found.external_id
+    return shown
 
 
 def installation(data: SandboxData, found: Installation) -> JSON:

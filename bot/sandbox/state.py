@@ -45,6 +45,7 @@ from bot.sandbox.records import (
     TagValue,
     Team,
     iso,
+    random_hex,
     short_id_suffix,
 )
 
@@ -94,8 +95,8 @@ class ApiError(Exception):
         self.body = body
 
     @classmethod
-    def not_found(cls, detail: str = NOT_FOUND) -> ApiError:
-        return cls(404, {"detail": detail})
+    def not_found(cls) -> ApiError:
+        return cls(404, {"detail": NOT_FOUND})
 
     @classmethod
     def detail(cls, status: int, message: str) -> ApiError:
@@ -171,15 +172,17 @@ def id_list(values: Any, name: str) -> list[int]:
     return values
 
 
-# --- Sentry's stored objects -------------------------------------------------------------------
-
-
 @dataclass
 class StatusChange:
+    """A validated change of an issue's status, not yet applied."""
+
     status: str
     substatus: str | None
     details: JSON
     activity: str
+
+
+# --- Sentry's stored objects -------------------------------------------------------------------
 
 
 @dataclass
@@ -215,7 +218,7 @@ class SandboxData:
         return str(self.last_id)
 
     def new_hex(self, length: int) -> str:
-        return f"{self.rng.getrandbits(4 * length):0{length}x}"
+        return random_hex(self.rng, length)
 
     # --- lookups (404 when missing) ---
 
@@ -273,7 +276,7 @@ class SandboxData:
         return [i for i in self.issues.values() if i.project_slug == project.slug]
 
     def event(self, event_id: str) -> Event:
-        found = self.events.get(event_id.lower().replace("-", ""))
+        found = self.events.get(event_id.lower().replace("-", ""))  # Sentry also takes the UUID form
         if found is None:
             raise ApiError.not_found()
         return found
@@ -406,7 +409,7 @@ class SandboxData:
 
     def is_only_owner(self, member: Member) -> bool:
         owners = [m for m in self.members.values() if m.org_role == "owner" and not m.pending]
-        return owners == [member]
+        return len(owners) == 1 and owners[0] is member
 
     def remove_member(self, member: Member) -> None:
         if self.is_only_owner(member):
@@ -620,8 +623,6 @@ class SandboxData:
     def create_forwarder(self, body: JSON) -> DataForwarder:
         required(body, "organization_id")
         provider = choice(body, "provider", tuple(FORWARDER_CONFIG_KEYS))
-        if any(f.provider == provider for f in self.forwarders.values()):
-            raise ApiError.field("provider", f"A data forwarder for {provider} already exists.")
         now = utcnow()
         forwarder = DataForwarder(
             id=self.new_id(), provider=provider, config={}, project_ids=[], date_added=now, date_updated=now
@@ -636,6 +637,8 @@ class SandboxData:
             raise ApiError.field("organization_id", "The organization ID does not match.")
         provider = choice(body, "provider", tuple(FORWARDER_CONFIG_KEYS)) if "provider" in body else None
         provider = provider or forwarder.provider
+        if any(f.provider == provider and f is not forwarder for f in self.forwarders.values()):
+            raise ApiError.field("provider", f"A data forwarder for {provider} already exists.")
         config = body.get("config", forwarder.config)
         if not isinstance(config, dict) or not all(isinstance(v, str) for v in config.values()):
             raise ApiError.field("config", "Expected an object of strings.")
@@ -648,8 +651,9 @@ class SandboxData:
             unknown = [i for i in project_ids if self.project_by_id(i) is None]
             if unknown:
                 raise ApiError.field("project_ids", f"Invalid project IDs: {', '.join(unknown)}")
-        forwarder.is_enabled = boolean(body, "is_enabled", forwarder.is_enabled)
-        forwarder.enroll_new_projects = boolean(body, "enroll_new_projects", forwarder.enroll_new_projects)
+        enabled = boolean(body, "is_enabled", forwarder.is_enabled)
+        enroll = boolean(body, "enroll_new_projects", forwarder.enroll_new_projects)
+        forwarder.is_enabled, forwarder.enroll_new_projects = enabled, enroll
         forwarder.provider, forwarder.config, forwarder.project_ids = provider, dict(config), project_ids
         forwarder.date_updated = utcnow()
 
@@ -809,10 +813,6 @@ class RateWindow:
     remaining: int
     reset: int  # epoch seconds
     concurrent_remaining: int
-
-    @property
-    def exhausted(self) -> bool:
-        return self.remaining <= 0
 
 
 class SandboxState:

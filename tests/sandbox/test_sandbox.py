@@ -368,10 +368,17 @@ async def test_forwarders_external_actors_and_issue_links(sandbox: Sandbox) -> N
         "PUT", f"organizations/acme/forwarding/{created['id']}/", json={"is_enabled": False}
     )
     assert status == 200 and updated["isEnabled"] is False
-    status, body, _ = await sandbox.call(
-        "POST", "organizations/acme/forwarding/", json={"organization_id": 1, "provider": "sqs", "config": {}}
+    duplicate = {
+        **body,
+        "provider": "sqs",
+        "config": {"queue_url": "q", "region": "r", "access_key": "a", "secret_key": "s"},
+    }
+    status, refused, _ = await sandbox.call("POST", "organizations/acme/forwarding/", json=duplicate)
+    assert (status, list(refused)) == (400, ["provider"])  # one forwarder per provider; sqs exists
+    status, refused, _ = await sandbox.call(
+        "POST", "organizations/acme/forwarding/", json={**body, "organization_id": 1}
     )
-    assert status == 400 and "provider" in body  # one forwarder per provider; sqs exists
+    assert (status, list(refused)) == (400, ["organization_id"])
     status, _, _ = await sandbox.call("DELETE", f"organizations/acme/forwarding/{created['id']}/")
     assert status == 204
     assert {f["provider"] for f in await sandbox.get("organizations/acme/forwarding/")} == {"sqs", "segment"}
