@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from bot.alerts.models import Alert, DigestEntry, EventKind, IssueChange, Subscription
+from bot.alerts.models import Alert, DigestEntry, EventKind, IssueChange
 from bot.views.blocks import actions, button, context, esc, fields_section, link, message, section, truncate
 from bot.views.common import Message, number, utc
 from bot.views.issue import LEVEL_EMOJI
@@ -25,8 +25,6 @@ __all__ = [
     "digest_message",
     "escalation_reply",
     "repeat_reply",
-    "subscription_line",
-    "subscription_list",
 ]
 
 TITLE_MAX = 250
@@ -42,6 +40,8 @@ METRIC_STATE = {"critical": "Critical", "warning": "Warning", "resolved": "Resol
 OPEN_IN_SENTRY = "Open in Sentry"
 REPEAT = "🔁 Seen again{facts}"
 REPEAT_EVENT = "view event"
+EVENT = "{n} event"
+EVENTS = "{n} events"
 CHANGES = {
     "resolved": "✅ {who} resolved this issue.",
     "unresolved": "↩️ {who} reopened this issue.",
@@ -65,9 +65,6 @@ BROKEN = (
     "I've paused its subscriptions ({projects}). Once that's fixed, run `/sentry subscribe <project>` "
     "there again."
 )
-SUBSCRIPTIONS_EMPTY = "This channel has no subscriptions. Add one with `/sentry subscribe <project>`."
-SUBSCRIPTIONS_TITLE = "*Sentry subscriptions in this channel*"
-SUB_PAUSED = " · ⚠️ paused: {reason}"
 
 _SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 
@@ -118,13 +115,19 @@ def alert_message(alert: Alert, *, status: str | None = None, assignee: str | No
     return message(_fallback(alert), blocks)
 
 
-def repeat_reply(alert: Alert) -> Message:
-    """A thread reply for an issue that alerted again: the counts and where it happened."""
+def repeat_reply(alert: Alert, *, events: int | None = None) -> Message:
+    """A thread reply for an issue that alerted again: the counts and where it happened.
+
+    Args:
+        alert: the alert.
+        events: the issue's count as the bot knows it, when higher than the alert's own.
+    """
     if alert.kind is EventKind.METRIC:
         # A metric alert's next state (warning, resolved) is worth its full message.
         return _metric_message(alert)
+    count = max(alert.events or 0, events or 0)
     facts = [
-        f"{number(alert.events)} events" if alert.events is not None else None,
+        (EVENT if count == 1 else EVENTS).format(n=number(count)) if count else None,
         esc(alert.environment) if alert.environment else None,
         esc(alert.release) if alert.release else None,
         link(alert.event_link, REPEAT_EVENT) if alert.event_link else None,
@@ -184,30 +187,6 @@ def broken_notice(channel_id: str, projects: Sequence[str], reason: str) -> Mess
         channel=esc(channel_id), reason=esc(reason), projects=", ".join(f"*{esc(p)}*" for p in projects) or NONE
     )
     return message(line, [section(line)])
-
-
-def subscription_line(sub: Subscription) -> str:
-    """`*front-end* · levels error, fatal · env production · events alert, metric · threads on`."""
-    f = sub.filters
-    parts = [
-        f"*{esc(sub.project)}*",
-        f"levels {esc(', '.join(sorted(f.levels)))}" if f.levels else "all levels",
-        f"env {esc(', '.join(sorted(f.environments)))}" if f.environments else "all environments",
-        f"events {', '.join(sorted(f.events))}",
-        f"threads {'on' if f.threads else 'off'}",
-    ]
-    line = " · ".join(parts)
-    if sub.broken_reason:
-        line += SUB_PAUSED.format(reason=esc(sub.broken_reason))
-    return line
-
-
-def subscription_list(subs: Sequence[Subscription]) -> Message:
-    """The answer to `/sentry subscriptions`."""
-    if not subs:
-        return message(SUBSCRIPTIONS_EMPTY, [section(SUBSCRIPTIONS_EMPTY)])
-    rows = "\n".join(f"• {subscription_line(s)}" for s in subs)
-    return message(SUBSCRIPTIONS_TITLE, [section(f"{SUBSCRIPTIONS_TITLE}\n{rows}")])
 
 
 # ---------------------------------------------------------------------- pieces

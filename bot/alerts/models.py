@@ -1,0 +1,136 @@
+"""What the alert pipeline carries: alerts and issue changes, and the subscriptions that route them.
+
+Webhook payloads are parsed once (`bot/alerts/parse.py`) into these models; from then on the
+router, the sender and the views see only these shapes, stored as JSON between the steps.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "DEFAULT_EVENTS",
+    "LEVELS",
+    "Alert",
+    "DigestEntry",
+    "EventKind",
+    "IssueChange",
+    "Subscription",
+    "SubscriptionFilters",
+]
+
+LEVELS = ("fatal", "error", "warning", "info", "debug")
+
+
+class EventKind(StrEnum):
+    """What a subscription can ask for (`--events`)."""
+
+    ALERT = "alert"  # an alert rule fired (service hook, Sentry App event_alert)
+    CREATED = "created"  # a new issue (Sentry App issue.created)
+    RESOLVED = "resolved"  # an issue was resolved, reopened or archived: a reply in its thread
+    ASSIGNED = "assigned"  # an issue was assigned or unassigned: a reply in its thread
+    COMMENT = "comment"  # a comment on an issue: a reply in its thread
+    METRIC = "metric"  # a metric alert changed state
+    ERROR = "error"  # every error event (Sentry App error.created): opt-in, it is a firehose
+
+
+# Everything but the firehose.
+DEFAULT_EVENTS = frozenset(EventKind) - {EventKind.ERROR}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Alert(_Model):
+    """Something to post: an issue alert (one event of one issue) or a metric alert."""
+
+    kind: EventKind
+    key: str  # the thread it belongs to in a channel: "issue:<id>" or "metric:<id>"
+    projects: tuple[str, ...] = ()  # slugs; metric alerts may span several
+    title: str
+    issue_id: str | None = None
+    short_id: str | None = None
+    culprit: str | None = None
+    level: str | None = None
+    environment: str | None = None
+    release: str | None = None
+    events: int | None = None  # how many times Sentry has seen the issue
+    users: int | None = None
+    first_seen: datetime | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+    link: str | None = None  # the issue (or metric alert) in Sentry
+    event_link: str | None = None
+    rule: str | None = None  # the alert rule that fired
+    status: str | None = None  # unresolved | resolved | ignored; metric: critical | warning | resolved
+    assignee: str | None = None
+    description: str | None = None  # metric alerts
+
+    @property
+    def project(self) -> str | None:
+        return self.projects[0] if self.projects else None
+
+
+class DigestEntry(_Model):
+    """One issue's line in a storm digest: how many of its alerts folded into the digest."""
+
+    title: str
+    short_id: str | None = None
+    project: str | None = None
+    link: str | None = None
+    count: int = 0
+
+    @classmethod
+    def of(cls, alert: Alert, count: int = 0) -> DigestEntry:
+        return cls(title=alert.title, short_id=alert.short_id, project=alert.project, link=alert.link, count=count)
+
+
+class IssueChange(_Model):
+    """Someone changed or commented on an issue (in Sentry, or with a button in Slack)."""
+
+    kind: EventKind  # RESOLVED, ASSIGNED or COMMENT
+    issue_id: str
+    action: str  # resolved | unresolved | ignored | assigned | unassigned | commented
+    actor: str
+    status: str | None = None  # the issue's status after the change, when known
+    assignee: str | None = None  # the new assignee, for kind ASSIGNED (None: unassigned)
+    text: str | None = None  # the comment
+    title: str | None = None
+    events: int | None = None
+    users: int | None = None
+
+    @property
+    def key(self) -> str:
+        return f"issue:{self.issue_id}"
+
+
+class SubscriptionFilters(_Model):
+    """What one channel wants from one project. Empty `levels`/`environments` mean "all"."""
+
+    levels: frozenset[str] = frozenset()
+    environments: frozenset[str] = frozenset()
+    events: frozenset[EventKind] = DEFAULT_EVENTS
+    threads: bool = True  # repeats of an issue go in the thread of its first message
+
+    def matches(self, alert: Alert) -> bool:
+        """An alert passes when its kind is wanted and its level and environment are among those
+        chosen. A filter only applies to alerts that carry the value: metric alerts have no level,
+        and issue webhooks no environment."""
+        if alert.kind not in self.events:
+            return False
+        if self.levels and alert.level is not None and alert.level not in self.levels:
+            return False
+        return not (self.environments and alert.environment is not None and alert.environment not in self.environments)
+
+
+class Subscription(_Model):
+    id: int
+    channel_id: str
+    project: str
+    filters: SubscriptionFilters = Field(default_factory=SubscriptionFilters)
+    created_by: str
+    created_at: datetime
+    broken_reason: str | None = None  # why alerts stopped (Slack refused the channel); None = working

@@ -1,0 +1,240 @@
+"""Deciding a channel's next Slack call, inside the transaction that claimed the channel.
+
+In order:
+1. a digest whose first post was interrupted (its outcome must be looked up first);
+2. in a storm (a digest is open, or more alerts wait than the pace can post in `storm_delay`),
+   every pending alert folds into the digest; the digest is posted, or updated at most every
+   `digest_refresh` seconds;
+3. else the oldest pending delivery: an alert (new message, or a reply in its issue's thread),
+   an in-place update, a reply saying who did what, an escalation, a notice.
+Deliveries that turn out to need no call (an update of a message never posted) are skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Row, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.alerts.config import DeliveryConfig
+from bot.alerts.models import Alert, DigestEntry, IssueChange
+from bot.alerts.router import Kind
+from bot.store.alerts import alert_messages, deliveries, digests
+from bot.views.alert import alert_message, broken_notice, change_reply, digest_message, escalation_reply, repeat_reply
+from bot.views.common import Message
+
+__all__ = ["Call", "Planner"]
+
+# Slack message metadata marks every post, so an interrupted post can be found again.
+ALERT_EVENT = "sentry_bot_alert"
+DIGEST_EVENT = "sentry_bot_digest"
+NOTE_EVENT = "sentry_bot_note"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One Slack call a turn decided on, and what to record once Slack answers."""
+
+    channel_id: str
+    method: Literal["chat.postMessage", "chat.update"]
+    message: Message
+    key: str  # "d<delivery id>" or "g<digest id>", carried in the message metadata
+    event_type: str
+    thread_ts: str | None = None
+    ts: str | None = None  # the message chat.update replaces
+    lookup_since: float | None = None  # an earlier attempt's outcome is unknown: look for it first
+    delivery_id: int | None = None
+    kind: Kind | None = None
+    issue_key: str | None = None
+    attempts: int = 0
+    digest_id: int | None = None
+    digest_total: int = 0
+    # The issue state an alert's parent message was drawn with (status, assignee).
+    drawn: tuple[str | None, str | None] | None = None
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {"key": self.key}
+        if self.digest_id is not None:
+            payload["alerts"] = self.digest_total
+        return {"event_type": self.event_type, "event_payload": payload}
+
+
+class Planner:
+    def __init__(self, config: DeliveryConfig) -> None:
+        self._config = config
+
+    async def plan(self, conn: AsyncConnection, channel_id: str, now: float) -> Call | None:
+        """The channel's next call (its in-flight marks written), or None when it has nothing to send now."""
+        digest = await self._open_digest(conn, channel_id, now)
+        if digest is not None and digest.in_flight_at is not None:
+            return await self._digest_call(conn, digest, now)
+        backlog = await conn.scalar(
+            select(func.count()).select_from(deliveries).where(_pending(channel_id), deliveries.c.kind == Kind.ALERT)
+        )
+        if backlog and (digest is not None or backlog > self._config.storm_backlog):
+            digest = await self._fold(conn, channel_id, digest, now)
+        if digest is not None and digest.dirty and self._refreshable(digest, now):
+            return await self._digest_call(conn, digest, now)
+        while item := (
+            await conn.execute(select(deliveries).where(_pending(channel_id)).order_by(deliveries.c.id).limit(1))
+        ).first():
+            call = await self._delivery_call(conn, item, digest)
+            if call is not None:
+                return await self._mark_in_flight(conn, call, item, now)
+            await conn.execute(
+                update(deliveries).where(deliveries.c.id == item.id).values(status="skipped", done_at=now)
+            )
+        return None
+
+    def _refreshable(self, digest: Row[Any], now: float) -> bool:
+        return digest.ts is None or (digest.synced_at or 0.0) + self._config.digest_refresh <= now
+
+    def next_due(self, digest: Row[Any] | None, *, pending: bool, now: float) -> float | None:
+        """When the channel next has something to do: now, the digest's next refresh, or never."""
+        if pending:
+            return now
+        if digest is not None and digest.dirty:
+            return max(now, (digest.synced_at or 0.0) + self._config.digest_refresh)
+        return None
+
+    async def _open_digest(self, conn: AsyncConnection, channel_id: str, now: float) -> Row[Any] | None:
+        """The channel's storm digest, if a storm is on; one that went quiet is closed here."""
+        digest = (
+            await conn.execute(select(digests).where(digests.c.channel_id == channel_id, digests.c.closed.is_(False)))
+        ).first()
+        quiet = digest is not None and now - digest.last_folded_at > self._config.storm_quiet
+        if digest is not None and quiet and not digest.dirty and digest.in_flight_at is None:
+            await conn.execute(update(digests).where(digests.c.id == digest.id).values(closed=True))
+            return None
+        return digest
+
+    async def _fold(self, conn: AsyncConnection, channel_id: str, digest: Row[Any] | None, now: float) -> Row[Any]:
+        """Count every pending alert of the channel in its digest (opening one if needed)."""
+        alerts = (_pending(channel_id), deliveries.c.kind == Kind.ALERT)
+        top = await conn.scalar(select(func.max(deliveries.c.id)).where(*alerts))
+        counts: dict[str, int] = dict(
+            (
+                await conn.execute(
+                    select(deliveries.c.issue_key, func.count())
+                    .where(*alerts, deliveries.c.id <= top)
+                    .group_by(deliveries.c.issue_key)
+                )
+            ).all()
+        )
+        if digest is None:
+            digest_id = (
+                await conn.execute(
+                    digests.insert()
+                    .values(channel_id=channel_id, entries={}, total=0, opened_at=now, last_folded_at=now, dirty=True)
+                    .returning(digests.c.id)
+                )
+            ).scalar_one()
+            entries: dict[str, Any] = {}
+            total = 0
+        else:
+            digest_id, entries, total = digest.id, dict(digest.entries), digest.total
+        # The latest alert of each issue in this channel names it in the digest.
+        latest = await conn.execute(
+            select(alert_messages.c.issue_key, alert_messages.c.alert).where(
+                alert_messages.c.channel_id == channel_id, alert_messages.c.issue_key.in_(list(counts))
+            )
+        )
+        for key, alert in latest.all():
+            count = counts[key] + (entries[key]["count"] if key in entries else 0)
+            entries[key] = DigestEntry.of(Alert.model_validate(alert), count).model_dump(mode="json")
+        await conn.execute(
+            update(digests)
+            .where(digests.c.id == digest_id)
+            .values(entries=entries, total=total + sum(counts.values()), last_folded_at=now, dirty=True)
+        )
+        await conn.execute(
+            update(deliveries)
+            .where(*alerts, deliveries.c.id <= top)
+            .values(status="digested", digest_id=digest_id, done_at=now)
+        )
+        return (await conn.execute(select(digests).where(digests.c.id == digest_id))).one()
+
+    async def _digest_call(self, conn: AsyncConnection, digest: Row[Any], now: float) -> Call:
+        entries = [DigestEntry.model_validate(e) for e in digest.entries.values()]
+        since = datetime.fromtimestamp(digest.opened_at, UTC)
+        common: dict[str, Any] = {
+            "channel_id": digest.channel_id,
+            "message": digest_message(entries, total=digest.total, since=since),
+            "key": f"g{digest.id}",
+            "event_type": DIGEST_EVENT,
+            "digest_id": digest.id,
+            "digest_total": digest.total,
+        }
+        if digest.ts:
+            return Call(method="chat.update", ts=digest.ts, **common)
+        if digest.in_flight_at is None:
+            await conn.execute(update(digests).where(digests.c.id == digest.id).values(in_flight_at=now))
+        return Call(method="chat.postMessage", lookup_since=digest.in_flight_at, **common)
+
+    async def _delivery_call(self, conn: AsyncConnection, item: Row[Any], digest: Row[Any] | None) -> Call | None:
+        state = None
+        if item.issue_key is not None:
+            state = (
+                await conn.execute(
+                    select(alert_messages).where(
+                        alert_messages.c.channel_id == item.channel_id, alert_messages.c.issue_key == item.issue_key
+                    )
+                )
+            ).first()
+        parent = state.ts if state is not None else None
+        common: dict[str, Any] = {
+            "channel_id": item.channel_id,
+            "key": f"d{item.id}",
+            "event_type": NOTE_EVENT,
+            "delivery_id": item.id,
+            "kind": Kind(item.kind),
+            "issue_key": item.issue_key,
+            "attempts": item.attempts + 1,
+        }
+        match item.kind:
+            case Kind.ALERT:
+                alert = Alert.model_validate(item.payload)
+                common["event_type"] = ALERT_EVENT
+                if state is not None and parent and item.threads:
+                    message = repeat_reply(alert, events=state.events)
+                    return Call(method="chat.postMessage", message=message, thread_ts=parent, **common)
+                drawn = (state.status, state.assignee) if state is not None else (None, None)
+                message = alert_message(alert, status=drawn[0], assignee=drawn[1])
+                return Call(method="chat.postMessage", message=message, drawn=drawn, **common)
+            case Kind.UPDATE if state is not None and parent:
+                alert = Alert.model_validate(state.alert)
+                message = alert_message(alert, status=state.status, assignee=state.assignee)
+                return Call(method="chat.update", message=message, ts=parent, **common)
+            case Kind.REPLY if parent:
+                message = change_reply(IssueChange.model_validate(item.payload))
+                return Call(method="chat.postMessage", message=message, thread_ts=parent, **common)
+            case Kind.ESCALATION:
+                alert = Alert.model_validate(item.payload["alert"])
+                # An issue that only ever showed in the storm digest escalates in the digest's thread.
+                if not parent and digest is not None and item.issue_key in digest.entries:
+                    parent = digest.ts
+                message = escalation_reply(alert, threshold=item.payload["threshold"], events=item.payload["events"])
+                return Call(method="chat.postMessage", message=message, thread_ts=parent, **common)
+            case Kind.NOTICE:
+                message = broken_notice(**item.payload)
+                return Call(method="chat.postMessage", message=message, **common)
+        return None
+
+    @staticmethod
+    async def _mark_in_flight(conn: AsyncConnection, call: Call, item: Row[Any], now: float) -> Call:
+        values: dict[str, Any] = {"attempts": call.attempts}
+        if call.method == "chat.postMessage":
+            if item.in_flight_at is not None:
+                call = replace(call, lookup_since=item.in_flight_at)
+            else:
+                values["in_flight_at"] = now
+        await conn.execute(update(deliveries).where(deliveries.c.id == item.id).values(**values))
+        return call
+
+
+def _pending(channel_id: str) -> ColumnElement[bool]:
+    return (deliveries.c.channel_id == channel_id) & (deliveries.c.status == "pending")

@@ -1,0 +1,174 @@
+"""`POST /sentry/webhook`: verify a Sentry delivery, store it in the outbox, answer 2xx.
+
+Two kinds of delivery arrive here (DESIGN.md §3):
+- service hooks: `X-ServiceHook-GUID` names the hook, whose secret signs the body
+  (stored when the bot created the hook, else `SENTRY_SERVICE_HOOK_SECRETS`);
+- Sentry App webhooks: `Sentry-Hook-Resource` and `Request-ID`, signed with `SENTRY_CLIENT_SECRET`.
+
+Answers: 413 body over 1 MiB, 401 signature missing or wrong (or no secret for it), 400 not a JSON
+object, 503 the database failed (Sentry retries 5xx), else 200, also for a delivery seen before.
+The timestamp headers are not checked: Sentry does not sign them, so they prove nothing; a replayed
+delivery is caught by its dedupe key instead.
+
+    add_webhook_routes(app, settings=settings, db=db, on_stored=worker.wake)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.alerts.hooks import HookSecrets
+from bot.alerts.outbox import Incoming, Outbox
+from bot.alerts.parse import Source
+from bot.alerts.signatures import signature_matches
+from bot.settings import Settings
+from bot.store import Database
+
+__all__ = ["MAX_BODY_BYTES", "WEBHOOK_PATH", "WebhookReceiver", "add_webhook_routes", "webhook_routes"]
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/sentry/webhook"
+MAX_BODY_BYTES = 1024 * 1024
+
+# Sentry App resources the pipeline posts about; any other one is acknowledged and logged.
+STORED_RESOURCES = frozenset({"issue", "event_alert", "metric_alert", "error", "comment"})
+
+# Answers, in plain words: Sentry shows them in its webhook log.
+TOO_LARGE = "The body is over 1 MiB."
+NOT_SIGNED = "Missing Sentry signature headers (X-ServiceHook-* or Sentry-Hook-*)."
+UNKNOWN_HOOK = "Unknown service hook {guid}: add its secret to SENTRY_SERVICE_HOOK_SECRETS."
+APP_WEBHOOKS_OFF = "Sentry App webhooks are refused: SENTRY_CLIENT_SECRET is not set."
+BAD_SIGNATURE = "The signature does not match the body."
+NOT_JSON = "The body is not a JSON object."
+UNAVAILABLE = "The bot cannot store deliveries right now; retry later."
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class WebhookReceiver:
+    """The handler. Build it with `add_webhook_routes` or `webhook_routes`."""
+
+    def __init__(self, *, outbox: Outbox, secrets: HookSecrets, client_secret: str | None) -> None:
+        self._outbox = outbox
+        self._secrets = secrets
+        self._client_secret = client_secret
+
+    async def handle(self, request: web.Request) -> web.Response:
+        try:
+            body = await _read_body(request)
+            incoming = await self._verify(request, body)
+        except _Refused as refused:
+            return web.json_response({"ok": False, "error": refused.reason}, status=refused.status)
+        if incoming is None:
+            return web.json_response({"ok": True, "stored": False})
+        try:
+            stored = await self._outbox.put(incoming)
+        except (SQLAlchemyError, OSError):
+            log.exception("alerts.webhook.store-failed", extra={"resource": incoming.resource, "hook": incoming.hook})
+            return web.json_response({"ok": False, "error": UNAVAILABLE}, status=503)
+        log.info(
+            "alerts.webhook.accepted" if stored else "alerts.webhook.duplicate",
+            extra={"resource": incoming.resource, "action": incoming.action, "hook": incoming.hook},
+        )
+        return web.json_response({"ok": True, "stored": stored})
+
+    async def _verify(self, request: web.Request, body: bytes) -> Incoming | None:
+        """The delivery to store; None for one to acknowledge only; _Refused for one to refuse."""
+        headers = request.headers
+        if guid := headers.get("X-ServiceHook-GUID"):
+            secret = await self._secrets.get(guid)
+            if secret is None:
+                log.warning("alerts.webhook.unknown-hook", extra={"hook": guid})
+                raise _Refused(401, UNKNOWN_HOOK.format(guid=guid))
+            payload = _verified_json(secret, body, headers.get("X-ServiceHook-Signature"), hook=guid)
+            event = payload["event"] if isinstance(payload.get("event"), dict) else {}
+            event_id = event.get("id") or event.get("eventID") or event.get("event_id")
+            key = f"hook:{guid}:{event_id}" if event_id else _body_key("hook", body)
+            return Incoming(Source.SERVICE_HOOK, "event", "alert", payload, dedupe_key=key, hook=guid)
+        if resource := headers.get("Sentry-Hook-Resource"):
+            if self._client_secret is None:
+                log.warning("alerts.webhook.no-client-secret", extra={"resource": resource})
+                raise _Refused(401, APP_WEBHOOKS_OFF)
+            payload = _verified_json(self._client_secret, body, headers.get("Sentry-Hook-Signature"), hook=None)
+            action = str(payload.get("action") or "")
+            installation = payload.get("installation")
+            hook = str(installation.get("uuid")) if isinstance(installation, dict) else None
+            if resource not in STORED_RESOURCES:
+                # installation.created/deleted and resources newer than this code: nothing to post.
+                log.info("alerts.webhook.ignored", extra={"resource": resource, "action": action, "hook": hook})
+                return None
+            request_id = headers.get("Request-ID")
+            key = f"app:{request_id}" if request_id else _body_key(f"app:{resource}", body)
+            return Incoming(Source.SENTRY_APP, resource, action, payload, dedupe_key=key, hook=hook)
+        raise _Refused(401, NOT_SIGNED)
+
+
+async def _read_body(request: web.Request) -> bytes:
+    """The raw body, refusing (413) anything over the limit, announced or not."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise _Refused(413, TOO_LARGE)
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(MAX_BODY_BYTES + 1 - size):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _Refused(413, TOO_LARGE)
+    return b"".join(chunks)
+
+
+def _verified_json(secret: str, body: bytes, signature: str | None, *, hook: str | None) -> dict[str, Any]:
+    if not signature_matches(secret, body, signature):
+        log.warning("alerts.webhook.bad-signature", extra={"hook": hook, "signed": signature is not None})
+        raise _Refused(401, BAD_SIGNATURE)
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise _Refused(400, NOT_JSON) from None
+    if not isinstance(payload, dict):
+        raise _Refused(400, NOT_JSON)
+    return payload
+
+
+def _body_key(prefix: str, body: bytes) -> str:
+    """A dedupe key for a delivery that carries no id of its own: the same bytes are the same delivery."""
+    return f"{prefix}:sha256:{hashlib.sha256(body).hexdigest()}"
+
+
+def webhook_routes(
+    *, settings: Settings, db: Database, on_stored: Callable[[], None] | None = None
+) -> list[web.RouteDef]:
+    """The `POST /sentry/webhook` route, for `app.add_routes(...)`.
+
+    Args:
+        settings: supplies SENTRY_CLIENT_SECRET and SENTRY_SERVICE_HOOK_SECRETS.
+        db: where deliveries (and the secrets of hooks the bot created) are kept.
+        on_stored: called after each new delivery is stored, e.g. `worker.wake`.
+    """
+    client_secret = settings.sentry_client_secret
+    receiver = WebhookReceiver(
+        outbox=Outbox(db, on_stored=on_stored),
+        secrets=HookSecrets(db, configured=settings.sentry_service_hook_secrets),
+        client_secret=client_secret.get_secret_value() if client_secret else None,
+    )
+    return [web.post(WEBHOOK_PATH, receiver.handle)]
+
+
+def add_webhook_routes(
+    app: web.Application, *, settings: Settings, db: Database, on_stored: Callable[[], None] | None = None
+) -> None:
+    """Mount `POST /sentry/webhook` on `app` (next to Bolt's `/slack/events`); see `webhook_routes`."""
+    app.add_routes(webhook_routes(settings=settings, db=db, on_stored=on_stored))

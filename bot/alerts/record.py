@@ -1,0 +1,189 @@
+"""Recording what Slack answered, in one transaction with releasing the channel.
+
+A post's ts and its delivery's "sent" are written together, so a restart never sends it again.
+A retryable failure pushes the channel's pace back (Retry-After, or a growing backoff); a message
+Slack refuses is dropped; a channel Slack refuses pauses its subscriptions, once, with a notice.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import Row, exists, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.alerts.config import DeliveryConfig
+from bot.alerts.plan import Call, Planner
+from bot.alerts.router import Kind, deliver, touch_channel
+from bot.alerts.slack_errors import AUTH_ERRORS, Failure, plain_reason
+from bot.store import Database
+from bot.store.alerts import alert_messages, deliveries, digests, slack_channels, subscriptions
+
+__all__ = ["Recorder"]
+
+log = logging.getLogger(__name__)
+
+
+class Recorder:
+    def __init__(self, db: Database, *, config: DeliveryConfig, planner: Planner, owner: str) -> None:
+        self._db = db
+        self._config = config
+        self._planner = planner
+        self._owner = owner
+
+    async def sent(self, call: Call, ts: str, now: float) -> None:
+        async with self._db.transaction() as conn:
+            channel = await _lock_channel(conn, call.channel_id)
+            if call.digest_id is not None:
+                await conn.execute(
+                    update(digests)
+                    .where(digests.c.id == call.digest_id)
+                    .values(ts=ts, synced_at=now, dirty=digests.c.total != call.digest_total, in_flight_at=None)
+                )
+            else:
+                await self._delivered(conn, call, ts, now)
+            await self.settle(conn, channel, now)
+
+    async def failed(self, call: Call, failure: Failure, now: float) -> None:
+        async with self._db.transaction() as conn:
+            channel = await _lock_channel(conn, call.channel_id)
+            wait = None
+            if failure.kind == "retry":
+                wait = failure.retry_after or self._config.backoff_for(call.attempts)
+                await self._retry(conn, call, failure, now)
+            elif failure.kind == "message":
+                await self._drop(conn, call, failure, now)
+            else:
+                await self._pause(conn, call, failure, now)
+            await self.settle(conn, channel, now, wait=wait)
+
+    async def settle(self, conn: AsyncConnection, channel: Row[Any], now: float, *, wait: float | None = None) -> None:
+        """Release the channel (if this process still holds it) and note when it is next due."""
+        pending = await conn.scalar(
+            select(exists().where(deliveries.c.channel_id == channel.channel_id, deliveries.c.status == "pending"))
+        )
+        digest = (
+            await conn.execute(
+                select(digests).where(digests.c.channel_id == channel.channel_id, digests.c.closed.is_(False))
+            )
+        ).first()
+        values: dict[str, Any] = {"due_at": self._planner.next_due(digest, pending=bool(pending), now=now)}
+        if wait is not None:
+            values["next_allowed_at"] = max(channel.next_allowed_at, now + wait)
+        if channel.lease_owner in (None, self._owner):
+            values |= {"lease_owner": None, "lease_until": None}
+        else:
+            # Our lease ran out and another process took the channel: leave its claim alone.
+            log.warning("alerts.lease.lost", extra={"channel": channel.channel_id, "holder": channel.lease_owner})
+        await conn.execute(
+            update(slack_channels).where(slack_channels.c.channel_id == channel.channel_id).values(**values)
+        )
+
+    async def _delivered(self, conn: AsyncConnection, call: Call, ts: str, now: float) -> None:
+        await conn.execute(
+            update(deliveries)
+            .where(deliveries.c.id == call.delivery_id)
+            .values(status="sent", ts=ts, done_at=now, in_flight_at=None, error=None)
+        )
+        if call.kind is not Kind.ALERT or call.thread_ts is not None or call.issue_key is None:
+            return
+        key = (alert_messages.c.channel_id == call.channel_id) & (alert_messages.c.issue_key == call.issue_key)
+        state = (await conn.execute(select(alert_messages).where(key))).first()
+        if state is None:
+            return
+        if state.ts is None:
+            await conn.execute(update(alert_messages).where(key).values(ts=ts))
+        if call.drawn is not None and call.drawn != (state.status, state.assignee):
+            # The issue changed while its message was on its way: draw it again.
+            await deliver(
+                conn, call.channel_id, Kind.UPDATE, outbox_id=None, issue_key=call.issue_key, payload={}, now=now
+            )
+
+    async def _retry(self, conn: AsyncConnection, call: Call, failure: Failure, now: float) -> None:
+        extra = {"channel": call.channel_id, "code": failure.code, "attempts": call.attempts}
+        if call.digest_id is not None:
+            if not failure.maybe_posted:
+                await conn.execute(update(digests).where(digests.c.id == call.digest_id).values(in_flight_at=None))
+            log.warning("alerts.slack.retry", extra=extra)
+            return
+        values: dict[str, Any] = {"error": failure.code}
+        if not failure.maybe_posted:
+            values["in_flight_at"] = None  # Slack refused it outright: nothing to look up next time
+        if call.attempts >= self._config.max_attempts:
+            values |= {"status": "failed", "done_at": now}
+            log.error("alerts.slack.gave-up", extra=extra)
+        else:
+            log.warning("alerts.slack.retry", extra=extra)
+        await conn.execute(update(deliveries).where(deliveries.c.id == call.delivery_id).values(**values))
+
+    async def _drop(self, conn: AsyncConnection, call: Call, failure: Failure, now: float) -> None:
+        log.error(
+            "alerts.slack.refused-message",
+            extra={"channel": call.channel_id, "code": failure.code, "method": call.method, "key": call.key},
+        )
+        if call.digest_id is not None:
+            await conn.execute(
+                update(digests)
+                .where(digests.c.id == call.digest_id)
+                .values(closed=True, dirty=False, in_flight_at=None)
+            )
+            return
+        await conn.execute(
+            update(deliveries)
+            .where(deliveries.c.id == call.delivery_id)
+            .values(status="failed", error=failure.code, done_at=now, in_flight_at=None)
+        )
+        if call.kind is Kind.UPDATE and failure.code == "message_not_found":
+            # Someone deleted the parent: the issue's next alert starts a new one.
+            await conn.execute(
+                update(alert_messages)
+                .where(alert_messages.c.channel_id == call.channel_id, alert_messages.c.issue_key == call.issue_key)
+                .values(ts=None)
+            )
+
+    async def _pause(self, conn: AsyncConnection, call: Call, failure: Failure, now: float) -> None:
+        """Slack refuses the channel for good: pause its subscriptions, drop its queue, tell who subscribed."""
+        channel_id, reason = call.channel_id, plain_reason(failure.code)
+        subs = (
+            await conn.execute(
+                select(subscriptions.c.project, subscriptions.c.created_by).where(
+                    subscriptions.c.channel_id == channel_id, subscriptions.c.broken_reason.is_(None)
+                )
+            )
+        ).all()
+        await conn.execute(
+            update(subscriptions)
+            .where(subscriptions.c.channel_id == channel_id, subscriptions.c.broken_reason.is_(None))
+            .values(broken_reason=reason, broken_at=now)
+        )
+        await conn.execute(
+            update(deliveries)
+            .where(deliveries.c.channel_id == channel_id, deliveries.c.status == "pending")
+            .values(status="failed", error=failure.code, done_at=now, in_flight_at=None)
+        )
+        await conn.execute(
+            update(digests)
+            .where(digests.c.channel_id == channel_id, digests.c.closed.is_(False))
+            .values(closed=True, dirty=False, in_flight_at=None)
+        )
+        projects = sorted({s.project for s in subs})
+        log.error(
+            "alerts.channel.refused",
+            extra={"channel": channel_id, "code": failure.code, "reason": reason, "paused": projects},
+        )
+        if failure.code in AUTH_ERRORS or call.kind is Kind.NOTICE:
+            return  # no message can get through: the log above is the report
+        by_user: dict[str, list[str]] = {}
+        for sub in subs:
+            by_user.setdefault(sub.created_by, []).append(sub.project)
+        for user, user_projects in sorted(by_user.items()):
+            await touch_channel(self._db, conn, user, now)
+            notice = {"channel_id": channel_id, "projects": sorted(user_projects), "reason": reason}
+            await deliver(conn, user, Kind.NOTICE, outbox_id=None, issue_key=None, payload=notice, now=now)
+
+
+async def _lock_channel(conn: AsyncConnection, channel_id: str) -> Row[Any]:
+    return (
+        await conn.execute(select(slack_channels).where(slack_channels.c.channel_id == channel_id).with_for_update())
+    ).one()

@@ -1,0 +1,149 @@
+"""The delivery worker: drains the outbox into Slack until stopped. Run one per process; any number
+of processes may share one PostgreSQL database.
+
+    slack = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=str(settings.slack_api_url))
+    async with AlertWorker(db, slack) as worker:
+        add_webhook_routes(app, settings=settings, db=db, on_stored=worker.wake)
+        ...
+
+The client should not retry 429s itself (no `AsyncRateLimitErrorRetryHandler`): the worker honours
+`Retry-After` per channel, so one slow channel never holds up the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from types import TracebackType
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.alerts.config import DeliveryConfig
+from bot.alerts.janitor import prune
+from bot.alerts.router import Router
+from bot.alerts.sender import Sender
+from bot.store import Database
+
+__all__ = ["AlertWorker"]
+
+log = logging.getLogger(__name__)
+
+# Never sleep less than this between two polls, so a claim lost to another replica cannot spin.
+_MIN_SLEEP = 0.005
+
+
+class AlertWorker:
+    """Routes stored webhooks and sends their messages: one routing task, `config.senders` sending
+    tasks (one channel each at a time), and a janitor.
+
+    Args:
+        db: the store shared with the receiver.
+        slack: the Web API client (base_url = SLACK_API_URL).
+        config: pace, storm and retry settings.
+        name: this process in leases and logs; defaults to host:pid:random.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        slack: AsyncWebClient,
+        *,
+        config: DeliveryConfig | None = None,
+        name: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._db = db
+        self._config = config or DeliveryConfig()
+        self._clock = clock
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._router = Router(db, escalations=self._config.escalations)
+        self._sender = Sender(db, slack, config=self._config, owner=self.name, clock=clock)
+        self._webhooks = asyncio.Event()  # a webhook was stored: route it
+        self._work = asyncio.Event()  # deliveries were queued: send them
+        self._stopped = asyncio.Event()
+        self._stopping = False
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def wake(self) -> None:
+        """Tell the worker a webhook was stored (the receiver's `on_stored`); it polls anyway."""
+        self._webhooks.set()
+
+    async def start(self) -> None:
+        if self._tasks:
+            raise RuntimeError("AlertWorker already started")
+        self._stopping = False
+        self._stopped.clear()
+        self._tasks = [
+            asyncio.create_task(self._route_loop(), name="alerts-router"),
+            *(asyncio.create_task(self._send_loop(), name=f"alerts-sender-{i}") for i in range(self._config.senders)),
+            asyncio.create_task(self._janitor_loop(), name="alerts-janitor"),
+        ]
+        log.info("alerts.worker.started", extra={"worker": self.name, "senders": self._config.senders})
+
+    async def stop(self, *, grace: float = 10.0) -> None:
+        """Stop after the Slack calls under way are answered and recorded (at most `grace` seconds)."""
+        self._stopping = True
+        for event in (self._webhooks, self._work, self._stopped):
+            event.set()
+        _done, late = await asyncio.wait(self._tasks, timeout=grace) if self._tasks else (set(), set())
+        for task in late:
+            # An interrupted post stays marked in flight; whoever sends next looks it up first.
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+        self._tasks = []
+        log.info("alerts.worker.stopped", extra={"worker": self.name})
+
+    async def __aenter__(self) -> AlertWorker:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    async def _route_loop(self) -> None:
+        while not self._stopping:
+            try:
+                routed = await self._router.route_next(self._clock())
+            except Exception:
+                # The database hiccuped (or a bug): keep the worker alive, the row stays queued.
+                log.exception("alerts.worker.route-error")
+                routed = False
+            if routed:
+                self._work.set()
+            else:
+                await self._sleep(self._webhooks, self._config.poll)
+
+    async def _send_loop(self) -> None:
+        while not self._stopping:
+            try:
+                if await self._sender.turn():
+                    continue
+                ready = await self._sender.next_ready()
+            except Exception:
+                log.exception("alerts.worker.send-error")
+                ready = None
+            delay = self._config.poll if ready is None else min(self._config.poll, ready - self._clock())
+            await self._sleep(self._work, max(_MIN_SLEEP, delay))
+
+    async def _janitor_loop(self) -> None:
+        while not self._stopping:
+            try:
+                await prune(self._db, before=self._clock() - self._config.retention)
+            except Exception:
+                log.exception("alerts.worker.prune-error")
+            await self._sleep(self._stopped, self._config.janitor_every)
+
+    async def _sleep(self, event: asyncio.Event, delay: float) -> None:
+        if self._stopping:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout=delay)
+        event.clear()

@@ -1,0 +1,11 @@
+"""Everything the bot keeps: SQLAlchemy Core tables on one `metadata`, and the `Database` around them.
+
+A feature's tables live in their own module here and register a schema `Component`; import that
+module below so `Database.connect()` creates (or upgrades) its tables at start.
+"""
+
+from bot.store import alerts  # the alert pipeline's tables
+from bot.store.database import Database, database_url
+from bot.store.schema import Component, metadata, register
+
+__all__ = ["Component", "Database", "alerts", "database_url", "metadata", "register"]

@@ -1,0 +1,157 @@
+"""The database: one async SQLAlchemy engine built from `DATABASE_URL`, schema ready at start.
+
+    async with Database.connect(settings.database_url) as db:
+        async with db.transaction() as conn:
+            await conn.execute(...)
+        ready = await db.ping()
+
+SQLite (the default) runs in WAL mode so readers never wait for the writer, and every transaction
+starts with `BEGIN IMMEDIATE`: a writer takes the lock up front instead of failing half-way when
+another process wrote first. PostgreSQL is for several replicas: claims use
+`SELECT ... FOR UPDATE SKIP LOCKED`, which SQLite's compiler simply leaves out (it has one writer).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from sqlalchemy import Table, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bot.settings import ConfigError
+from bot.store.schema import migrate
+
+__all__ = ["Database", "database_url"]
+
+log = logging.getLogger(__name__)
+
+_SQLITE_BUSY_TIMEOUT_MS = 10_000
+_READ_ONLY = "sentry_bot_read_only"
+
+
+def database_url(raw: str) -> URL:
+    """`DATABASE_URL` as SQLAlchemy's async URL, or ConfigError saying what to write instead."""
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(
+            f"DATABASE_URL {raw!r} is not a URL: expected sqlite:///path.db or postgresql://..."
+        ) from None
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if url.database in (None, "", ":memory:"):
+            raise ConfigError(
+                "DATABASE_URL points to an in-memory SQLite database, which loses queued alerts on restart: "
+                "use a file, e.g. sqlite:///sentry-bot.db"
+            )
+        return url.set(drivername="sqlite+aiosqlite")
+    if backend in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+asyncpg")
+    raise ConfigError(f"DATABASE_URL scheme {backend!r} is not supported: use sqlite:///path.db or postgresql://...")
+
+
+class Database:
+    """An engine plus what the bot needs around it. Build it with `Database.connect(url)`."""
+
+    def __init__(self, engine: AsyncEngine, *, schema: str | None = None) -> None:
+        self.engine = engine
+        self.is_postgres = engine.dialect.name == "postgresql"
+        self.schema = schema if self.is_postgres else None
+
+    @classmethod
+    def from_url(cls, url: str, *, schema: str | None = None) -> Database:
+        """An engine for `url`, not yet connected. `schema` (PostgreSQL) puts the tables in that schema."""
+        sa_url = database_url(url)
+        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        if sa_url.get_backend_name() == "postgresql" and schema:
+            kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
+        engine = create_async_engine(sa_url, **kwargs)
+        if engine.dialect.name == "sqlite":
+            _configure_sqlite(engine)
+        return cls(engine, schema=schema)
+
+    @classmethod
+    @asynccontextmanager
+    async def connect(cls, url: str, *, schema: str | None = None) -> AsyncIterator[Database]:
+        """Open the database, bring its schema up to date, and close it on exit.
+
+        Raises ConfigError (one plain line, no password) when the database cannot be reached.
+        """
+        db = cls.from_url(url, schema=schema)
+        try:
+            await db.migrate()
+            yield db
+        finally:
+            await db.close()
+
+    def transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """`async with db.transaction() as conn:` commits on success, rolls back on error."""
+        return self.engine.begin()
+
+    def read(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """`async with db.read() as conn:` for queries that write nothing (on SQLite, they don't
+        take the write lock)."""
+        return self.engine.execution_options(**{_READ_ONLY: True}).connect()
+
+    def insert(self, table: Table) -> postgresql.Insert | sqlite.Insert:
+        """An INSERT with `on_conflict_do_nothing` / `on_conflict_do_update` (both dialects have them)."""
+        return postgresql.insert(table) if self.is_postgres else sqlite.insert(table)
+
+    async def migrate(self) -> None:
+        try:
+            async with self.transaction() as conn:
+                if self.schema:
+                    quoted = self.engine.dialect.identifier_preparer.quote_identifier(self.schema)
+                    await conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {quoted}"))
+                if self.is_postgres:
+                    # Replicas starting together must not race to create the same tables.
+                    await conn.execute(
+                        text("SELECT pg_advisory_xact_lock(hashtext('sentry-bot:' || current_schema()))")
+                    )
+                await conn.run_sync(migrate)
+        except (SQLAlchemyError, OSError) as exc:
+            where = self.engine.url.render_as_string(hide_password=True)
+            raise ConfigError(f"DATABASE_URL: cannot open the database at {where}: {_reason(exc)}") from exc
+
+    async def ping(self) -> bool:
+        """True when the database answers (readiness); the reason is logged when it does not."""
+        try:
+            async with self.read() as conn:
+                await conn.execute(text("SELECT 1"))
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("store.ping-failed", extra={"reason": _reason(exc)})
+            return False
+        return True
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite would defer it).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+        # FULL: a webhook acknowledged to Sentry survives a power cut, not only a crash.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE")
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's own words, without SQLAlchemy's boilerplate (and without the URL)."""
+    orig = getattr(exc, "orig", None) or exc
+    return str(orig).splitlines()[0] if str(orig) else type(orig).__name__
