@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.alerts.outbox import Outbox
 from bot.alerts.receiver import add_webhook_routes
 from bot.alerts.subscriptions import SubscriptionService
+from bot.alerts.worker import AlertWorker
 from bot.runtime import open_services
 from bot.server import build_web_app
 from bot.settings import Settings
@@ -31,8 +32,11 @@ async def running_bot(settings: Settings, client: AsyncWebClient) -> AsyncIterat
     ):
         services.store = db
         services.subscriptions = SubscriptionService(db, settings=settings, sentry=services.sentry)
-        services.alerts = Outbox(db)
-        bolt = build_bolt_app(settings=settings, services=services, dispatcher=dispatcher, client=client)
-        app = build_web_app(bolt, ready=db.ping)
-        add_webhook_routes(app, settings=settings, db=db)
-        yield app, bolt
+        # The worker paces each channel and honours Retry-After itself, so its client must not retry 429s.
+        alert_client = AsyncWebClient(token=client.token, base_url=client.base_url)
+        async with AlertWorker(db, alert_client) as worker:
+            services.alerts = Outbox(db, on_stored=worker.wake)
+            bolt = build_bolt_app(settings=settings, services=services, dispatcher=dispatcher, client=client)
+            app = build_web_app(bolt, ready=db.ping)
+            add_webhook_routes(app, settings=settings, db=db, on_stored=worker.wake)
+            yield app, bolt

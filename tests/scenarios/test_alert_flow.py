@@ -1,0 +1,54 @@
+"""Subscribe in Slack, then Sentry's service hook fires: the alert lands in that channel."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.signing import service_hook_headers
+
+FIXTURES = Path(
+    os.environ.get("SENTRY_WEBHOOK_FIXTURES", Path(__file__).parents[3] / "shared/fixtures/sentry-webhooks")
+)
+
+
+@pytest.fixture
+def service_hook_payload() -> dict:
+    path = FIXTURES / "servicehook.event.alert.json"
+    if not path.exists():
+        pytest.skip(f"Sentry's example webhook payloads are not at {FIXTURES} (set SENTRY_WEBHOOK_FIXTURES)")
+    return json.loads(path.read_text())
+
+
+async def test_a_subscribed_channel_receives_the_alert_with_its_buttons(bot, service_hook_payload):
+    answer = await bot.command("subscribe web", user="UDAVE", channel="CALERTS")
+    assert answer["text"].startswith("Subscribed to web")
+    (hook,) = [h for h in bot.sentry.data.hooks.values() if h.url == "https://bot.acme.example/sentry/webhook"]
+
+    service_hook_payload["project"]["slug"] = "web"
+    service_hook_payload["group"]["project"]["slug"] = "web"
+    body = json.dumps(service_hook_payload).encode()
+    async with bot.http.post(
+        bot.url + "sentry/webhook", data=body, headers=service_hook_headers(hook.secret, body, guid=hook.id)
+    ) as resp:
+        assert resp.status == 200
+
+    (posted,) = await bot.slack.wait_for("chat.postMessage", timeout=10)
+    assert posted["channel"] == "CALERTS"
+    blocks = json.dumps(posted["blocks"])
+    assert "blooopy is not defined" in blocks
+    assert "issue.resolve" in blocks
+
+
+async def test_a_forged_webhook_is_refused(bot, service_hook_payload):
+    await bot.command("subscribe web", user="UDAVE", channel="CALERTS")
+    (hook,) = [h for h in bot.sentry.data.hooks.values() if h.url == "https://bot.acme.example/sentry/webhook"]
+    body = json.dumps(service_hook_payload).encode()
+    async with bot.http.post(
+        bot.url + "sentry/webhook", data=body, headers=service_hook_headers("not-the-secret", body, guid=hook.id)
+    ) as resp:
+        assert resp.status == 401
+    assert bot.slack.count("chat.postMessage") == 0
