@@ -6,6 +6,7 @@ hands it to the transport-neutral `Dispatcher`/`Interactions`. No Sentry call ha
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -15,6 +16,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -88,9 +90,7 @@ def build_bolt_app(
         )
 
     @app.middleware
-    async def only_our_workspace_and_channels(
-        body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Any]
-    ) -> Any:
+    async def only_our_workspace_and_channels(context: AsyncBoltContext, next: Callable[[], Any]) -> Any:
         """Refuse requests from another workspace, and channels outside BOT_ALLOWED_CHANNELS."""
         team = context.team_id
         if expected_team["id"] is None:
@@ -98,16 +98,16 @@ def build_bolt_app(
             expected_team["id"] = auth.get("team_id")
         if team and expected_team["id"] and team != expected_team["id"]:
             log.warning("slack.request.foreign_workspace", extra={"team": team})
-            return await _refuse(context, WORKSPACE_REFUSED)
+            return _refuse(WORKSPACE_REFUSED)
         allowed = settings.bot_allowed_channels
         if allowed and context.channel_id and context.channel_id not in allowed:
-            return await _refuse(context, CHANNEL_REFUSED)
+            return _refuse(CHANNEL_REFUSED)
         return await next()
 
-    async def _refuse(context: AsyncBoltContext, text: str) -> Any:
-        if context.ack is not None:
-            await context.ack(text=text, response_type="ephemeral")
-        return None
+    def _refuse(text: str) -> BoltResponse:
+        # Answered in the ack itself: nothing runs, no Sentry call is made.
+        body = json.dumps({"response_type": "ephemeral", "text": text})
+        return BoltResponse(status=200, body=body, headers={"content-type": "application/json"})
 
     # --- /sentry ------------------------------------------------------------------------------
 

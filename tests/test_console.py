@@ -1,0 +1,62 @@
+"""`sentry-bot console --demo`, driven through piped input as a new user would try it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def run_console(lines: list[str], *extra: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SENTRY_", "BOT_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--demo", *extra],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+
+
+def test_piped_commands_print_answers_and_exit():
+    result = run_console(["/sentry WEB-12A", "/sentry members"])
+    assert result.returncode == 0, result.stderr
+    assert "TypeError: Cannot read properties of undefined" in result.stdout
+    assert "[1] Resolve" in result.stdout
+    assert "bob@acme.example" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_click_presses_a_button_through_the_same_handler_as_slack():
+    result = run_console(["/sentry WEB-1", "click 2", "click 2"])
+    assert result.returncode == 0, result.stderr
+    assert "== Archive issue ==" in result.stdout
+    assert "archived forever" in result.stdout.lower()
+
+
+def test_a_destructive_command_waits_for_confirm():
+    result = run_console(["/sentry member remove erin@acme.example", "click 1", "/sentry member erin@acme.example"])
+    assert "This cannot be undone" in result.stdout
+    assert "erin@acme.example was removed" in result.stdout
+    assert "No member of the organization has the email erin@acme.example" in result.stdout
+
+
+def test_bad_input_gets_usage_and_an_example_not_a_traceback():
+    result = run_console(["/sentry archive", "/sentry membrs", "click 9"])
+    assert "Missing <issue>" in result.stdout
+    assert "Usage: `/sentry archive <issue>" in result.stdout
+    assert "Did you mean `/sentry members`" in result.stdout
+    assert "Type `click N`" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_configuration_error_is_one_line_naming_the_variable():
+    env = {**os.environ, "CACHE_TTL_SECONDS": "soon"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "check"], capture_output=True, text=True, timeout=60, env=env, check=False
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("sentry-bot: CACHE_TTL_SECONDS is invalid")
+    assert len(result.stderr.strip().splitlines()) == 1
