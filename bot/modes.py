@@ -106,7 +106,7 @@ async def socket(settings: Settings, *, host: str, port: int) -> int:
     assert settings.slack_app_token is not None
     async with running_bot(settings, slack_client(settings)) as (app, bolt):
         handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
-        await handler.connect_async()
+        await handler.connect_async()  # type: ignore[no-untyped-call]
         # The webhook listener still runs, for Sentry to reach when BOT_PUBLIC_URL points here.
         await _serve_forever(app, host, port)
     return 0

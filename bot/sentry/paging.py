@@ -8,6 +8,7 @@ A `next` link is always present; there is another page only when its `results` i
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -39,7 +40,7 @@ class Page(Generic[T]):
     items: list[T] = field(default_factory=list)
     next_cursor: str | None = None
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[T]:
         return iter(self.items)
 
     def __len__(self) -> int:
