@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cachetools import TTLCache
 
-from bot.commands.context import Directory
+from bot.identity_store import StoredOverrides
 from bot.sentry.client import SentryClient
 from bot.sentry.models import Member
+
+if TYPE_CHECKING:  # bot.commands imports this module: a runtime import would be circular
+    from bot.commands.context import Directory
 
 __all__ = ["ROLE_RANK", "Identity", "Who"]
 
@@ -83,10 +87,15 @@ class Identity:
             pinned=user_id in self.overrides,
         )
 
-    async def pin(self, user_id: str, email: str) -> None:
-        self.overrides[user_id] = email
+    async def pin(self, user_id: str, email: str, *, set_by: str = "") -> None:
+        if isinstance(self.overrides, StoredOverrides):
+            await self.overrides.save(user_id, email, set_by=set_by)  # the store first, then memory
+        else:
+            self.overrides[user_id] = email
         self._emails.pop(user_id, None)
 
     async def unpin(self, user_id: str) -> bool:
         self._emails.pop(user_id, None)
+        if isinstance(self.overrides, StoredOverrides):
+            return await self.overrides.delete(user_id)
         return self.overrides.pop(user_id, None) is not None

@@ -11,7 +11,7 @@ __all__ = ["RedactingFilter", "configure_logging", "redact"]
 _SECRET_PATTERNS = [
     re.compile(r"xox[abposr]-[A-Za-z0-9-]+"),
     re.compile(r"xapp-[A-Za-z0-9-]+"),
-    re.compile(r"sntr[ysu]_[A-Za-z0-9_=+/-]+"),
+    re.compile(r"sntry[su]_[A-Za-z0-9_=+/-]+"),
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
     re.compile(r"(?i)((?:secret|token|password|client_secret|signing_secret)[\"']?\s*[=:]\s*[\"']?)[^\s,\"'&}]+"),
 ]
@@ -28,10 +28,13 @@ class RedactingFilter(logging.Filter):
     """Masks anything shaped like a token or secret in the message, its arguments and its extras."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(str(record.msg))
-        if record.args:
-            args = record.args if isinstance(record.args, tuple) else (record.args,)
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in args)
+        # Format first, then mask: masking the template alone can eat a placeholder (`secret=%s`),
+        # and logging then reports the broken record on stderr with its raw arguments.
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError, KeyError):  # the caller's format bug: keep both parts, masked
+            message = f"{record.msg} {record.args!r}"
+        record.msg, record.args = redact(message), None
         for key, value in list(vars(record).items()):
             if key not in _STANDARD and isinstance(value, str):
                 setattr(record, key, redact(value))

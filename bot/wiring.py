@@ -13,12 +13,15 @@ from bot.alerts.outbox import Outbox
 from bot.alerts.receiver import add_webhook_routes
 from bot.alerts.subscriptions import SubscriptionService
 from bot.alerts.worker import AlertWorker
+from bot.audit import AuditLog, Post
+from bot.identity_store import StoredOverrides
 from bot.runtime import open_services
 from bot.server import build_web_app
 from bot.settings import Settings
 from bot.slack.app import build_bolt_app
 from bot.slack.directory import SlackDirectory
 from bot.store import Database
+from bot.views.blocks import Block
 
 __all__ = ["running_bot"]
 
@@ -31,6 +34,8 @@ async def running_bot(settings: Settings, client: AsyncWebClient) -> AsyncIterat
         Database.connect(settings.database_url) as db,
     ):
         services.store = db
+        services.identity.overrides = await StoredOverrides.load(db)
+        services.audit = AuditLog(db, channel=settings.bot_audit_channel, post=_poster(client))
         services.subscriptions = SubscriptionService(db, settings=settings, sentry=services.sentry)
         # The worker paces each channel and honours Retry-After itself, so its client must not retry 429s.
         alert_client = AsyncWebClient(token=client.token, base_url=client.base_url)
@@ -40,3 +45,12 @@ async def running_bot(settings: Settings, client: AsyncWebClient) -> AsyncIterat
             app = build_web_app(bolt, ready=db.ping)
             add_webhook_routes(app, settings=settings, db=db, on_stored=worker.wake)
             yield app, bolt
+
+
+def _poster(client: AsyncWebClient) -> Post:
+    """The audit log's way to post: one chat.postMessage."""
+
+    async def post(channel: str, text: str, blocks: list[Block]) -> None:
+        await client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+
+    return post

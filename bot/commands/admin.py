@@ -85,7 +85,7 @@ async def identity_set(ctx: Ctx, args: Args) -> Reply:
     member = await ctx.services.identity.member_by_email(args.email)
     if member is None:
         raise UsageError(f"No Sentry member has the email {args.email}.", usage="/sentry members")
-    await ctx.services.identity.pin(args.user, args.email)
+    await ctx.services.identity.pin(args.user, args.email, set_by=ctx.user_id)
     return Reply(notice(f"✅ <@{args.user}> is now linked to {esc(args.email)} ({esc(member.org_role or 'member')})."))
 
 

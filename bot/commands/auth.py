@@ -38,14 +38,19 @@ def allowed(level: Level, who: Who, *, read_policy: str = "member") -> bool:
     return who.member is not None and who.rank >= ROLE_RANK[needed or "member"]
 
 
+def _need(level: Level) -> str:
+    needed = NEEDED_ROLE[level]
+    if needed is None:
+        return "a linked Sentry member"
+    return "the Sentry role " + ("owner or manager" if needed == "manager" else f"{needed} or above")
+
+
 def refusal(cmd: Command, who: Who) -> str:
-    needed = NEEDED_ROLE[cmd.level]
     if who.member is None:
         mapped = f"your Slack account ({who.email or 'no email visible'}) is not linked to a Sentry member"
-        return f"You can't run `{cmd.name}`: {mapped}. {HOW_TO_MAP}"
-    need = "owner or manager" if needed == "manager" else f"{needed} or above"
+        return f"You can't run `{cmd.name}`: it needs {_need(cmd.level)}, and {mapped}. {HOW_TO_MAP}"
     return (
-        f"You can't run `{cmd.name}`: it needs the Sentry role {need}, and yours is {who.role}. "
+        f"You can't run `{cmd.name}`: it needs {_need(cmd.level)}, and yours is {who.role}. "
         "Ask an organization owner to change your role, or to add you to BOT_ADMINS."
     )
 

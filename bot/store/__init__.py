@@ -4,8 +4,8 @@ A feature's tables live in their own module here and register a schema `Componen
 module below so `Database.connect()` creates (or upgrades) its tables at start.
 """
 
-from bot.store import alerts  # the alert pipeline's tables
+from bot.store import alerts, audit, identity  # the alert pipeline, the audit log, identity overrides
 from bot.store.database import Database, database_url
 from bot.store.schema import Component, metadata, register
 
-__all__ = ["Component", "Database", "alerts", "database_url", "metadata", "register"]
+__all__ = ["Component", "Database", "alerts", "audit", "database_url", "identity", "metadata", "register"]
