@@ -32,6 +32,7 @@ __all__ = ["Call", "Planner"]
 ALERT_EVENT = "sentry_bot_alert"
 DIGEST_EVENT = "sentry_bot_digest"
 NOTE_EVENT = "sentry_bot_note"
+_DIGESTS_LOOKED_AT = 5
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,10 @@ class Planner:
         digest = await self._open_digest(conn, channel_id, now)
         if digest is not None and digest.in_flight_at is not None:
             return await self._digest_call(conn, digest, now)
+        # A post interrupted by a crash comes first: it may be in Slack already, so it must not
+        # fold into a digest and be counted twice.
+        if interrupted := await self._next(conn, channel_id, deliveries.c.in_flight_at.is_not(None)):
+            return await self._delivery_or_skip(conn, interrupted, now) or await self.plan(conn, channel_id, now)
         backlog = await conn.scalar(
             select(func.count()).select_from(deliveries).where(_pending(channel_id), deliveries.c.kind == Kind.ALERT)
         )
@@ -79,15 +84,21 @@ class Planner:
             digest = await self._fold(conn, channel_id, digest, now)
         if digest is not None and digest.dirty and self._refreshable(digest, now):
             return await self._digest_call(conn, digest, now)
-        while item := (
-            await conn.execute(select(deliveries).where(_pending(channel_id)).order_by(deliveries.c.id).limit(1))
-        ).first():
-            call = await self._delivery_call(conn, item, digest)
-            if call is not None:
-                return await self._mark_in_flight(conn, call, item, now)
-            await conn.execute(
-                update(deliveries).where(deliveries.c.id == item.id).values(status="skipped", done_at=now)
-            )
+        while item := await self._next(conn, channel_id):
+            if call := await self._delivery_or_skip(conn, item, now):
+                return call
+        return None
+
+    @staticmethod
+    async def _next(conn: AsyncConnection, channel_id: str, *where: ColumnElement[bool]) -> Row[Any] | None:
+        query = select(deliveries).where(_pending(channel_id), *where).order_by(deliveries.c.id).limit(1)
+        return (await conn.execute(query)).first()
+
+    async def _delivery_or_skip(self, conn: AsyncConnection, item: Row[Any], now: float) -> Call | None:
+        """The call for `item`, marked in flight; or None, `item` marked skipped (nothing to call)."""
+        if call := await self._delivery_call(conn, item):
+            return await self._mark_in_flight(conn, call, item, now)
+        await conn.execute(update(deliveries).where(deliveries.c.id == item.id).values(status="skipped", done_at=now))
         return None
 
     def _refreshable(self, digest: Row[Any], now: float) -> bool:
@@ -175,7 +186,7 @@ class Planner:
             await conn.execute(update(digests).where(digests.c.id == digest.id).values(in_flight_at=now))
         return Call(method="chat.postMessage", lookup_since=digest.in_flight_at, **common)
 
-    async def _delivery_call(self, conn: AsyncConnection, item: Row[Any], digest: Row[Any] | None) -> Call | None:
+    async def _delivery_call(self, conn: AsyncConnection, item: Row[Any]) -> Call | None:
         state = None
         if item.issue_key is not None:
             state = (
@@ -214,9 +225,8 @@ class Planner:
                 return Call(method="chat.postMessage", message=message, thread_ts=parent, **common)
             case Kind.ESCALATION:
                 alert = Alert.model_validate(item.payload["alert"])
-                # An issue that only ever showed in the storm digest escalates in the digest's thread.
-                if not parent and digest is not None and item.issue_key in digest.entries:
-                    parent = digest.ts
+                # An issue that only ever showed in a storm digest escalates in that digest's thread.
+                parent = parent or await _digest_showing(conn, item.channel_id, item.issue_key)
                 message = escalation_reply(alert, threshold=item.payload["threshold"], events=item.payload["events"])
                 return Call(method="chat.postMessage", message=message, thread_ts=parent, **common)
             case Kind.NOTICE:
@@ -234,6 +244,17 @@ class Planner:
                 values["in_flight_at"] = now
         await conn.execute(update(deliveries).where(deliveries.c.id == item.id).values(**values))
         return call
+
+
+async def _digest_showing(conn: AsyncConnection, channel_id: str, issue_key: str) -> str | None:
+    """The ts of the channel's latest posted digest that counts the issue (looking a few storms back)."""
+    recent = await conn.execute(
+        select(digests.c.ts, digests.c.entries)
+        .where(digests.c.channel_id == channel_id, digests.c.ts.is_not(None))
+        .order_by(digests.c.id.desc())
+        .limit(_DIGESTS_LOOKED_AT)
+    )
+    return next((ts for ts, entries in recent.all() if issue_key in entries), None)
 
 
 def _pending(channel_id: str) -> ColumnElement[bool]:

@@ -25,6 +25,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.alerts.hooks import HookSecrets
+from bot.alerts.metrics import WEBHOOKS
 from bot.alerts.outbox import Incoming, Outbox
 from bot.alerts.parse import Source
 from bot.alerts.signatures import signature_matches
@@ -52,10 +53,11 @@ UNAVAILABLE = "The bot cannot store deliveries right now; retry later."
 
 
 class _Refused(Exception):
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, outcome: str) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.outcome = outcome  # the metrics label
 
 
 class WebhookReceiver:
@@ -67,18 +69,23 @@ class WebhookReceiver:
         self._client_secret = client_secret
 
     async def handle(self, request: web.Request) -> web.Response:
+        kind = _kind(request)
         try:
             body = await _read_body(request)
             incoming = await self._verify(request, body)
         except _Refused as refused:
+            WEBHOOKS.labels(kind, refused.outcome).inc()
             return web.json_response({"ok": False, "error": refused.reason}, status=refused.status)
         if incoming is None:
+            WEBHOOKS.labels(kind, "ignored").inc()
             return web.json_response({"ok": True, "stored": False})
         try:
             stored = await self._outbox.put(incoming)
         except (SQLAlchemyError, OSError):
             log.exception("alerts.webhook.store-failed", extra={"resource": incoming.resource, "hook": incoming.hook})
+            WEBHOOKS.labels(kind, "unavailable").inc()
             return web.json_response({"ok": False, "error": UNAVAILABLE}, status=503)
+        WEBHOOKS.labels(kind, "stored" if stored else "duplicate").inc()
         log.info(
             "alerts.webhook.accepted" if stored else "alerts.webhook.duplicate",
             extra={"resource": incoming.resource, "action": incoming.action, "hook": incoming.hook},
@@ -92,7 +99,7 @@ class WebhookReceiver:
             secret = await self._secrets.get(guid)
             if secret is None:
                 log.warning("alerts.webhook.unknown-hook", extra={"hook": guid})
-                raise _Refused(401, UNKNOWN_HOOK.format(guid=guid))
+                raise _Refused(401, UNKNOWN_HOOK.format(guid=guid), "unknown_hook")
             payload = _verified_json(secret, body, headers.get("X-ServiceHook-Signature"), hook=guid)
             event = payload["event"] if isinstance(payload.get("event"), dict) else {}
             event_id = event.get("id") or event.get("eventID") or event.get("event_id")
@@ -101,7 +108,7 @@ class WebhookReceiver:
         if resource := headers.get("Sentry-Hook-Resource"):
             if self._client_secret is None:
                 log.warning("alerts.webhook.no-client-secret", extra={"resource": resource})
-                raise _Refused(401, APP_WEBHOOKS_OFF)
+                raise _Refused(401, APP_WEBHOOKS_OFF, "no_secret")
             payload = _verified_json(self._client_secret, body, headers.get("Sentry-Hook-Signature"), hook=None)
             action = str(payload.get("action") or "")
             installation = payload.get("installation")
@@ -113,33 +120,40 @@ class WebhookReceiver:
             request_id = headers.get("Request-ID")
             key = f"app:{request_id}" if request_id else _body_key(f"app:{resource}", body)
             return Incoming(Source.SENTRY_APP, resource, action, payload, dedupe_key=key, hook=hook)
-        raise _Refused(401, NOT_SIGNED)
+        raise _Refused(401, NOT_SIGNED, "bad_signature")
+
+
+def _kind(request: web.Request) -> str:
+    """Which kind of delivery the headers announce (a metrics label)."""
+    if "X-ServiceHook-GUID" in request.headers:
+        return Source.SERVICE_HOOK
+    return Source.SENTRY_APP if "Sentry-Hook-Resource" in request.headers else "unsigned"
 
 
 async def _read_body(request: web.Request) -> bytes:
     """The raw body, refusing (413) anything over the limit, announced or not."""
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise _Refused(413, TOO_LARGE)
+        raise _Refused(413, TOO_LARGE, "too_large")
     chunks: list[bytes] = []
     size = 0
     while chunk := await request.content.read(MAX_BODY_BYTES + 1 - size):
         chunks.append(chunk)
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise _Refused(413, TOO_LARGE)
+            raise _Refused(413, TOO_LARGE, "too_large")
     return b"".join(chunks)
 
 
 def _verified_json(secret: str, body: bytes, signature: str | None, *, hook: str | None) -> dict[str, Any]:
     if not signature_matches(secret, body, signature):
         log.warning("alerts.webhook.bad-signature", extra={"hook": hook, "signed": signature is not None})
-        raise _Refused(401, BAD_SIGNATURE)
+        raise _Refused(401, BAD_SIGNATURE, "bad_signature")
     try:
         payload = json.loads(body)
     except ValueError:
-        raise _Refused(400, NOT_JSON) from None
+        raise _Refused(400, NOT_JSON, "bad_json") from None
     if not isinstance(payload, dict):
-        raise _Refused(400, NOT_JSON)
+        raise _Refused(400, NOT_JSON, "bad_json")
     return payload
 
 

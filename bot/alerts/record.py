@@ -32,7 +32,8 @@ class Recorder:
         self._planner = planner
         self._owner = owner
 
-    async def sent(self, call: Call, ts: str, now: float) -> None:
+    async def sent(self, call: Call, ts: str, now: float, *, started: float) -> None:
+        """Record a call Slack accepted; `started` is when it was made (the pace counts from there)."""
         async with self._db.transaction() as conn:
             channel = await _lock_channel(conn, call.channel_id)
             if call.digest_id is not None:
@@ -43,23 +44,30 @@ class Recorder:
                 )
             else:
                 await self._delivered(conn, call, ts, now)
-            await self.settle(conn, channel, now)
+            await self.settle(conn, channel, now, not_before=started + self._config.pace)
 
-    async def failed(self, call: Call, failure: Failure, now: float) -> None:
+    async def failed(self, call: Call, failure: Failure, now: float, *, started: float) -> None:
         async with self._db.transaction() as conn:
             channel = await _lock_channel(conn, call.channel_id)
-            wait = None
+            not_before = started + self._config.pace
             if failure.kind == "retry":
                 wait = failure.retry_after or self._config.backoff_for(call.attempts)
+                not_before = max(not_before, now + wait)
                 await self._retry(conn, call, failure, now)
             elif failure.kind == "message":
                 await self._drop(conn, call, failure, now)
             else:
                 await self._pause(conn, call, failure, now)
-            await self.settle(conn, channel, now, wait=wait)
+            await self.settle(conn, channel, now, not_before=not_before)
 
-    async def settle(self, conn: AsyncConnection, channel: Row[Any], now: float, *, wait: float | None = None) -> None:
-        """Release the channel (if this process still holds it) and note when it is next due."""
+    async def settle(
+        self, conn: AsyncConnection, channel: Row[Any], now: float, *, not_before: float | None = None
+    ) -> None:
+        """Release the channel (unless another process holds a live lease on it); note when it is next due.
+
+        `not_before` pushes its pace back: a pace measured from when the call was really made
+        (not from when it was planned), or Slack's Retry-After.
+        """
         pending = await conn.scalar(
             select(exists().where(deliveries.c.channel_id == channel.channel_id, deliveries.c.status == "pending"))
         )
@@ -69,9 +77,9 @@ class Recorder:
             )
         ).first()
         values: dict[str, Any] = {"due_at": self._planner.next_due(digest, pending=bool(pending), now=now)}
-        if wait is not None:
-            values["next_allowed_at"] = max(channel.next_allowed_at, now + wait)
-        if channel.lease_owner in (None, self._owner):
+        if not_before is not None:
+            values["next_allowed_at"] = max(channel.next_allowed_at, not_before)
+        if channel.lease_owner in (None, self._owner) or (channel.lease_until or 0.0) < now:
             values |= {"lease_owner": None, "lease_until": None}
         else:
             # Our lease ran out and another process took the channel: leave its claim alone.

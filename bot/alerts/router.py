@@ -1,11 +1,12 @@
-"""Routing: each stored webhook becomes deliveries in the channels that want it, in one transaction.
+"""Routing: stored webhooks become deliveries in the channels that want them, a batch per transaction.
 
 An alert goes to every channel whose subscription matches it; its counts per channel decide
 escalations (10, 100, 1000 events). An issue change goes to every channel that has a message
 about the issue: the message is updated in place, and its thread hears who did what.
 
-Locks are always taken channel row first (`slack_channels`), then the channel's `alert_messages`
-rows, in channel order: the sender takes them in the same order, so the two never deadlock.
+Deadlock-free by lock order: a batch locks every channel row it touches first (`slack_channels`,
+sorted), then those channels' `alert_messages` rows; a sender holds one channel row, then that
+channel's `alert_messages` rows. Nobody waits for a channel while holding an `alert_messages` row.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import case, select, update
+from sqlalchemy import case, exists, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.alerts.models import Alert, EventKind, IssueChange
+from bot.alerts.models import Alert, EventKind, IssueChange, Subscription
 from bot.alerts.parse import parse
 from bot.alerts.subscriptions import subscription_from_row
 from bot.store import Database
@@ -29,6 +30,9 @@ from bot.store.alerts import alert_messages, deliveries, slack_channels, subscri
 __all__ = ["Kind", "Router", "deliver", "touch_channel"]
 
 log = logging.getLogger(__name__)
+
+# Webhooks routed per transaction: under a storm, routing keeps up with intake.
+BATCH = 50
 
 
 class Kind(StrEnum):
@@ -57,57 +61,95 @@ class Router:
         self._db = db
         self._escalations = sorted(escalations)
 
-    async def route_next(self, now: float) -> bool:
-        """Route the oldest unrouted webhook; False when none is waiting."""
+    async def waiting(self) -> bool:
+        """Whether any webhook waits to be routed (a read: it takes no lock)."""
+        async with self._db.read() as conn:
+            return bool(await conn.scalar(select(exists().where(webhook_outbox.c.routed_at.is_(None)))))
+
+    async def route_batch(self, now: float, *, limit: int = BATCH) -> int:
+        """Route up to `limit` of the oldest unrouted webhooks in one transaction; how many were."""
         async with self._db.transaction() as conn:
-            row = (
+            rows = (
                 await conn.execute(
                     select(webhook_outbox)
                     .where(webhook_outbox.c.routed_at.is_(None))
                     .order_by(webhook_outbox.c.id)
-                    .limit(1)
+                    .limit(limit)
                     .with_for_update(skip_locked=True)
                 )
-            ).first()
-            if row is None:
-                return False
-            error = None
-            try:
-                async with conn.begin_nested():
-                    await self._route(conn, row._mapping, now)
-            except SQLAlchemyError:
-                raise  # the database's trouble, not the webhook's: retry the whole routing later
-            except (ValidationError, ValueError, KeyError, TypeError) as exc:
-                # A payload this code cannot handle must not block the queue behind it.
-                log.exception("alerts.route.failed", extra={"outbox_id": row.id, "resource": row.resource})
-                error = f"{type(exc).__name__}: {exc}"[:1000]
-            await conn.execute(
-                update(webhook_outbox).where(webhook_outbox.c.id == row.id).values(routed_at=now, error=error)
-            )
-        return True
+            ).all()
+            items = [_parse(row) for row in rows]
+            projects = {p for item in items if isinstance(item, Alert) for p in item.projects}
+            subs = await self._subscriptions(conn, projects) if projects else []
+            targets = [await self._targets(conn, item, subs) for item in items]
+            # Every channel of the batch is locked first, in one order (see the module docstring).
+            for channel_id in sorted(set().union(*targets)):
+                await touch_channel(self._db, conn, channel_id, now)
+            failed: dict[int, str] = {}
+            for row, item, channels in zip(rows, items, targets, strict=True):
+                error = item if isinstance(item, str) else None
+                if isinstance(item, Alert | IssueChange):
+                    error = await self._apply(conn, row, item, channels, now)
+                if error:
+                    failed[row.id] = error
+            ids = [row.id for row in rows]
+            await conn.execute(update(webhook_outbox).where(webhook_outbox.c.id.in_(ids)).values(routed_at=now))
+            for outbox_id, error in failed.items():
+                await conn.execute(update(webhook_outbox).where(webhook_outbox.c.id == outbox_id).values(error=error))
+        return len(rows)
 
-    async def _route(self, conn: AsyncConnection, row: Any, now: float) -> None:
-        item = parse(row["source"], row["resource"], row["action"], row["payload"])
-        if isinstance(item, Alert):
-            await self._route_alert(conn, item, outbox_id=row["id"], now=now)
-        elif isinstance(item, IssueChange):
-            await self._route_change(conn, item, outbox_id=row["id"], now=now)
-
-    async def _route_alert(self, conn: AsyncConnection, alert: Alert, *, outbox_id: int, now: float) -> None:
+    @staticmethod
+    async def _subscriptions(conn: AsyncConnection, projects: set[str]) -> list[Subscription]:
+        """The working subscriptions to any of `projects` (one query for a whole batch)."""
         rows = await conn.execute(
-            select(subscriptions).where(
-                subscriptions.c.project.in_(alert.projects), subscriptions.c.broken_reason.is_(None)
-            )
+            select(subscriptions).where(subscriptions.c.project.in_(projects), subscriptions.c.broken_reason.is_(None))
         )
+        return [subscription_from_row(r._mapping) for r in rows]
+
+    @staticmethod
+    async def _targets(
+        conn: AsyncConnection, item: Alert | IssueChange | str | None, subs: Sequence[Subscription] = ()
+    ) -> dict[str, bool]:
+        """The channels an item goes to, each with its threads flag."""
+        if isinstance(item, IssueChange):
+            where = alert_messages.c.issue_key == item.key
+            return dict.fromkeys((await conn.execute(select(alert_messages.c.channel_id).where(where))).scalars(), True)
+        if not isinstance(item, Alert):
+            return {}
         threads: dict[str, bool] = {}
-        for sub in map(subscription_from_row, (r._mapping for r in rows)):
-            if sub.filters.matches(alert):
+        for sub in subs:
+            if sub.project in item.projects and sub.filters.matches(item):
                 threads[sub.channel_id] = threads.get(sub.channel_id, False) or sub.filters.threads
         if not threads:
-            log.info("alerts.route.no-subscriber", extra={"projects": list(alert.projects), "key": alert.key})
+            log.info("alerts.route.no-subscriber", extra={"projects": list(item.projects), "key": item.key})
+        return threads
+
+    async def _apply(
+        self, conn: AsyncConnection, row: Any, item: Alert | IssueChange, channels: dict[str, bool], now: float
+    ) -> str | None:
+        """Queue the item's deliveries; the reason it could not be, if it could not."""
+        try:
+            async with conn.begin_nested():
+                if isinstance(item, Alert):
+                    await self._route_alert(conn, item, channels, outbox_id=row.id, now=now)
+                else:
+                    # Again: an alert earlier in the batch may have just given the issue a channel
+                    # (which the batch has locked already).
+                    current = await self._targets(conn, item)
+                    await self._route_change(conn, item, sorted(current), outbox_id=row.id, now=now)
+        except SQLAlchemyError:
+            raise  # the database's trouble, not the webhook's: the whole batch is retried later
+        except (ValidationError, ValueError, KeyError, TypeError) as exc:
+            # A payload this code cannot handle must not block the queue behind it.
+            log.exception("alerts.route.failed", extra={"outbox_id": row.id, "resource": row.resource})
+            return f"{type(exc).__name__}: {exc}"[:1000]
+        return None
+
+    async def _route_alert(
+        self, conn: AsyncConnection, alert: Alert, channels: dict[str, bool], *, outbox_id: int, now: float
+    ) -> None:
         payload = alert.model_dump(mode="json")
-        for channel_id in sorted(threads):
-            await touch_channel(self._db, conn, channel_id, now)
+        for channel_id in sorted(channels):
             await deliver(
                 conn,
                 channel_id,
@@ -116,7 +158,7 @@ class Router:
                 issue_key=alert.key,
                 payload=payload,
                 now=now,
-                threads=threads[channel_id],
+                threads=channels[channel_id],
             )
             await self._count(conn, channel_id, alert, payload, outbox_id=outbox_id, now=now)
 
@@ -174,11 +216,10 @@ class Router:
                 conn, channel_id, Kind.ESCALATION, outbox_id=outbox_id, issue_key=alert.key, payload=escalation, now=now
             )
 
-    async def _route_change(self, conn: AsyncConnection, change: IssueChange, *, outbox_id: int, now: float) -> None:
+    async def _route_change(
+        self, conn: AsyncConnection, change: IssueChange, channels: list[str], *, outbox_id: int, now: float
+    ) -> None:
         where = alert_messages.c.issue_key == change.key
-        channels = sorted(set((await conn.execute(select(alert_messages.c.channel_id).where(where))).scalars()))
-        if not channels:
-            return
         subs = await conn.execute(
             select(subscriptions).where(
                 subscriptions.c.channel_id.in_(channels), subscriptions.c.broken_reason.is_(None)
@@ -191,7 +232,6 @@ class Router:
         }
         payload = change.model_dump(mode="json")
         for channel_id in channels:
-            await touch_channel(self._db, conn, channel_id, now)
             key = where & (alert_messages.c.channel_id == channel_id)
             state = (await conn.execute(select(alert_messages).where(key).with_for_update())).one()
             if change.kind is not EventKind.COMMENT:
@@ -216,6 +256,15 @@ class Router:
                 await deliver(
                     conn, channel_id, Kind.REPLY, outbox_id=outbox_id, issue_key=change.key, payload=payload, now=now
                 )
+
+
+def _parse(row: Any) -> Alert | IssueChange | str | None:
+    """The row's alert or change; None when there is nothing to post; a string saying why it failed."""
+    try:
+        return parse(row.source, row.resource, row.action, row.payload)
+    except (ValidationError, ValueError, KeyError, TypeError) as exc:
+        log.exception("alerts.route.unparsable", extra={"outbox_id": row.id, "resource": row.resource})
+        return f"{type(exc).__name__}: {exc}"[:1000]
 
 
 async def deliver(

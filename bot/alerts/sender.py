@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import case, func, or_, select, update
 
 from bot.alerts.config import DeliveryConfig
+from bot.alerts.metrics import SLACK_CALLS
 from bot.alerts.plan import Call, Planner
 from bot.alerts.record import Recorder
 from bot.alerts.slack_errors import TRANSPORT_ERRORS, classify
@@ -85,12 +86,16 @@ class Sender:
                     next_allowed_at=now + self._config.pace,
                 )
             )
+        started = self._clock()
         try:
             ts = await self._call(call)
         except (SlackApiError, *TRANSPORT_ERRORS) as exc:
-            await self._recorder.failed(call, classify(exc), self._clock())
+            failure = classify(exc)
+            SLACK_CALLS.labels(call.method, failure.kind).inc()
+            await self._recorder.failed(call, failure, self._clock(), started=started)
         else:
-            await self._recorder.sent(call, ts, self._clock())
+            SLACK_CALLS.labels(call.method, "ok").inc()
+            await self._recorder.sent(call, ts, self._clock(), started=started)
         return True
 
     async def next_ready(self) -> float | None:

@@ -1,5 +1,5 @@
 """The delivery worker: drains the outbox into Slack until stopped. Run one per process; any number
-of processes may share one PostgreSQL database.
+of processes may share one PostgreSQL database (their clocks in sync, as NTP keeps them).
 
     slack = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=str(settings.slack_api_url))
     async with AlertWorker(db, slack) as worker:
@@ -8,6 +8,11 @@ of processes may share one PostgreSQL database.
 
 The client should not retry 429s itself (no `AsyncRateLimitErrorRetryHandler`): the worker honours
 `Retry-After` per channel, so one slow channel never holds up the others.
+
+Exactly once across crashes: a post that was on its way when the process died is looked up (by
+its message metadata) before it is sent again. That lookup reads channel history, so give the app
+the `channels:history` and `groups:history` scopes; without them a crash in the instant between
+Slack's answer and the commit can repeat that one message (it never loses one).
 """
 
 from __future__ import annotations
@@ -108,12 +113,15 @@ class AlertWorker:
     ) -> None:
         await self.stop()
 
+    # Both loops look with a read before they write: on SQLite a write transaction takes the one
+    # write lock, and idle polls holding it would make the webhook receiver wait.
+
     async def _route_loop(self) -> None:
         while not self._stopping:
             try:
-                routed = await self._router.route_next(self._clock())
+                routed = await self._router.waiting() and await self._router.route_batch(self._clock())
             except Exception:
-                # The database hiccuped (or a bug): keep the worker alive, the row stays queued.
+                # The database hiccuped (or a bug): keep the worker alive, the rows stay queued.
                 log.exception("alerts.worker.route-error")
                 routed = False
             if routed:
@@ -123,14 +131,15 @@ class AlertWorker:
 
     async def _send_loop(self) -> None:
         while not self._stopping:
+            delay = self._config.poll
             try:
-                if await self._sender.turn():
-                    continue
                 ready = await self._sender.next_ready()
+                if ready is not None and ready <= self._clock() and await self._sender.turn():
+                    continue
+                if ready is not None:
+                    delay = min(delay, ready - self._clock())
             except Exception:
                 log.exception("alerts.worker.send-error")
-                ready = None
-            delay = self._config.poll if ready is None else min(self._config.poll, ready - self._clock())
             await self._sleep(self._work, max(_MIN_SLEEP, delay))
 
     async def _janitor_loop(self) -> None:

@@ -14,14 +14,14 @@ or `SENTRY_WEBHOOK_FIXTURES`) and change only what a test names.
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import os
 import socket
 import time
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -145,7 +145,6 @@ class Pipeline:
             sentry_client_secret=client_secret,
             sentry_service_hook_secrets=dict(hook_secrets or {HOOK_GUID: HOOK_SECRET}),
             bot_public_url=public_url,
-            slack_api_url=fake.api_url,
         )
         slack = AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url, timeout=5)
         worker = AlertWorker(db, slack, config=config)
@@ -187,7 +186,9 @@ class Pipeline:
 
     async def sentry_app(self, resource: str, payload: Mapping[str, Any], *, request_id: str | None = None) -> int:
         body = encode(payload)
-        status, _ = await self.post(body, sentry_app_headers(CLIENT_SECRET, body, resource=resource, request_id=request_id))
+        status, _ = await self.post(
+            body, sentry_app_headers(CLIENT_SECRET, body, resource=resource, request_id=request_id)
+        )
         return status
 
     async def drained(self, timeout: float = 15.0) -> None:  # noqa: ASYNC109 (reads best in tests)
@@ -223,3 +224,38 @@ def text_of(call: Mapping[str, Any]) -> str:
             text = holder.get("text")
             parts.append(text.get("text", "") if isinstance(text, dict) else str(text or ""))
     return "\n".join(parts)
+
+
+@dataclass
+class Account:
+    """How one channel's alerts show in Slack: each alert in one message, or counted in one digest."""
+
+    alert_posts: Counter[str] = field(default_factory=Counter)  # metadata key -> accepted posts
+    digest_posts: Counter[str] = field(default_factory=Counter)
+    digest_totals: dict[str, int] = field(default_factory=dict)  # digest key -> alerts it shows now
+
+    @property
+    def counted(self) -> int:
+        return len(self.alert_posts) + sum(self.digest_totals.values())
+
+    @property
+    def duplicates(self) -> list[str]:
+        return [k for k, n in (self.alert_posts + self.digest_posts).items() if n > 1]
+
+
+def account(fake: FakeSlack) -> dict[str, Account]:
+    """Per channel, from what the fake Slack accepted and shows now (message metadata says what is what)."""
+    accounts: dict[str, Account] = defaultdict(Account)
+    for call in fake.calls_to("chat.postMessage", ok=True):
+        meta = call.get("metadata") or {}
+        key = meta.get("event_payload", {}).get("key")
+        if meta.get("event_type") == "sentry_bot_alert":
+            accounts[call["channel"]].alert_posts[key] += 1
+        elif meta.get("event_type") == "sentry_bot_digest":
+            accounts[call["channel"]].digest_posts[key] += 1
+    for (channel, _ts), message in fake.messages.items():
+        meta = message.get("metadata") or {}
+        if meta.get("event_type") == "sentry_bot_digest":
+            payload = meta["event_payload"]
+            accounts[channel].digest_totals[payload["key"]] = payload["alerts"]
+    return dict(accounts)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from bot.alerts.hooks import HookSecrets
 from bot.alerts.receiver import MAX_BODY_BYTES
+from bot.metrics import REGISTRY
 from bot.store import Database
 from bot.store.alerts import webhook_outbox
 from tests.alerts.harness import (
@@ -204,3 +205,15 @@ async def test_a_webhook_is_committed_before_the_answer(pipeline: Pipeline) -> N
     assert await pipeline.service_hook(hook_payload()) == 200
     assert await stored(pipeline.db) == 1
     assert time.monotonic() - started < 5
+
+
+async def test_outcomes_are_counted_for_metrics(pipeline: Pipeline) -> None:
+    def seen(outcome: str) -> float:
+        labels = {"kind": "service_hook", "outcome": outcome}
+        return REGISTRY.get_sample_value("sentry_bot_webhooks_total", labels) or 0.0
+
+    before = {o: seen(o) for o in ("stored", "duplicate", "bad_signature")}
+    await pipeline.service_hook(hook_payload(event="m1"))
+    await pipeline.service_hook(hook_payload(event="m1"))
+    await pipeline.service_hook(hook_payload(event="m2"), secret="wrong")
+    assert {o: seen(o) - before[o] for o in before} == {"stored": 1, "duplicate": 1, "bad_signature": 1}

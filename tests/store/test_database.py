@@ -83,9 +83,7 @@ async def test_insert_ignore_reports_a_repeat(db: Database) -> None:
     assert (first.rowcount, again.rowcount) == (1, 0)
 
 
-async def test_an_upgrade_step_runs_once_for_an_older_database(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_an_upgrade_step_runs_once_for_an_older_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A component at version 1 on disk, version 2 in the code: its step runs, then the version is 2."""
     url = sqlite_url(tmp_path)
     widgets = Table("test_widgets", metadata, Column("id", Integer, primary_key=True))

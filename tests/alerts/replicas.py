@@ -1,0 +1,99 @@
+"""Bot replicas in their own processes (`python -m tests.alerts.replica`), to kill and to run side by side."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.alerts import DeliveryConfig
+from tests.alerts.harness import BOT_TOKEN, CLIENT_SECRET, HOOK_GUID, HOOK_SECRET, encode
+from tests.fakes import service_hook_headers
+
+_REPO = Path(__file__).resolve().parents[2]
+_START_TIMEOUT = 30.0
+
+
+def replica_env(
+    *,
+    database_url: str,
+    slack_api_url: str,
+    config: DeliveryConfig,
+    schema: str | None = None,
+    token: str = BOT_TOKEN,
+    slack_timeout: float = 2.0,
+) -> dict[str, str]:
+    fields = {k: v for k, v in config.__dict__.items()}
+    return {
+        "DATABASE_URL": database_url,
+        "DATABASE_SCHEMA": schema or "",
+        "SLACK_API_URL": slack_api_url,
+        "SLACK_BOT_TOKEN": token,
+        "SENTRY_SERVICE_HOOK_SECRETS": f"{HOOK_GUID}={HOOK_SECRET}",
+        "SENTRY_CLIENT_SECRET": CLIENT_SECRET,
+        "ALERTS_CONFIG": json.dumps(fields),
+        "SLACK_TIMEOUT": str(slack_timeout),
+    }
+
+
+@dataclass
+class Replica:
+    process: asyncio.subprocess.Process
+    url: str
+    log: Path
+
+    @classmethod
+    async def start(cls, env: Mapping[str, str], *, log: Path) -> Replica:
+        environ = {k: v for k, v in os.environ.items() if not k.startswith(("SENTRY_", "SLACK_", "DATABASE_"))}
+        with log.open("ab") as err:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "tests.alerts.replica",
+                cwd=_REPO,
+                env={**environ, **env},
+                stdout=asyncio.subprocess.PIPE,
+                stderr=err,
+            )
+        assert process.stdout is not None
+        try:
+            line = await asyncio.wait_for(process.stdout.readline(), _START_TIMEOUT)
+        except TimeoutError:
+            line = b""
+        if not line.startswith(b"READY "):
+            process.kill()
+            await process.wait()
+            output = await asyncio.to_thread(log.read_text)
+            raise AssertionError(f"the replica did not start; its log:\n{output[-3000:]}")
+        return cls(process, f"http://127.0.0.1:{int(line.split()[1])}/sentry/webhook", log)
+
+    async def kill(self) -> None:
+        """SIGKILL: no cleanup, no graceful anything, as when a machine dies."""
+        self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+
+    async def stop(self) -> None:
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.process.wait(), 15)
+            except TimeoutError:
+                await self.kill()
+
+
+async def send_hook(session: aiohttp.ClientSession, url: str, payload: dict[str, Any]) -> int | None:
+    """Post a signed service hook delivery; its status, or None when the replica did not answer."""
+    body = encode(payload)
+    try:
+        async with session.post(url, data=body, headers=service_hook_headers(HOOK_SECRET, body, guid=HOOK_GUID)) as r:
+            return r.status
+    except aiohttp.ClientError:
+        return None
