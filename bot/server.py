@@ -10,6 +10,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot.metrics import REGISTRY
+from bot.slack.app import BotApp
 
 __all__ = ["build_web_app"]
 
@@ -38,8 +39,14 @@ def build_web_app(bolt: AsyncApp | None, *, ready: Ready | None = None) -> web.A
         body = generate_latest(REGISTRY)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
+    async def close_bolt(_: web.Application) -> None:
+        assert isinstance(bolt, BotApp)
+        await bolt.close()  # lets the answers in flight go out, then closes its keep-alive session
+
     if bolt is not None:
         app.router.add_post("/slack/events", slack_events)
+        if isinstance(bolt, BotApp):
+            app.on_cleanup.append(close_bolt)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)

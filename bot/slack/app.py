@@ -1,24 +1,36 @@
 """The Bolt app: one `/sentry` command, the buttons, the modals, the assignee picker, link unfurls.
 
-Listeners are thin: they ack at once, then a lazy listener turns the Slack payload into a `Ctx` and
+Listeners are thin: they ack at once, then a background task turns the Slack payload into a `Ctx` and
 hands it to the transport-neutral `Dispatcher`/`Interactions`. No Sentry call happens before the ack.
+
+Why not Bolt's defaults (measured in bench/README.md):
+- `process_before_response=True`: the ack goes out as soon as the ack listener returns. With False,
+  Bolt runs the listener as a task and polls for its ack every 10 ms, and that poll, not the work,
+  capped the ack rate. So every listener only acks (the assignee picker aside: its ack is the answer).
+- `BotApp.after_ack` instead of Bolt's lazy listeners: a lazy listener starts with a deep copy of the
+  whole request and its context, a fifth of the bot's CPU per `/sentry help`. The task gets the body
+  Bolt already parsed; crashes are logged, and the user told when there is a response_url.
+- `ResponseUrls`: answers go over one keep-alive session, not a new session and connection (and
+  TLS handshake with Slack) per answer as with Bolt's `respond`; the Web API client shares it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.commands.auth import authorize
 from bot.commands.context import Ctx, Reply, Services
@@ -32,13 +44,102 @@ from bot.views.common import error_message, share_button
 from bot.views.issue import issue_card
 from bot.views.routing import Action, Callback, decode, encode
 
-__all__ = ["build_bolt_app", "payload_for"]
+__all__ = ["Answered", "BotApp", "ResponseUrls", "build_bolt_app", "payload_for"]
 
 log = logging.getLogger("bot.slack")
 
 MODAL_ACTIONS = {Action.RESOLVE, Action.ARCHIVE, Action.ASSIGN, Action.LINK}
 WORKSPACE_REFUSED = "This bot serves another Slack workspace."
+CRASHED = "Something went wrong on the bot's side; it has been logged."
 CHANNEL_REFUSED = "The bot does not answer in this channel; ask an admin which channels it serves."
+
+
+_JSON = {"Content-Type": "application/json;charset=utf-8"}
+_DROPPED = (aiohttp.ServerDisconnectedError, aiohttp.ServerConnectionError, aiohttp.ClientOSError)
+
+
+@dataclass(frozen=True)
+class Answered:
+    """What a response_url said to an answer."""
+
+    status: int
+    body: str
+
+
+class ResponseUrls:
+    """Posts answers to response_urls over one keep-alive session (Slack's are all on hooks.slack.com).
+
+    Bolt's `respond` opens a new aiohttp session, so a new connection and TLS handshake, per answer;
+    slack_sdk's webhook client on a shared session still costs half as much CPU again as a plain post
+    (bench/README.md). As that client does, a post that meets a dropped connection (a pooled one Slack
+    closed) is sent once more. The session also carries the Web API client's calls (`build_bolt_app`).
+    """
+
+    def __init__(self, *, timeout: float = 30.0) -> None:
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        """The keep-alive session (made on first use, in the running loop)."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        return self._session
+
+    async def send(self, url: str | None, payload: dict[str, Any]) -> Answered:
+        if not url:
+            raise ValueError("this request has no response_url to answer")
+        data = json.dumps(payload).encode()
+        for attempt in (1, 2):
+            try:
+                async with self.session().post(url, data=data, headers=_JSON) as resp:
+                    answered = Answered(resp.status, await resp.text())
+                break
+            except _DROPPED:
+                if attempt == 2:
+                    raise
+        if answered.status != 200:
+            log.warning("slack.respond.refused", extra={"status": answered.status, "error": answered.body[:100]})
+        return answered
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+class BotApp(AsyncApp):
+    """The Bolt app plus what it owns: the work started after acks, and the response_url session."""
+
+    def __init__(self, *, responses: ResponseUrls, **options: Any) -> None:
+        super().__init__(**options)
+        self.responses = responses
+        self._work: set[asyncio.Task[None]] = set()
+
+    def after_ack(self, work: Coroutine[Any, Any, None], *, answer_to: str | None = None) -> None:
+        """Start `work` without holding up the ack. A crash is logged, and said to `answer_to` (a response_url)."""
+        task = asyncio.get_running_loop().create_task(self._guarded(work, answer_to))
+        self._work.add(task)  # the loop keeps only a weak reference to a task
+        task.add_done_callback(self._work.discard)
+
+    async def _guarded(self, work: Coroutine[Any, Any, None], answer_to: str | None) -> None:
+        try:
+            await work
+        except Exception as error:
+            log.exception("slack.listener.crashed", exc_info=error)
+            if answer_to:
+                try:
+                    await self.responses.send(answer_to, payload_for(Reply(error_message(CRASHED))))
+                except Exception:
+                    log.exception("slack.respond.failed")
+
+    async def close(self, *, grace: float = 10.0) -> None:
+        """Let the work in flight finish (for up to `grace` seconds), then close the session."""
+        if self._work:
+            _, late = await asyncio.wait(set(self._work), timeout=grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        await self.responses.close()
 
 
 def payload_for(reply: Reply, command_text: str = "") -> dict[str, Any]:
@@ -65,13 +166,21 @@ def build_bolt_app(
     client: AsyncWebClient,
     clock: Callable[[], float] = time.time,
     **bolt_options: Any,
-) -> AsyncApp:
+) -> BotApp:
     """The Bolt app for HTTP and Socket Mode alike."""
     interactions = Interactions(dispatcher)
-    app = AsyncApp(
+    responses = ResponseUrls()
+    if client.session is None:
+        # The Web API client (users.info, views.open, chat.*) shares the keep-alive session: without
+        # one, slack_sdk opens a session and a connection per call (bench/README.md, memory). Once the
+        # session is closed on shutdown, slack_sdk goes back to a session per call.
+        client.session = responses.session()
+    app = BotApp(
+        responses=responses,
         client=client,
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
-        process_before_response=False,
+        # Ack listeners only ack, so answer as soon as they return (see the module's docstring).
+        process_before_response=True,
         **bolt_options,
     )
     expected_team: dict[str, str | None] = {"id": None}
@@ -111,24 +220,21 @@ def build_bolt_app(
 
     # --- /sentry ------------------------------------------------------------------------------
 
-    async def ack_command(ack: AsyncAck) -> None:
-        await ack()
-
-    async def run_command(body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def run_command(body: dict[str, Any]) -> None:
         text = body.get("text") or ""
         reply = await dispatcher.run(text, make_ctx(body))
-        await respond(**payload_for(reply, text.strip()))
+        await responses.send(body.get("response_url"), payload_for(reply, text.strip()))
 
-    app.command(re.compile(r"^/sentry"))(ack=ack_command, lazy=[run_command])
+    @app.command(re.compile(r"^/sentry"))
+    async def ack_command(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        app.after_ack(run_command(body), answer_to=body.get("response_url"))
 
     # --- buttons ------------------------------------------------------------------------------
 
-    async def ack_action(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        action = body["actions"][0]
-        if action["action_id"] not in MODAL_ACTIONS:
-            return
+    async def open_modal(body: dict[str, Any], client: AsyncWebClient) -> None:
         # Opening a modal needs the click's trigger_id, which expires in 3 s: no Sentry call here.
+        action = body["actions"][0]
         value = decode(action.get("value"))
         metadata = encode(
             issue=value.get("issue"),
@@ -140,23 +246,27 @@ def build_bolt_app(
         if isinstance(outcome, OpenModal):
             await client.views_open(trigger_id=body["trigger_id"], view=outcome.view)
 
-    async def run_action(body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def run_action(body: dict[str, Any]) -> None:
         action = body["actions"][0]
-        if action["action_id"] in MODAL_ACTIONS or action["action_id"] == Action.OPEN:
-            return
         outcome = await interactions.button(action["action_id"], action.get("value"), make_ctx(body))
         if isinstance(outcome, Reply):
+            url = body.get("response_url")
             if outcome.in_channel:
-                await respond(delete_original=True)
-            await respond(**payload_for(outcome))
+                await responses.send(url, {"delete_original": True})
+            await responses.send(url, payload_for(outcome))
+
+    async def ack_action(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        action_id = body["actions"][0]["action_id"]
+        if action_id == Action.OPEN:
+            return
+        work = open_modal(body, client) if action_id in MODAL_ACTIONS else run_action(body)
+        app.after_ack(work, answer_to=body.get("response_url"))
 
     for action_id in Action:
-        app.action(action_id.value)(ack=ack_action, lazy=[run_action])
+        app.action(action_id.value)(ack_action)
 
     # --- modals -------------------------------------------------------------------------------
-
-    async def ack_view(ack: AsyncAck) -> None:
-        await ack()
 
     async def run_view(body: dict[str, Any]) -> None:
         view = body["view"]
@@ -170,7 +280,7 @@ def build_bolt_app(
         """Update the card the modal was opened from; errors go to the requester only."""
         payload = payload_for(reply)
         if meta.get("rurl"):
-            await AsyncWebhookClient(meta["rurl"]).send_dict(payload)
+            await responses.send(meta["rurl"], payload)
             return
         user = (body.get("user") or {}).get("id")
         if meta.get("ch") and meta.get("ts") and reply.replace_original:
@@ -180,8 +290,12 @@ def build_bolt_app(
                 channel=meta["ch"], user=user, text=payload["text"], blocks=payload["blocks"]
             )
 
+    async def ack_view(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        app.after_ack(run_view(body))
+
     for callback in Callback:
-        app.view(callback.value)(ack=ack_view, lazy=[run_view])
+        app.view(callback.value)(ack_view)
 
     # --- the assignee picker --------------------------------------------------------------------
 
@@ -194,9 +308,8 @@ def build_bolt_app(
             options = []
         await ack(options=options)
 
-    # --- events -------------------------------------------------------------------------------
+    # --- events: Bolt acks them itself once the listener returns ----------------------------------
 
-    @app.event("link_shared")
     async def unfurl_issue_links(event: dict[str, Any], client: AsyncWebClient) -> None:
         ctx = make_ctx({"user_id": event.get("user"), "channel_id": event.get("channel")})
         issue_cmd = dispatcher.registry.find(["issue"])
@@ -218,7 +331,10 @@ def build_bolt_app(
         if unfurls:
             await client.chat_unfurl(channel=event["channel"], ts=event["message_ts"], unfurls=unfurls)
 
-    @app.event("app_mention")
+    @app.event("link_shared")
+    async def on_link_shared(event: dict[str, Any], client: AsyncWebClient) -> None:
+        app.after_ack(unfurl_issue_links(event, client))
+
     async def answer_mention(event: dict[str, Any], client: AsyncWebClient) -> None:
         text = re.sub(r"^\s*<@[A-Z0-9]+>\s*", "", event.get("text") or "")
         ctx = make_ctx({"user_id": event.get("user"), "channel_id": event.get("channel")})
@@ -229,12 +345,14 @@ def build_bolt_app(
             channel=event["channel"], user=ctx.user_id, thread_ts=thread, text=payload["text"], blocks=payload["blocks"]
         )
 
+    @app.event("app_mention")
+    async def on_app_mention(event: dict[str, Any], client: AsyncWebClient) -> None:
+        app.after_ack(answer_mention(event, client))
+
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None = None) -> None:
         log.exception("slack.listener.crashed", exc_info=error)
         if respond is not None:
-            await respond(
-                **payload_for(Reply(error_message("Something went wrong on the bot's side; it has been logged.")))
-            )
+            await respond(**payload_for(Reply(error_message(CRASHED))))
 
     return app
