@@ -22,7 +22,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.alerts.plan import ALERT_EVENT, DIGEST_EVENT
 from bot.commands.auth import authorize
 from bot.commands.context import Ctx, Reply, Services
 from bot.commands.dispatch import ISSUE_URL, Dispatcher
@@ -142,6 +143,18 @@ class BotApp(AsyncApp):
         await self.responses.close()
 
 
+def on_alert_message(body: dict[str, Any]) -> bool:
+    """Whether the click came from a message the alert pipeline posted (it carries their metadata)."""
+    metadata = (body.get("message") or {}).get("metadata") or {}
+    return metadata.get("event_type") in (ALERT_EVENT, DIGEST_EVENT)
+
+
+def keep_alert_messages(reply: Reply, from_alert: bool) -> Reply:
+    """An alert message is the alert pipeline's: it re-renders it (and says who did what in its thread)
+    when told of the change, so the click's answer goes to the clicker instead of replacing it."""
+    return replace(reply, replace_original=False) if from_alert and reply.replace_original else reply
+
+
 def payload_for(reply: Reply, command_text: str = "") -> dict[str, Any]:
     """The response_url / chat payload for a reply: ephemeral unless in_channel; Share when shareable."""
     blocks = list(reply.message.get("blocks", []))
@@ -241,6 +254,7 @@ def build_bolt_app(
             rurl=body.get("response_url"),
             ch=(body.get("channel") or {}).get("id"),
             ts=(body.get("container") or {}).get("message_ts"),
+            alert=on_alert_message(body) or None,
         )
         outcome = await interactions.button(action["action_id"], metadata, make_ctx(body))
         if isinstance(outcome, OpenModal):
@@ -250,6 +264,7 @@ def build_bolt_app(
         action = body["actions"][0]
         outcome = await interactions.button(action["action_id"], action.get("value"), make_ctx(body))
         if isinstance(outcome, Reply):
+            outcome = keep_alert_messages(outcome, on_alert_message(body))
             url = body.get("response_url")
             if outcome.in_channel:
                 await responses.send(url, {"delete_original": True})
@@ -278,6 +293,7 @@ def build_bolt_app(
 
     async def _deliver_to_origin(meta: dict[str, Any], reply: Reply, body: dict[str, Any]) -> None:
         """Update the card the modal was opened from; errors go to the requester only."""
+        reply = keep_alert_messages(reply, bool(meta.get("alert")))
         payload = payload_for(reply)
         if meta.get("rurl"):
             await responses.send(meta["rurl"], payload)

@@ -168,3 +168,16 @@ async def test_members_below_the_needed_role_are_refused_with_how_to_get_access(
     assert "needs the Sentry role owner or manager" in denied["text"]
     stranger = await bot.command("WEB-12A", user="USTRANGER")
     assert "not linked to a Sentry member" in stranger["text"]
+
+
+async def test_a_button_on_an_alert_message_leaves_the_alert_to_the_alert_pipeline(bot):
+    alert_message = {
+        "ts": "1700000000.000200",
+        "blocks": [],
+        "metadata": {"event_type": "sentry_bot_alert", "event_payload": {"issue": WEB_12A}},
+    }
+    key = await bot.click(Action.UNRESOLVE, encode(issue=WEB_12A), message=alert_message)
+    (answer,) = await bot.slack.wait_for_response(key)
+    assert "replace_original" not in answer
+    assert answer["response_type"] == "ephemeral"
+    assert "reopened" in str(answer["blocks"])
