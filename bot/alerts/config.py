@@ -26,6 +26,10 @@ class DeliveryConfig:
     senders: int = 4
     # Longest sleep when idle; new deliveries wake the worker sooner through `wake()`.
     poll: float = 1.0
+    # After routing what was waiting, let the next webhooks gather this long before routing again:
+    # under steady traffic the router runs a few batches a second instead of one per webhook (each
+    # batch costs a transaction and wakes the senders). A full batch is followed at once.
+    route_delay: float = 0.1
     # Tries per message before giving up on it (retryable failures only).
     max_attempts: int = 10
     backoff: float = 2.0

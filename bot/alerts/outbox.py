@@ -5,23 +5,37 @@
 
 Changes made from Slack enter the same way (`issue_changed`), so they are paced, retried and
 threaded exactly like changes reported by Sentry.
+
+Group commit: deliveries that arrive while a transaction is being committed wait for the next one
+and are stored together, in one transaction (up to `MAX_BATCH`). Every caller still hears back only
+after the transaction holding its delivery committed. One transaction costs about as much as its
+round trips and its fsync, whatever it holds (SQLite: ~2.5 ms for one delivery, ~0.2 ms a delivery
+for 16), so under load the cost per webhook falls instead of the queue growing; alone, a delivery
+is stored exactly as before. A batch the database refuses is retried one delivery per transaction,
+so one bad delivery cannot fail the others.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.alerts.parse import Source
 from bot.store import Database
 from bot.store.alerts import dedupe_keys, webhook_outbox
 
-__all__ = ["ISSUE_ACTIONS", "Incoming", "Outbox"]
+__all__ = ["ISSUE_ACTIONS", "MAX_BATCH", "Incoming", "Outbox"]
 
 # What issue_changed() accepts: the Sentry App `issue` webhook's actions, plus unassigned.
 ISSUE_ACTIONS = frozenset({"resolved", "unresolved", "ignored", "archived", "assigned", "unassigned"})
+
+# Deliveries stored in one transaction at most (a batch forms only while the previous one commits).
+MAX_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -41,32 +55,102 @@ class Outbox:
     def __init__(self, db: Database, *, on_stored: Callable[[], None] | None = None) -> None:
         self._db = db
         self._on_stored = on_stored
+        self._waiting: list[tuple[Incoming, asyncio.Future[bool]]] = []
+        self._committer: asyncio.Task[None] | None = None
 
     async def put(self, incoming: Incoming) -> bool:
-        """Store `incoming` unless its dedupe key was seen; True when stored, False for a repeat."""
+        """Store `incoming` unless its dedupe key was seen; True when stored, False for a repeat.
+
+        Returns once the transaction holding it committed; raises what the database raised.
+        """
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((incoming, done))
+        if self._committer is None:
+            self._committer = asyncio.create_task(self._commit_waiting(), name="alerts-outbox-commit")
+        try:
+            # Shielded: a caller that goes away (its request cancelled) must not cancel the answer
+            # the others in its batch wait for; its delivery is stored all the same.
+            return await asyncio.shield(done)
+        except asyncio.CancelledError:
+            done.add_done_callback(_forget)
+            raise
+
+    async def _commit_waiting(self) -> None:
+        """Store what waits, a batch per transaction, until nothing does."""
+        batch: list[tuple[Incoming, asyncio.Future[bool]]] = []
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+                stored = await self._store_batch(batch)
+                if self._on_stored and any(stored):
+                    self._on_stored()
+                batch = []
+        except BaseException as exc:
+            # Cancelled (the loop is closing) or a bug: nobody may wait for an answer forever.
+            for _, done in [*batch, *self._waiting]:
+                if isinstance(exc, asyncio.CancelledError):
+                    done.cancel()
+                else:
+                    _settle(done, exc)
+            self._waiting = []
+            raise
+        finally:
+            self._committer = None
+
+    async def _store_batch(self, batch: Sequence[tuple[Incoming, asyncio.Future[bool]]]) -> list[bool]:
+        """Store a batch and answer its callers; per delivery, whether it was stored."""
+        try:
+            stored = await self._store([incoming for incoming, _ in batch])
+        except Exception as exc:
+            if len(batch) == 1:
+                _settle(batch[0][1], exc)
+                return [False]
+            # One delivery the database refuses must not fail the others: one transaction each.
+            stored = []
+            for incoming, done in batch:
+                try:
+                    stored += await self._store([incoming])
+                except Exception as one:
+                    stored.append(False)
+                    _settle(done, one)
+        for (_, done), was_stored in zip(batch, stored, strict=True):
+            _settle(done, was_stored)
+        return stored
+
+    async def _store(self, batch: Sequence[Incoming]) -> list[bool]:
+        """Store `batch` in one transaction; per delivery, whether it was stored (False: seen before)."""
         now = time.time()
         async with self._db.transaction() as conn:
-            if incoming.dedupe_key is not None:
-                seen = await conn.execute(
-                    self._db.insert(dedupe_keys)
-                    .values(key=incoming.dedupe_key, created_at=now)
-                    .on_conflict_do_nothing()
-                )
-                if seen.rowcount == 0:
-                    return False
-            await conn.execute(
-                webhook_outbox.insert().values(
-                    source=incoming.source,
-                    resource=incoming.resource,
-                    action=incoming.action,
-                    hook=incoming.hook,
-                    payload=dict(incoming.payload),
-                    received_at=now,
-                )
-            )
-        if self._on_stored:
-            self._on_stored()
-        return True
+            new = await self._new_keys(conn, batch, now)
+            stored = [incoming.dedupe_key is None or new.pop(incoming.dedupe_key, False) for incoming in batch]
+            rows = [
+                {
+                    "source": incoming.source,
+                    "resource": incoming.resource,
+                    "action": incoming.action,
+                    "hook": incoming.hook,
+                    "payload": dict(incoming.payload),
+                    "received_at": now,
+                }
+                for incoming, was_stored in zip(batch, stored, strict=True)
+                if was_stored
+            ]
+            if rows:
+                await conn.execute(webhook_outbox.insert(), rows)
+        return stored
+
+    async def _new_keys(self, conn: AsyncConnection, batch: Sequence[Incoming], now: float) -> dict[str, bool]:
+        """Record the batch's dedupe keys; those not seen before (each counts once, even if repeated in the batch)."""
+        keys = list(dict.fromkeys(i.dedupe_key for i in batch if i.dedupe_key is not None))
+        if not keys:
+            return {}
+        inserted = await conn.execute(
+            self._db.insert(dedupe_keys)
+            .values([{"key": key, "created_at": now} for key in keys])
+            .on_conflict_do_nothing()
+            .returning(dedupe_keys.c.key)
+        )
+        return dict.fromkeys(inserted.scalars(), True)
 
     async def issue_changed(
         self,
@@ -97,3 +181,18 @@ class Outbox:
             data["assignedTo"] = {"name": assignee}
         payload = {"action": action, "actor": {"type": "user", "name": actor}, "data": {"issue": data}}
         await self.put(Incoming(source=Source.SLACK, resource="issue", action=action, payload=payload, dedupe_key=None))
+
+
+def _forget(done: asyncio.Future[bool]) -> None:
+    """Mark the outcome of a delivery whose caller went away as seen (no "never retrieved" warning)."""
+    if not done.cancelled():
+        done.exception()
+
+
+def _settle(done: asyncio.Future[bool], outcome: bool | BaseException) -> None:
+    if done.done():
+        return
+    if isinstance(outcome, BaseException):
+        done.set_exception(outcome)
+    else:
+        done.set_result(outcome)

@@ -4,6 +4,12 @@ An alert goes to every channel whose subscription matches it; its counts per cha
 escalations (10, 100, 1000 events). An issue change goes to every channel that has a message
 about the issue: the message is updated in place, and its thread hears who did what.
 
+The alerts of a batch are routed in memory and written with a handful of statements whatever
+their number (one read of their threads' counts, then one insert of the deliveries, one of the new
+threads, one update of the others): routing keeps up with intake, and on SQLite the one write lock
+is held for milliseconds, not for one round of statements per alert. An issue change in the batch
+first writes out the alerts before it, so it sees them.
+
 Deadlock-free by lock order: a batch locks every channel row it touches first (`slack_channels`,
 sorted), then those channels' `alert_messages` rows; a sender holds one channel row, then that
 channel's `alert_messages` rows. Nobody waits for a channel while holding an `alert_messages` row.
@@ -12,12 +18,12 @@ channel's `alert_messages` rows. Nobody waits for a channel while holding an `al
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import case, exists, select, update
+from sqlalchemy import bindparam, case, exists, select, tuple_, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -25,9 +31,9 @@ from bot.alerts.models import Alert, EventKind, IssueChange, Subscription
 from bot.alerts.parse import parse
 from bot.alerts.subscriptions import subscription_from_row
 from bot.store import Database
-from bot.store.alerts import alert_messages, deliveries, slack_channels, subscriptions, webhook_outbox
+from bot.store.alerts import alert_messages, deliveries, digests, slack_channels, subscriptions, webhook_outbox
 
-__all__ = ["Kind", "Router", "deliver", "touch_channel"]
+__all__ = ["Kind", "Router", "deliver", "touch_channel", "touch_channels"]
 
 log = logging.getLogger(__name__)
 
@@ -45,21 +51,40 @@ class Kind(StrEnum):
     NOTICE = "notice"  # a direct message about a channel Slack refuses
 
 
-async def touch_channel(db: Database, conn: AsyncConnection, channel_id: str, now: float) -> None:
-    """Make the channel due now (keeping an earlier due time) and lock its row for this transaction."""
-    due = slack_channels.c.due_at
-    stmt = db.insert(slack_channels).values(channel_id=channel_id, due_at=now, next_allowed_at=0.0)
+async def touch_channel(db: Database, conn: AsyncConnection, channel_id: str, due: float) -> None:
+    """Make the channel due at `due` (keeping an earlier due time) and lock its row for this transaction."""
+    await touch_channels(db, conn, {channel_id: due})
+
+
+async def touch_channels(db: Database, conn: AsyncConnection, due: Mapping[str, float]) -> None:
+    """`touch_channel` for several channels in one statement, locking their rows in channel order."""
+    if not due:
+        return
+    stmt = db.insert(slack_channels).values(
+        [{"channel_id": channel_id, "due_at": due[channel_id], "next_allowed_at": 0.0} for channel_id in sorted(due)]
+    )
+    due_at, wanted = slack_channels.c.due_at, stmt.excluded.due_at
     stmt = stmt.on_conflict_do_update(
         index_elements=[slack_channels.c.channel_id],
-        set_={"due_at": case((due.is_(None), now), (due > now, now), else_=due)},
+        set_={"due_at": case((due_at.is_(None), wanted), (due_at > wanted, wanted), else_=due_at)},
     )
     await conn.execute(stmt)
 
 
 class Router:
-    def __init__(self, db: Database, *, escalations: Sequence[int]) -> None:
+    """Args:
+    db: the store.
+    escalations: event counts that earn an issue a reply in its thread.
+    digest_refresh: `DeliveryConfig.digest_refresh`. When given, a channel in a storm (its digest
+        posted and shown up to date) that a batch brings only alerts is made due when the digest
+        may next be refreshed, not at once: folding new alerts into the digest sooner would show
+        nothing sooner, and cost a sender turn per channel and batch.
+    """
+
+    def __init__(self, db: Database, *, escalations: Sequence[int], digest_refresh: float | None = None) -> None:
         self._db = db
         self._escalations = sorted(escalations)
+        self._digest_refresh = digest_refresh
 
     async def waiting(self) -> bool:
         """Whether any webhook waits to be routed (a read: it takes no lock)."""
@@ -82,21 +107,43 @@ class Router:
             projects = {p for item in items if isinstance(item, Alert) for p in item.projects}
             subs = await self._subscriptions(conn, projects) if projects else []
             targets = [await self._targets(conn, item, subs) for item in items]
+            alerted = set().union(*(t for item, t in zip(items, targets, strict=True) if isinstance(item, Alert)))
+            changed = set().union(*(t for item, t in zip(items, targets, strict=True) if not isinstance(item, Alert)))
+            later = await self._refresh_times(conn, sorted(alerted - changed), now)
             # Every channel of the batch is locked first, in one order (see the module docstring).
-            for channel_id in sorted(set().union(*targets)):
-                await touch_channel(self._db, conn, channel_id, now)
+            await touch_channels(self._db, conn, {ch: later.get(ch, now) for ch in alerted | changed})
             failed: dict[int, str] = {}
+            alerts = _AlertWrites(self._escalations, now)
             for row, item, channels in zip(rows, items, targets, strict=True):
                 error = item if isinstance(item, str) else None
-                if isinstance(item, Alert | IssueChange):
+                if isinstance(item, Alert):
+                    error = alerts.add(row, item, channels)
+                elif isinstance(item, IssueChange):
+                    await alerts.flush(conn)  # the change must see the alerts before it
                     error = await self._apply(conn, row, item, channels, now)
                 if error:
                     failed[row.id] = error
+            await alerts.flush(conn)
+            # An escalation is not folded into a digest: its channel is due now after all (locked already).
+            await touch_channels(self._db, conn, dict.fromkeys(alerts.urgent & set(later), now))
             ids = [row.id for row in rows]
             await conn.execute(update(webhook_outbox).where(webhook_outbox.c.id.in_(ids)).values(routed_at=now))
             for outbox_id, error in failed.items():
                 await conn.execute(update(webhook_outbox).where(webhook_outbox.c.id == outbox_id).values(error=error))
         return len(rows)
+
+    async def _refresh_times(self, conn: AsyncConnection, channels: list[str], now: float) -> dict[str, float]:
+        """Of `channels`, those in a storm whose digest Slack shows, with when it may next be refreshed."""
+        if self._digest_refresh is None or not channels:
+            return {}
+        d = digests.c
+        open_digests = await conn.execute(
+            select(d.channel_id, d.synced_at).where(
+                d.channel_id.in_(channels), d.closed.is_(False), d.ts.is_not(None), d.in_flight_at.is_(None)
+            )
+        )
+        refresh = {channel_id: (synced_at or 0.0) + self._digest_refresh for channel_id, synced_at in open_digests}
+        return {channel_id: at for channel_id, at in refresh.items() if at > now}
 
     @staticmethod
     async def _subscriptions(conn: AsyncConnection, projects: set[str]) -> list[Subscription]:
@@ -125,18 +172,15 @@ class Router:
         return threads
 
     async def _apply(
-        self, conn: AsyncConnection, row: Any, item: Alert | IssueChange, channels: dict[str, bool], now: float
+        self, conn: AsyncConnection, row: Any, change: IssueChange, channels: dict[str, bool], now: float
     ) -> str | None:
-        """Queue the item's deliveries; the reason it could not be, if it could not."""
+        """Queue an issue change's deliveries; the reason it could not be, if it could not."""
         try:
             async with conn.begin_nested():
-                if isinstance(item, Alert):
-                    await self._route_alert(conn, item, channels, outbox_id=row.id, now=now)
-                else:
-                    # Again: an alert earlier in the batch may have just given the issue a channel
-                    # (which the batch has locked already).
-                    current = await self._targets(conn, item)
-                    await self._route_change(conn, item, sorted(current), outbox_id=row.id, now=now)
+                # Again: an alert earlier in the batch may have just given the issue a channel
+                # (which the batch has locked already).
+                current = await self._targets(conn, change)
+                await self._route_change(conn, change, sorted(current), outbox_id=row.id, now=now)
         except SQLAlchemyError:
             raise  # the database's trouble, not the webhook's: the whole batch is retried later
         except (ValidationError, ValueError, KeyError, TypeError) as exc:
@@ -144,77 +188,6 @@ class Router:
             log.exception("alerts.route.failed", extra={"outbox_id": row.id, "resource": row.resource})
             return f"{type(exc).__name__}: {exc}"[:1000]
         return None
-
-    async def _route_alert(
-        self, conn: AsyncConnection, alert: Alert, channels: dict[str, bool], *, outbox_id: int, now: float
-    ) -> None:
-        payload = alert.model_dump(mode="json")
-        for channel_id in sorted(channels):
-            await deliver(
-                conn,
-                channel_id,
-                Kind.ALERT,
-                outbox_id=outbox_id,
-                issue_key=alert.key,
-                payload=payload,
-                now=now,
-                threads=channels[channel_id],
-            )
-            await self._count(conn, channel_id, alert, payload, outbox_id=outbox_id, now=now)
-
-    async def _count(
-        self,
-        conn: AsyncConnection,
-        channel_id: str,
-        alert: Alert,
-        payload: dict[str, Any],
-        *,
-        outbox_id: int,
-        now: float,
-    ) -> None:
-        """Count the alert against its issue in this channel; queue an escalation when a threshold is crossed."""
-        key = (alert_messages.c.channel_id == channel_id) & (alert_messages.c.issue_key == alert.key)
-        state = (await conn.execute(select(alert_messages).where(key).with_for_update())).first()
-        if state is None:
-            events = max(alert.events or 0, 1)
-            await conn.execute(
-                alert_messages.insert().values(
-                    channel_id=channel_id,
-                    issue_key=alert.key,
-                    issue_id=alert.issue_id,
-                    project=alert.project,
-                    alert=payload,
-                    status=alert.status,
-                    assignee=alert.assignee,
-                    alerts=1,
-                    events=events,
-                    # The first message shows the count: only later crossings are news.
-                    escalated=max((t for t in self._escalations if t <= events), default=0),
-                    updated_at=now,
-                )
-            )
-            return
-        alerts = state.alerts + 1
-        events = max(state.events, alert.events or 0, alerts)
-        reached = max((t for t in self._escalations if state.escalated < t <= events), default=None)
-        await conn.execute(
-            update(alert_messages)
-            .where(key)
-            .values(
-                alert=payload,
-                alerts=alerts,
-                events=events,
-                escalated=reached or state.escalated,
-                status=alert.status or state.status,
-                assignee=alert.assignee if alert.assignee is not None else state.assignee,
-                updated_at=now,
-            )
-        )
-        if reached:
-            escalation = {"alert": payload, "threshold": reached, "events": events}
-            await deliver(
-                conn, channel_id, Kind.ESCALATION, outbox_id=outbox_id, issue_key=alert.key, payload=escalation, now=now
-            )
 
     async def _route_change(
         self, conn: AsyncConnection, change: IssueChange, channels: list[str], *, outbox_id: int, now: float
@@ -258,6 +231,136 @@ class Router:
                 )
 
 
+class _AlertWrites:
+    """The alerts of a batch, routed in memory and written together by `flush`.
+
+    Per alert and subscribed channel: a delivery, the count of its issue in that channel (the
+    thread's `alert_messages` row, created by the issue's first alert), and an escalation
+    delivery when the count crosses a threshold. Deliveries keep the batch's order.
+    """
+
+    def __init__(self, escalations: Sequence[int], now: float) -> None:
+        self._escalations = escalations
+        self._now = now
+        self._alerts: list[tuple[int, Alert, dict[str, Any], dict[str, bool]]] = []
+        self.urgent: set[str] = set()  # channels that got more than alerts (escalations)
+
+    def add(self, row: Any, alert: Alert, channels: dict[str, bool]) -> str | None:
+        """Queue an alert's deliveries; the reason it could not be, if it could not."""
+        try:
+            payload = alert.model_dump(mode="json")
+        except (ValidationError, ValueError, KeyError, TypeError) as exc:
+            # A payload this code cannot handle must not block the queue behind it.
+            log.exception("alerts.route.failed", extra={"outbox_id": row.id, "resource": row.resource})
+            return f"{type(exc).__name__}: {exc}"[:1000]
+        if channels:
+            self._alerts.append((row.id, alert, payload, channels))
+        return None
+
+    async def flush(self, conn: AsyncConnection) -> None:
+        """Write what `add` queued: a few statements, however many alerts."""
+        if not self._alerts:
+            return
+        alerts, self._alerts = self._alerts, []
+        now, m = self._now, alert_messages.c
+        wanted = sorted({(channel_id, alert.key) for _, alert, _, channels in alerts for channel_id in channels})
+        # Row values (`(a, b) IN ((..), ..)`): PostgreSQL, and SQLite since 3.15.
+        found = await conn.execute(
+            select(m.channel_id, m.issue_key, *(m[name] for name in _COUNTED if name != "alert"))
+            .where(tuple_(m.channel_id, m.issue_key).in_(wanted))
+            .with_for_update()
+        )
+        states: dict[tuple[str, str], dict[str, Any]] = {(r.channel_id, r.issue_key): dict(r._mapping) for r in found}
+        created: set[tuple[str, str]] = set()
+        queued: list[dict[str, Any]] = []
+        for outbox_id, alert, payload, channels in alerts:
+            for channel_id in sorted(channels):
+                queued.append(
+                    _delivery(channel_id, Kind.ALERT, outbox_id, alert.key, payload, now, threads=channels[channel_id])
+                )
+                key = (channel_id, alert.key)
+                state = states.get(key)
+                if state is None:
+                    events = max(alert.events or 0, 1)
+                    states[key] = {
+                        "channel_id": channel_id,
+                        "issue_key": alert.key,
+                        "issue_id": alert.issue_id,
+                        "project": alert.project,
+                        "alert": payload,
+                        "status": alert.status,
+                        "assignee": alert.assignee,
+                        "alerts": 1,
+                        "events": events,
+                        # The first message shows the count: only later crossings are news.
+                        "escalated": max((t for t in self._escalations if t <= events), default=0),
+                        "updated_at": now,
+                    }
+                    created.add(key)
+                    continue
+                count = state["alerts"] + 1
+                events = max(state["events"], alert.events or 0, count)
+                reached = max((t for t in self._escalations if state["escalated"] < t <= events), default=None)
+                state.update(
+                    alert=payload,
+                    alerts=count,
+                    events=events,
+                    escalated=reached or state["escalated"],
+                    status=alert.status or state["status"],
+                    assignee=alert.assignee if alert.assignee is not None else state["assignee"],
+                    updated_at=now,
+                )
+                if reached:
+                    escalation = {"alert": payload, "threshold": reached, "events": events}
+                    queued.append(_delivery(channel_id, Kind.ESCALATION, outbox_id, alert.key, escalation, now))
+                    self.urgent.add(channel_id)
+        # executemany inserts in order: deliveries keep the batch's order (ids ascending).
+        await conn.execute(deliveries.insert(), queued)
+        if created:
+            await conn.execute(alert_messages.insert(), [states[key] for key in sorted(created)])
+        if changed := sorted(set(states) - created):
+            await conn.execute(
+                update(alert_messages)
+                .where(m.channel_id == bindparam("key_channel"), m.issue_key == bindparam("key_issue"))
+                .values({name: bindparam(name) for name in _COUNTED}),
+                [
+                    {
+                        "key_channel": channel_id,
+                        "key_issue": issue_key,
+                        **{n: states[channel_id, issue_key][n] for n in _COUNTED},
+                    }
+                    for channel_id, issue_key in changed
+                ],
+            )
+
+
+# What an alert changes in its thread's row.
+_COUNTED = ("alert", "alerts", "events", "escalated", "status", "assignee", "updated_at")
+
+
+def _delivery(
+    channel_id: str,
+    kind: Kind,
+    outbox_id: int | None,
+    issue_key: str | None,
+    payload: dict[str, Any],
+    now: float,
+    *,
+    threads: bool = True,
+) -> dict[str, Any]:
+    return {
+        "outbox_id": outbox_id,
+        "channel_id": channel_id,
+        "kind": kind,
+        "issue_key": issue_key,
+        "payload": payload,
+        "threads": threads,
+        "status": "pending",
+        "created_at": now,
+        "attempts": 0,
+    }
+
+
 def _parse(row: Any) -> Alert | IssueChange | str | None:
     """The row's alert or change; None when there is nothing to post; a string saying why it failed."""
     try:
@@ -280,15 +383,5 @@ async def deliver(
 ) -> None:
     """Queue one Slack call for a channel (whose row the caller has locked with `touch_channel`)."""
     await conn.execute(
-        deliveries.insert().values(
-            outbox_id=outbox_id,
-            channel_id=channel_id,
-            kind=kind,
-            issue_key=issue_key,
-            payload=payload,
-            threads=threads,
-            status="pending",
-            created_at=now,
-            attempts=0,
-        )
+        deliveries.insert().values(_delivery(channel_id, kind, outbox_id, issue_key, payload, now, threads=threads))
     )

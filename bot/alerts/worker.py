@@ -31,7 +31,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts.config import DeliveryConfig
 from bot.alerts.janitor import prune
-from bot.alerts.router import Router
+from bot.alerts.router import BATCH, Router
 from bot.alerts.sender import Sender
 from bot.store import Database
 
@@ -67,7 +67,7 @@ class AlertWorker:
         self._config = config or DeliveryConfig()
         self._clock = clock
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self._router = Router(db, escalations=self._config.escalations)
+        self._router = Router(db, escalations=self._config.escalations, digest_refresh=self._config.digest_refresh)
         self._sender = Sender(db, slack, config=self._config, owner=self.name, clock=clock)
         self._webhooks = asyncio.Event()  # a webhook was stored: route it
         self._work = asyncio.Event()  # deliveries were queued: send them
@@ -126,6 +126,8 @@ class AlertWorker:
                 routed = False
             if routed:
                 self._work.set()
+                if routed < BATCH:  # caught up: let the next webhooks gather into one batch
+                    await self._sleep(self._stopped, self._config.route_delay)
             else:
                 await self._sleep(self._webhooks, self._config.poll)
 

@@ -9,12 +9,19 @@ SQLite (the default) runs in WAL mode so readers never wait for the writer, and 
 starts with `BEGIN IMMEDIATE`: a writer takes the lock up front instead of failing half-way when
 another process wrote first. PostgreSQL is for several replicas: claims use
 `SELECT ... FOR UPDATE SKIP LOCKED`, which SQLite's compiler simply leaves out (it has one writer).
+
+A pooled connection is pinged before use only when it sat idle for `IDLE_PING_AFTER` seconds (a
+restarted PostgreSQL is noticed after a quiet spell), not before every transaction as
+`pool_pre_ping` would: that ping is three round trips on asyncpg (four thread hops on aiosqlite),
+as many as a small transaction itself. A restart in the middle of busy traffic fails one operation
+(a webhook answered 503, which Sentry retries), and SQLAlchemy then replaces every pooled connection.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -22,7 +29,7 @@ from typing import Any
 from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.settings import ConfigError
@@ -34,6 +41,7 @@ log = logging.getLogger(__name__)
 
 _SQLITE_BUSY_TIMEOUT_MS = 10_000
 _READ_ONLY = "sentry_bot_read_only"
+IDLE_PING_AFTER = 5.0
 
 
 def database_url(raw: str) -> URL:
@@ -73,10 +81,11 @@ class Database:
     def from_url(cls, url: str, *, schema: str | None = None) -> Database:
         """An engine for `url`, not yet connected. `schema` (PostgreSQL) puts the tables in that schema."""
         sa_url = database_url(url)
-        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        kwargs: dict[str, Any] = {}
         if sa_url.get_backend_name() == "postgresql" and schema:
             kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         engine = create_async_engine(sa_url, **kwargs)
+        _ping_when_idle(engine)
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine)
         return cls(engine, schema=schema)
@@ -145,6 +154,26 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """Ping a pooled connection that sat idle `IDLE_PING_AFTER` seconds before handing it out; a dead
+    one is replaced (the pool retries with a fresh connection)."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_AFTER:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:
+            log.info("store.stale-connection", extra={"reason": _reason(exc)})
+            raise DisconnectionError(_reason(exc)) from exc
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
