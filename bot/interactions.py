@@ -15,7 +15,7 @@ from bot.commands.dispatch import Dispatcher
 from bot.errors import SentryBotError
 from bot.views import modals
 from bot.views.common import error_message, notice
-from bot.views.routing import Action, Callback, decode, encode
+from bot.views.routing import Action, Callback, decode
 
 __all__ = ["Interactions", "OpenModal", "flatten_state"]
 
@@ -122,7 +122,3 @@ def archive_option(values: dict[str, str]) -> str:
     if choice.startswith("count:"):
         return f"--count {choice.split(':', 1)[1]}"
     return "--until-escalating"
-
-
-def issue_value(issue_id: str) -> str:
-    return encode(issue=issue_id)
