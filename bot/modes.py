@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import sys
 
-from aiohttp import web
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.console import CONSOLE_USER, Console, demo_settings, run_console
 from bot.runtime import open_services
+from bot.server import serve_app
 from bot.settings import Settings
 
 __all__ = ["check", "console", "serve", "slack_client", "socket"]
-
-log = logging.getLogger("bot")
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
@@ -93,7 +89,7 @@ async def serve(settings: Settings, *, host: str, port: int) -> int:
     from bot.wiring import running_bot
 
     async with running_bot(settings, slack_client(settings)) as (app, _bolt):
-        await _serve_forever(app, host, port)
+        await serve_app(app, host, port)
     return 0
 
 
@@ -108,17 +104,5 @@ async def socket(settings: Settings, *, host: str, port: int) -> int:
         handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
         await handler.connect_async()  # type: ignore[no-untyped-call]
         # The webhook listener still runs, for Sentry to reach when BOT_PUBLIC_URL points here.
-        await _serve_forever(app, host, port)
+        await serve_app(app, host, port)
     return 0
-
-
-async def _serve_forever(app: web.Application, host: str, port: int) -> None:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    log.info("bot.listening", extra={"url": f"http://{host}:{port}"})
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()

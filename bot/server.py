@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -12,7 +15,9 @@ from slack_bolt.async_app import AsyncApp
 from bot.metrics import REGISTRY
 from bot.slack.app import BotApp
 
-__all__ = ["build_web_app"]
+__all__ = ["build_web_app", "serve_app"]
+
+log = logging.getLogger("bot")
 
 Ready = Callable[[], Awaitable[bool]]
 
@@ -51,3 +56,20 @@ def build_web_app(bolt: AsyncApp | None, *, ready: Ready | None = None) -> web.A
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
     return app
+
+
+async def serve_app(app: web.Application, host: str, port: int, *, stop: asyncio.Event | None = None) -> None:
+    """Serve `app` on host:port until `stop` is set (for ever without one), then clean it up."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    log.info("bot.listening", extra={"url": f"http://{host}:{port}"})
+    # What is alive once the server has started (modules, the app, the pools) lives as long as the
+    # process: freezing it keeps full collections to what requests create. Unfrozen, each full
+    # collection stopped the loop for 35-70 ms under webhook load, which set the intake's p99.
+    gc.collect()
+    gc.freeze()
+    try:
+        await (stop or asyncio.Event()).wait()
+    finally:
+        await runner.cleanup()
