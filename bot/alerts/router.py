@@ -60,15 +60,16 @@ async def touch_channels(db: Database, conn: AsyncConnection, due: Mapping[str, 
     """`touch_channel` for several channels in one statement, locking their rows in channel order."""
     if not due:
         return
-    stmt = db.insert(slack_channels).values(
-        [{"channel_id": channel_id, "due_at": due[channel_id], "next_allowed_at": 0.0} for channel_id in sorted(due)]
-    )
+    stmt = db.insert(slack_channels)
     due_at, wanted = slack_channels.c.due_at, stmt.excluded.due_at
     stmt = stmt.on_conflict_do_update(
         index_elements=[slack_channels.c.channel_id],
         set_={"due_at": case((due_at.is_(None), wanted), (due_at > wanted, wanted), else_=due_at)},
     )
-    await conn.execute(stmt)
+    # executemany (sent as one multi-row statement, in this order); SQLAlchemy caches its compiled
+    # form, which it does not for `.values([...])`.
+    rows = [{"channel_id": channel_id, "due_at": due[channel_id], "next_allowed_at": 0.0} for channel_id in sorted(due)]
+    await conn.execute(stmt, rows)
 
 
 class Router:
