@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import json
 import math
 import os
@@ -211,14 +210,10 @@ async def serve(args: argparse.Namespace) -> None:
         loop.add_signal_handler(sig, stop.set)
 
     async def run(app: web.Application) -> None:
+        """Serve the raw baseline, or the bot of a tree older than `bot.server.serve_app`."""
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", args.port).start()
-        if args.gc_freeze:
-            # The proposed change to `serve` (see bench/INTAKE.md): what is alive once the server has
-            # started lives as long as the process, so full collections need not scan it again.
-            gc.collect()
-            gc.freeze()
         try:
             await stop.wait()
         finally:
@@ -269,7 +264,8 @@ async def serve(args: argparse.Namespace) -> None:
         def count_statement(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
             statements[" ".join(statement.split()[:4])[:60]] += 1
 
-        event.listen(db.engine.sync_engine, "before_cursor_execute", count_statement)
+        for engine in getattr(db, "sync_engines", [db.engine.sync_engine]):  # older trees: one engine
+            event.listen(engine, "before_cursor_execute", count_statement)
         service = SubscriptionService(db, settings=settings, sentry=None)
         for n in range(args.channels):
             await service.subscribe(f"C{n}", f"p{n}", parse_subscription_args([]), created_by="UBENCH")
@@ -302,7 +298,12 @@ async def serve(args: argparse.Namespace) -> None:
             app = build_web_app(None, ready=db.ping)
             add_webhook_routes(app, settings=settings, db=db, on_stored=worker.wake)
             app.router.add_get("/bench/state", bench_state)
-            await run(app)
+            try:
+                from bot.server import serve_app  # as `sentry-bot serve` runs it (gc frozen once started)
+            except ImportError:
+                await run(app)
+            else:
+                await serve_app(app, "127.0.0.1", args.port, stop=stop)
 
 
 # ---------------------------------------------------------------------------------------------- load
@@ -495,7 +496,6 @@ async def server(
     src: Path = procs.REPO,
     workdir: Path | None = None,
     no_worker: bool = False,
-    gc_freeze: bool = False,
     channels: int = CHANNELS,
     cases: frozenset[str] | None = None,
 ) -> AsyncIterator[Server]:
@@ -508,8 +508,6 @@ async def server(
         args += ["--schema", schema]
     if no_worker:
         args.append("--no-worker")
-    if gc_freeze:
-        args.append("--gc-freeze")
     # `bench` from this tree, `bot` from `src` (first on the path); cwd away from the repository so
     # the `bot` of this tree is not picked up from the current directory.
     env = {"PYTHONPATH": os.pathsep.join(dict.fromkeys([str(src), str(procs.REPO)]))}
@@ -628,9 +626,6 @@ class Bench:
                     if args.receiver_alone and not suffix:
                         receiver = {"no_worker": True, "cases": frozenset({"max"})}
                         variants.append(("-receiver", ", receiver alone (worker stopped)", receiver))
-                    if args.gc_freeze and not suffix:
-                        freeze = {"gc_freeze": True, "cases": frozenset({f"open_{P99_TARGET_RATE}", "max"})}
-                        variants.append(("-gcfreeze", " + gc.freeze() at start (proposed)", freeze))
                     for variant, what, extra in variants:
                         spec: JSON = {"mode": "bot", "src": src, **extra}
                         if database == "sqlite":
@@ -804,12 +799,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=RESULTS / "intake.json")
     parser.add_argument("--bot-src", type=Path, default=procs.REPO, help="run the bot of this source tree")
     parser.add_argument(
-        "--no-gc-freeze",
-        dest="gc_freeze",
-        action="store_false",
-        help=f"skip the rows (open {P99_TARGET_RATE}/s and max) of the bot with gc.freeze() once started",
-    )
-    parser.add_argument(
         "--no-receiver-alone",
         dest="receiver_alone",
         action="store_false",
@@ -823,7 +812,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     if args.quick:
-        args.reps, args.duration, args.warmup, args.receiver_alone, args.gc_freeze = 1, 0.3, 0.1, False, False
+        args.reps, args.duration, args.warmup, args.receiver_alone = 1, 0.3, 0.1, False
         if args.rates == "100,500,1000":
             args.rates = "100"
         if args.out == RESULTS / "intake.json":
@@ -843,7 +832,6 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument("--slack-api-url", required=True)
         parser.add_argument("--channels", type=int, default=CHANNELS)
         parser.add_argument("--no-worker", action="store_true", help="diagnosis: receive and store only")
-        parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() once started (proposed for serve)")
         asyncio.run(serve(parser.parse_args(argv[1:])))
         return 0
     if argv[:1] == ["load"]:

@@ -21,9 +21,10 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection
 
 from bot.alerts.parse import Source
 from bot.store import Database
@@ -119,36 +120,36 @@ class Outbox:
 
     async def _store(self, batch: Sequence[Incoming]) -> list[bool]:
         """Store `batch` in one transaction; per delivery, whether it was stored (False: seen before)."""
-        now = time.time()
-        async with self._db.transaction() as conn:
-            new = await self._new_keys(conn, batch, now)
-            stored = [incoming.dedupe_key is None or new.pop(incoming.dedupe_key, False) for incoming in batch]
-            rows = [
-                {
-                    "source": incoming.source,
-                    "resource": incoming.resource,
-                    "action": incoming.action,
-                    "hook": incoming.hook,
-                    "payload": dict(incoming.payload),
-                    "received_at": now,
-                }
-                for incoming, was_stored in zip(batch, stored, strict=True)
-                if was_stored
-            ]
-            if rows:
-                await conn.execute(webhook_outbox.insert(), rows)
+        return await self._db.run_transaction(partial(self._store_in, batch=batch, now=time.time()), urgent=True)
+
+    def _store_in(self, conn: Connection, *, batch: Sequence[Incoming], now: float) -> list[bool]:
+        new = self._new_keys(conn, batch, now)
+        stored = [incoming.dedupe_key is None or new.pop(incoming.dedupe_key, False) for incoming in batch]
+        rows = [
+            {
+                "source": incoming.source,
+                "resource": incoming.resource,
+                "action": incoming.action,
+                "hook": incoming.hook,
+                "payload": dict(incoming.payload),
+                "received_at": now,
+            }
+            for incoming, was_stored in zip(batch, stored, strict=True)
+            if was_stored
+        ]
+        if rows:
+            conn.execute(webhook_outbox.insert(), rows)
         return stored
 
-    async def _new_keys(self, conn: AsyncConnection, batch: Sequence[Incoming], now: float) -> dict[str, bool]:
+    def _new_keys(self, conn: Connection, batch: Sequence[Incoming], now: float) -> dict[str, bool]:
         """Record the batch's dedupe keys; those not seen before (each counts once, even if repeated in the batch)."""
         keys = list(dict.fromkeys(i.dedupe_key for i in batch if i.dedupe_key is not None))
         if not keys:
             return {}
-        inserted = await conn.execute(
-            self._db.insert(dedupe_keys)
-            .values([{"key": key, "created_at": now} for key in keys])
-            .on_conflict_do_nothing()
-            .returning(dedupe_keys.c.key)
+        # executemany, not `.values([...])`: SQLAlchemy caches the compiled statement of the former only.
+        inserted = conn.execute(
+            self._db.insert(dedupe_keys).on_conflict_do_nothing().returning(dedupe_keys.c.key),
+            [{"key": key, "created_at": now} for key in keys],
         )
         return dict.fromkeys(inserted.scalars(), True)
 

@@ -39,7 +39,8 @@ async def count(db: Database, table: Any = webhook_outbox) -> int:
 
 def count_commits(db: Database) -> list[int]:
     commits: list[int] = []
-    event.listen(db.engine.sync_engine, "commit", lambda _conn: commits.append(1))
+    for engine in db.sync_engines:
+        event.listen(engine, "commit", lambda _conn: commits.append(1))
     return commits
 
 
