@@ -8,9 +8,10 @@ Slack refuses is dropped; a channel Slack refuses pauses its subscriptions, once
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Row, exists, select, update
+from sqlalchemy import Connection, Row, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.alerts.config import DeliveryConfig
@@ -104,8 +105,16 @@ class Recorder:
             await conn.execute(update(alert_messages).where(key).values(ts=ts))
         if call.drawn is not None and call.drawn != (state.status, state.assignee):
             # The issue changed while its message was on its way: draw it again.
-            await deliver(
-                conn, call.channel_id, Kind.UPDATE, outbox_id=None, issue_key=call.issue_key, payload={}, now=now
+            await conn.run_sync(
+                partial(
+                    deliver,
+                    channel_id=call.channel_id,
+                    kind=Kind.UPDATE,
+                    outbox_id=None,
+                    issue_key=call.issue_key,
+                    payload={},
+                    now=now,
+                )
             )
 
     async def _retry(self, conn: AsyncConnection, call: Call, failure: Failure, now: float) -> None:
@@ -186,9 +195,14 @@ class Recorder:
         for sub in subs:
             by_user.setdefault(sub.created_by, []).append(sub.project)
         for user, user_projects in sorted(by_user.items()):
-            await touch_channel(self._db, conn, user, now)
             notice = {"channel_id": channel_id, "projects": sorted(user_projects), "reason": reason}
-            await deliver(conn, user, Kind.NOTICE, outbox_id=None, issue_key=None, payload=notice, now=now)
+            await conn.run_sync(partial(_notify, db=self._db, user=user, notice=notice, now=now))
+
+
+def _notify(conn: Connection, *, db: Database, user: str, notice: dict[str, Any], now: float) -> None:
+    """Queue a direct message to `user` (a DM is a channel of its own, paced like the others)."""
+    touch_channel(db, conn, user, now)
+    deliver(conn, user, Kind.NOTICE, outbox_id=None, issue_key=None, payload=notice, now=now)
 
 
 async def _lock_channel(conn: AsyncConnection, channel_id: str) -> Row[Any]:

@@ -18,14 +18,14 @@ channel's `alert_messages` rows. Nobody waits for a channel while holding an `al
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import bindparam, case, exists, select, tuple_, update
+from sqlalchemy import Connection, bindparam, case, exists, select, tuple_, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.alerts.models import Alert, EventKind, IssueChange, Subscription
 from bot.alerts.parse import parse
@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 # Webhooks routed per transaction: under a storm, routing keeps up with intake.
 BATCH = 50
 
+# A stored webhook, parsed: an alert, an issue change, None (nothing to post), or why it failed.
+Parsed = Alert | IssueChange | str | None
+
 
 class Kind(StrEnum):
     """`deliveries.kind`: the Slack call a delivery stands for."""
@@ -51,12 +54,12 @@ class Kind(StrEnum):
     NOTICE = "notice"  # a direct message about a channel Slack refuses
 
 
-async def touch_channel(db: Database, conn: AsyncConnection, channel_id: str, due: float) -> None:
+def touch_channel(db: Database, conn: Connection, channel_id: str, due: float) -> None:
     """Make the channel due at `due` (keeping an earlier due time) and lock its row for this transaction."""
-    await touch_channels(db, conn, {channel_id: due})
+    touch_channels(db, conn, {channel_id: due})
 
 
-async def touch_channels(db: Database, conn: AsyncConnection, due: Mapping[str, float]) -> None:
+def touch_channels(db: Database, conn: Connection, due: Mapping[str, float]) -> None:
     """`touch_channel` for several channels in one statement, locking their rows in channel order."""
     if not due:
         return
@@ -69,7 +72,7 @@ async def touch_channels(db: Database, conn: AsyncConnection, due: Mapping[str, 
     # executemany (sent as one multi-row statement, in this order); SQLAlchemy caches its compiled
     # form, which it does not for `.values([...])`.
     rows = [{"channel_id": channel_id, "due_at": due[channel_id], "next_allowed_at": 0.0} for channel_id in sorted(due)]
-    await conn.execute(stmt, rows)
+    conn.execute(stmt, rows)
 
 
 class Router:
@@ -82,10 +85,18 @@ class Router:
         nothing sooner, and cost a sender turn per channel and batch.
     """
 
-    def __init__(self, db: Database, *, escalations: Sequence[int], digest_refresh: float | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        escalations: Sequence[int],
+        digest_refresh: float | None = None,
+        on_due: Callable[[], None] | None = None,
+    ) -> None:
         self._db = db
         self._escalations = sorted(escalations)
         self._digest_refresh = digest_refresh
+        self._on_due = on_due
 
     async def waiting(self) -> bool:
         """Whether any webhook waits to be routed (a read: it takes no lock)."""
@@ -93,52 +104,77 @@ class Router:
             return bool(await conn.scalar(select(exists().where(webhook_outbox.c.routed_at.is_(None)))))
 
     async def route_batch(self, now: float, *, limit: int = BATCH) -> int:
-        """Route up to `limit` of the oldest unrouted webhooks in one transaction; how many were."""
-        async with self._db.transaction() as conn:
+        """Route up to `limit` of the oldest unrouted webhooks in one transaction; how many were.
+
+        They are read and parsed before the write transaction begins (on SQLite the one write lock
+        is not held while payloads are decoded), then claimed in it. `on_due` is called after the
+        commit when a channel became due at once (not when every channel waits for its digest).
+        """
+        async with self._db.read() as conn:
             rows = (
                 await conn.execute(
                     select(webhook_outbox)
                     .where(webhook_outbox.c.routed_at.is_(None))
                     .order_by(webhook_outbox.c.id)
                     .limit(limit)
-                    .with_for_update(skip_locked=True)
                 )
             ).all()
-            items = [_parse(row) for row in rows]
-            projects = {p for item in items if isinstance(item, Alert) for p in item.projects}
-            subs = await self._subscriptions(conn, projects) if projects else []
-            targets = [await self._targets(conn, item, subs) for item in items]
-            alerted = set().union(*(t for item, t in zip(items, targets, strict=True) if isinstance(item, Alert)))
-            changed = set().union(*(t for item, t in zip(items, targets, strict=True) if not isinstance(item, Alert)))
-            later = await self._refresh_times(conn, sorted(alerted - changed), now)
-            # Every channel of the batch is locked first, in one order (see the module docstring).
-            await touch_channels(self._db, conn, {ch: later.get(ch, now) for ch in alerted | changed})
-            failed: dict[int, str] = {}
-            alerts = _AlertWrites(self._escalations, now)
-            for row, item, channels in zip(rows, items, targets, strict=True):
-                error = item if isinstance(item, str) else None
-                if isinstance(item, Alert):
-                    error = alerts.add(row, item, channels)
-                elif isinstance(item, IssueChange):
-                    await alerts.flush(conn)  # the change must see the alerts before it
-                    error = await self._apply(conn, row, item, channels, now)
-                if error:
-                    failed[row.id] = error
-            await alerts.flush(conn)
-            # An escalation is not folded into a digest: its channel is due now after all (locked already).
-            await touch_channels(self._db, conn, dict.fromkeys(alerts.urgent & set(later), now))
-            ids = [row.id for row in rows]
-            await conn.execute(update(webhook_outbox).where(webhook_outbox.c.id.in_(ids)).values(routed_at=now))
-            for outbox_id, error in failed.items():
-                await conn.execute(update(webhook_outbox).where(webhook_outbox.c.id == outbox_id).values(error=error))
-        return len(rows)
+        if not rows:
+            return 0
+        batch = [(row, _parse(row)) for row in rows]
+        routed, due_now = await self._db.run_transaction(partial(self._write, batch=batch, now=now))
+        if due_now and self._on_due is not None:
+            self._on_due()
+        return routed
 
-    async def _refresh_times(self, conn: AsyncConnection, channels: list[str], now: float) -> dict[str, float]:
+    def _write(self, conn: Connection, *, batch: list[tuple[Any, Parsed]], now: float) -> tuple[int, bool]:
+        """Route the parsed rows still unrouted (another replica may have taken some); how many
+        were, and whether a channel became due at once."""
+        ids = [row.id for row, _ in batch]
+        o = webhook_outbox.c
+        claimed = set(
+            conn.execute(
+                select(o.id).where(o.id.in_(ids), o.routed_at.is_(None)).with_for_update(skip_locked=True)
+            ).scalars()
+        )
+        batch = [(row, item) for row, item in batch if row.id in claimed]
+        if not batch:
+            return 0, False
+        items = [item for _, item in batch]
+        projects = {p for item in items if isinstance(item, Alert) for p in item.projects}
+        subs = self._subscriptions(conn, projects) if projects else []
+        targets = [self._targets(conn, item, subs) for item in items]
+        alerted = set().union(*(t for item, t in zip(items, targets, strict=True) if isinstance(item, Alert)))
+        changed = set().union(*(t for item, t in zip(items, targets, strict=True) if not isinstance(item, Alert)))
+        later = self._refresh_times(conn, sorted(alerted - changed), now)
+        # Every channel of the batch is locked first, in one order (see the module docstring).
+        touch_channels(self._db, conn, {ch: later.get(ch, now) for ch in alerted | changed})
+        failed: dict[int, str] = {}
+        alerts = _AlertWrites(self._escalations, now)
+        for (row, item), channels in zip(batch, targets, strict=True):
+            error = item if isinstance(item, str) else None
+            if isinstance(item, Alert):
+                error = alerts.add(row, item, channels)
+            elif isinstance(item, IssueChange):
+                alerts.flush(conn)  # the change must see the alerts before it
+                error = self._apply(conn, row, item, channels, now)
+            if error:
+                failed[row.id] = error
+        alerts.flush(conn)
+        # An escalation is not folded into a digest: its channel is due now after all (locked already).
+        escalated = alerts.urgent & set(later)
+        touch_channels(self._db, conn, dict.fromkeys(escalated, now))
+        conn.execute(update(webhook_outbox).where(o.id.in_(claimed)).values(routed_at=now))
+        for outbox_id, error in failed.items():
+            conn.execute(update(webhook_outbox).where(o.id == outbox_id).values(error=error))
+        return len(batch), bool((alerted | changed) - set(later) or escalated)
+
+    def _refresh_times(self, conn: Connection, channels: list[str], now: float) -> dict[str, float]:
         """Of `channels`, those in a storm whose digest Slack shows, with when it may next be refreshed."""
         if self._digest_refresh is None or not channels:
             return {}
         d = digests.c
-        open_digests = await conn.execute(
+        open_digests = conn.execute(
             select(d.channel_id, d.synced_at).where(
                 d.channel_id.in_(channels), d.closed.is_(False), d.ts.is_not(None), d.in_flight_at.is_(None)
             )
@@ -147,21 +183,21 @@ class Router:
         return {channel_id: at for channel_id, at in refresh.items() if at > now}
 
     @staticmethod
-    async def _subscriptions(conn: AsyncConnection, projects: set[str]) -> list[Subscription]:
+    def _subscriptions(conn: Connection, projects: set[str]) -> list[Subscription]:
         """The working subscriptions to any of `projects` (one query for a whole batch)."""
-        rows = await conn.execute(
+        rows = conn.execute(
             select(subscriptions).where(subscriptions.c.project.in_(projects), subscriptions.c.broken_reason.is_(None))
         )
         return [subscription_from_row(r._mapping) for r in rows]
 
     @staticmethod
-    async def _targets(
-        conn: AsyncConnection, item: Alert | IssueChange | str | None, subs: Sequence[Subscription] = ()
+    def _targets(
+        conn: Connection, item: Alert | IssueChange | str | None, subs: Sequence[Subscription] = ()
     ) -> dict[str, bool]:
         """The channels an item goes to, each with its threads flag."""
         if isinstance(item, IssueChange):
             where = alert_messages.c.issue_key == item.key
-            return dict.fromkeys((await conn.execute(select(alert_messages.c.channel_id).where(where))).scalars(), True)
+            return dict.fromkeys((conn.execute(select(alert_messages.c.channel_id).where(where))).scalars(), True)
         if not isinstance(item, Alert):
             return {}
         threads: dict[str, bool] = {}
@@ -172,16 +208,16 @@ class Router:
             log.info("alerts.route.no-subscriber", extra={"projects": list(item.projects), "key": item.key})
         return threads
 
-    async def _apply(
-        self, conn: AsyncConnection, row: Any, change: IssueChange, channels: dict[str, bool], now: float
+    def _apply(
+        self, conn: Connection, row: Any, change: IssueChange, channels: dict[str, bool], now: float
     ) -> str | None:
         """Queue an issue change's deliveries; the reason it could not be, if it could not."""
         try:
-            async with conn.begin_nested():
+            with conn.begin_nested():
                 # Again: an alert earlier in the batch may have just given the issue a channel
                 # (which the batch has locked already).
-                current = await self._targets(conn, change)
-                await self._route_change(conn, change, sorted(current), outbox_id=row.id, now=now)
+                current = self._targets(conn, change)
+                self._route_change(conn, change, sorted(current), outbox_id=row.id, now=now)
         except SQLAlchemyError:
             raise  # the database's trouble, not the webhook's: the whole batch is retried later
         except (ValidationError, ValueError, KeyError, TypeError) as exc:
@@ -190,11 +226,11 @@ class Router:
             return f"{type(exc).__name__}: {exc}"[:1000]
         return None
 
-    async def _route_change(
-        self, conn: AsyncConnection, change: IssueChange, channels: list[str], *, outbox_id: int, now: float
+    def _route_change(
+        self, conn: Connection, change: IssueChange, channels: list[str], *, outbox_id: int, now: float
     ) -> None:
         where = alert_messages.c.issue_key == change.key
-        subs = await conn.execute(
+        subs = conn.execute(
             select(subscriptions).where(
                 subscriptions.c.channel_id.in_(channels), subscriptions.c.broken_reason.is_(None)
             )
@@ -207,7 +243,7 @@ class Router:
         payload = change.model_dump(mode="json")
         for channel_id in channels:
             key = where & (alert_messages.c.channel_id == channel_id)
-            state = (await conn.execute(select(alert_messages).where(key).with_for_update())).one()
+            state = (conn.execute(select(alert_messages).where(key).with_for_update())).one()
             if change.kind is not EventKind.COMMENT:
                 status = change.status if change.kind is EventKind.RESOLVED else state.status
                 assignee = change.assignee if change.kind is EventKind.ASSIGNED else state.assignee
@@ -217,17 +253,17 @@ class Router:
                 refreshed = {
                     k: v for k, v in (("title", change.title), ("events", change.events), ("users", change.users)) if v
                 }
-                await conn.execute(
+                conn.execute(
                     update(alert_messages)
                     .where(key)
                     .values(status=status, assignee=assignee, alert={**state.alert, **refreshed}, updated_at=now)
                 )
                 if state.ts:
-                    await deliver(
+                    deliver(
                         conn, channel_id, Kind.UPDATE, outbox_id=outbox_id, issue_key=change.key, payload={}, now=now
                     )
             if (channel_id, state.project) in wanted:
-                await deliver(
+                deliver(
                     conn, channel_id, Kind.REPLY, outbox_id=outbox_id, issue_key=change.key, payload=payload, now=now
                 )
 
@@ -258,7 +294,7 @@ class _AlertWrites:
             self._alerts.append((row.id, alert, payload, channels))
         return None
 
-    async def flush(self, conn: AsyncConnection) -> None:
+    def flush(self, conn: Connection) -> None:
         """Write what `add` queued: a few statements, however many alerts."""
         if not self._alerts:
             return
@@ -266,7 +302,7 @@ class _AlertWrites:
         now, m = self._now, alert_messages.c
         wanted = sorted({(channel_id, alert.key) for _, alert, _, channels in alerts for channel_id in channels})
         # Row values (`(a, b) IN ((..), ..)`): PostgreSQL, and SQLite since 3.15.
-        found = await conn.execute(
+        found = conn.execute(
             select(m.channel_id, m.issue_key, *(m[name] for name in _COUNTED if name != "alert"))
             .where(tuple_(m.channel_id, m.issue_key).in_(wanted))
             .with_for_update()
@@ -316,11 +352,11 @@ class _AlertWrites:
                     queued.append(_delivery(channel_id, Kind.ESCALATION, outbox_id, alert.key, escalation, now))
                     self.urgent.add(channel_id)
         # executemany inserts in order: deliveries keep the batch's order (ids ascending).
-        await conn.execute(deliveries.insert(), queued)
+        conn.execute(deliveries.insert(), queued)
         if created:
-            await conn.execute(alert_messages.insert(), [states[key] for key in sorted(created)])
+            conn.execute(alert_messages.insert(), [states[key] for key in sorted(created)])
         if changed := sorted(set(states) - created):
-            await conn.execute(
+            conn.execute(
                 update(alert_messages)
                 .where(m.channel_id == bindparam("key_channel"), m.issue_key == bindparam("key_issue"))
                 .values({name: bindparam(name) for name in _COUNTED}),
@@ -362,7 +398,7 @@ def _delivery(
     }
 
 
-def _parse(row: Any) -> Alert | IssueChange | str | None:
+def _parse(row: Any) -> Parsed:
     """The row's alert or change; None when there is nothing to post; a string saying why it failed."""
     try:
         return parse(row.source, row.resource, row.action, row.payload)
@@ -371,8 +407,8 @@ def _parse(row: Any) -> Alert | IssueChange | str | None:
         return f"{type(exc).__name__}: {exc}"[:1000]
 
 
-async def deliver(
-    conn: AsyncConnection,
+def deliver(
+    conn: Connection,
     channel_id: str,
     kind: Kind,
     *,
@@ -383,6 +419,6 @@ async def deliver(
     threads: bool = True,
 ) -> None:
     """Queue one Slack call for a channel (whose row the caller has locked with `touch_channel`)."""
-    await conn.execute(
+    conn.execute(
         deliveries.insert().values(_delivery(channel_id, kind, outbox_id, issue_key, payload, now, threads=threads))
     )

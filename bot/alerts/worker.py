@@ -67,10 +67,15 @@ class AlertWorker:
         self._config = config or DeliveryConfig()
         self._clock = clock
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self._router = Router(db, escalations=self._config.escalations, digest_refresh=self._config.digest_refresh)
-        self._sender = Sender(db, slack, config=self._config, owner=self.name, clock=clock)
         self._webhooks = asyncio.Event()  # a webhook was stored: route it
-        self._work = asyncio.Event()  # deliveries were queued: send them
+        self._work = asyncio.Event()  # a channel became due: send
+        self._router = Router(
+            db,
+            escalations=self._config.escalations,
+            digest_refresh=self._config.digest_refresh,
+            on_due=self._work.set,
+        )
+        self._sender = Sender(db, slack, config=self._config, owner=self.name, clock=clock)
         self._stopped = asyncio.Event()
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
@@ -125,7 +130,6 @@ class AlertWorker:
                 log.exception("alerts.worker.route-error")
                 routed = False
             if routed:
-                self._work.set()
                 if routed < BATCH:  # caught up: let the next webhooks gather into one batch
                     await self._sleep(self._stopped, self._config.route_delay)
             else:

@@ -109,11 +109,12 @@ async def test_a_batch_of_alerts_costs_a_bounded_number_of_statements(any_db: Da
         payload = hook_payload(issue=f"{n % 5}{n % 7}", event=f"e{n}", project=f"p{n % 5}")
         await outbox.put(Incoming(Source.SERVICE_HOOK, "event", "alert", payload, dedupe_key=f"e{n}"))
     statements: list[str] = []
-    event.listen(any_db.engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    for engine in any_db.sync_engines:
+        event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
 
     assert await Router(any_db, escalations=[10]).route_batch(time.time(), limit=100) == 100
 
-    # Claim, subscriptions, a touch per channel, the threads, three writes, routed_at (+ BEGIN, ping).
+    # Read, claim, subscriptions, a touch per channel, the threads, three writes, routed_at (+ BEGIN, ping).
     assert len(statements) <= 20, statements
 
 
