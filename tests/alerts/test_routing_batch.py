@@ -135,15 +135,18 @@ async def test_in_a_storm_alerts_wait_for_the_digest_refresh_but_escalations_do_
                 closed=False,
             )
         )
-    router = Router(any_db, escalations=[10], digest_refresh=5.0)
+    woken: list[int] = []  # the worker's senders, woken only when a channel is due at once
+    router = Router(any_db, escalations=[10], digest_refresh=5.0, on_due=lambda: woken.append(1))
 
     await store_alerts(any_db, 9)
     assert await router.route_batch(now) == 9
     assert await due_at(any_db, "CA") == pytest.approx(now + 5.0)  # folded at the next refresh, not now
+    assert woken == []
 
     await store_alerts(any_db, 1, tag="tenth-")  # the 10th alert: an escalation reply to post
     assert await router.route_batch(now + 1) == 1
     assert await due_at(any_db, "CA") == pytest.approx(now + 1)
+    assert woken == [1]
 
     # Without the digest refresh (e.g. a Router built by hand), every batch makes its channels due now.
     async with any_db.transaction() as conn:
