@@ -149,9 +149,11 @@ class Database:
         On SQLite it runs in the writer thread, in one hand-off; on PostgreSQL through `run_sync`
         on a pooled connection. `urgent` as for `transaction`.
         """
-        if self._sync_writer is None or self._writer is None or self._thread is None:
+        if self._sync_writer is None or self._writer is None:
             async with self.engine.begin() as conn:
                 return await conn.run_sync(work)
+        if self._thread is None:
+            raise RuntimeError("the database is closed")
         writer = self._sync_writer
 
         def run() -> T:
@@ -159,7 +161,13 @@ class Database:
                 return work(conn)
 
         async with self._writer.held(urgent=urgent):
-            return await asyncio.get_running_loop().run_in_executor(self._thread, run)
+            done = asyncio.get_running_loop().run_in_executor(self._thread, run)
+            try:
+                return await asyncio.shield(done)
+            except asyncio.CancelledError:
+                # The thread goes on to commit or roll back: the lock is ours until it has.
+                await asyncio.wait([done])
+                raise
 
     def read(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """`async with db.read() as conn:` for queries that write nothing (on SQLite, they don't

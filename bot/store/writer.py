@@ -49,7 +49,7 @@ class WriterLock:
         except asyncio.CancelledError:
             if turn.done() and not turn.cancelled():
                 self._release()  # the lock was handed over as the waiter was cancelled: pass it on
-            else:
+            elif turn in queue:  # (a release may have dropped it already)
                 queue.remove(turn)
             raise
 
