@@ -30,10 +30,14 @@ from bot.alerts.parse import Source
 from bot.store import Database
 from bot.store.alerts import dedupe_keys, webhook_outbox
 
-__all__ = ["ISSUE_ACTIONS", "MAX_BATCH", "Incoming", "Outbox"]
+__all__ = ["ISSUE_ACTIONS", "MAX_BATCH", "Incoming", "OnStored", "Outbox"]
 
 # What issue_changed() accepts: the Sentry App `issue` webhook's actions, plus unassigned.
 ISSUE_ACTIONS = frozenset({"resolved", "unresolved", "ignored", "archived", "assigned", "unassigned"})
+
+# Called after each commit that stored something, with the payloads stored, by outbox id (the
+# worker routes them without reading them back: see `AlertWorker.wake`).
+OnStored = Callable[[Mapping[int, Mapping[str, Any]]], None]
 
 # Deliveries stored in one transaction at most (a batch forms only while the previous one commits).
 MAX_BATCH = 200
@@ -53,7 +57,7 @@ class Incoming:
 
 
 class Outbox:
-    def __init__(self, db: Database, *, on_stored: Callable[[], None] | None = None) -> None:
+    def __init__(self, db: Database, *, on_stored: OnStored | None = None) -> None:
         self._db = db
         self._on_stored = on_stored
         self._waiting: list[tuple[Incoming, asyncio.Future[bool]]] = []
@@ -82,9 +86,10 @@ class Outbox:
         try:
             while self._waiting:
                 batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
-                stored = await self._store_batch(batch)
-                if self._on_stored and any(stored):
-                    self._on_stored()
+                ids = await self._store_batch(batch)
+                fresh = {i: incoming.payload for (incoming, _), i in zip(batch, ids, strict=True) if i is not None}
+                if self._on_stored and fresh:
+                    self._on_stored(fresh)
                 batch = []
         except BaseException as exc:
             # Cancelled (the loop is closing) or a bug: nobody may wait for an answer forever.
@@ -98,31 +103,31 @@ class Outbox:
         finally:
             self._committer = None
 
-    async def _store_batch(self, batch: Sequence[tuple[Incoming, asyncio.Future[bool]]]) -> list[bool]:
-        """Store a batch and answer its callers; per delivery, whether it was stored."""
+    async def _store_batch(self, batch: Sequence[tuple[Incoming, asyncio.Future[bool]]]) -> list[int | None]:
+        """Store a batch and answer its callers; per delivery, its outbox id (None: not stored)."""
         try:
-            stored = await self._store([incoming for incoming, _ in batch])
+            ids = await self._store([incoming for incoming, _ in batch])
         except Exception as exc:
             if len(batch) == 1:
                 _settle(batch[0][1], exc)
-                return [False]
+                return [None]
             # One delivery the database refuses must not fail the others: one transaction each.
-            stored = []
+            ids = []
             for incoming, done in batch:
                 try:
-                    stored += await self._store([incoming])
+                    ids += await self._store([incoming])
                 except Exception as one:
-                    stored.append(False)
+                    ids.append(None)
                     _settle(done, one)
-        for (_, done), was_stored in zip(batch, stored, strict=True):
-            _settle(done, was_stored)
-        return stored
+        for (_, done), id_ in zip(batch, ids, strict=True):
+            _settle(done, id_ is not None)
+        return ids
 
-    async def _store(self, batch: Sequence[Incoming]) -> list[bool]:
-        """Store `batch` in one transaction; per delivery, whether it was stored (False: seen before)."""
+    async def _store(self, batch: Sequence[Incoming]) -> list[int | None]:
+        """Store `batch` in one transaction; per delivery, its outbox id, or None when seen before."""
         return await self._db.run_transaction(partial(self._store_in, batch=batch, now=time.time()), urgent=True)
 
-    def _store_in(self, conn: Connection, *, batch: Sequence[Incoming], now: float) -> list[bool]:
+    def _store_in(self, conn: Connection, *, batch: Sequence[Incoming], now: float) -> list[int | None]:
         new = self._new_keys(conn, batch, now)
         stored = [incoming.dedupe_key is None or new.pop(incoming.dedupe_key, False) for incoming in batch]
         rows = [
@@ -137,9 +142,15 @@ class Outbox:
             for incoming, was_stored in zip(batch, stored, strict=True)
             if was_stored
         ]
-        if rows:
-            conn.execute(webhook_outbox.insert(), rows)
-        return stored
+        if not rows:
+            return [None] * len(batch)
+        # The ids in the rows' order. SQLAlchemy gets them in order on PostgreSQL in the one
+        # statement, but on SQLite only row by row; there each new row takes the largest rowid
+        # plus one (we hold the write lock), so sorting what RETURNING gives is the same.
+        insert = webhook_outbox.insert().returning(webhook_outbox.c.id, sort_by_parameter_order=self._db.is_postgres)
+        ids = conn.execute(insert, rows).scalars().all()
+        inserted = iter(ids if self._db.is_postgres else sorted(ids))
+        return [next(inserted) if was_stored else None for was_stored in stored]
 
     def _new_keys(self, conn: Connection, batch: Sequence[Incoming], now: float) -> dict[str, bool]:
         """Record the batch's dedupe keys; those not seen before (each counts once, even if repeated in the batch)."""

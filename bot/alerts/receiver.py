@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -26,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.alerts.hooks import HookSecrets
 from bot.alerts.metrics import WEBHOOKS
-from bot.alerts.outbox import Incoming, Outbox
+from bot.alerts.outbox import Incoming, OnStored, Outbox
 from bot.alerts.parse import Source
 from bot.alerts.signatures import signature_matches
 from bot.settings import Settings
@@ -163,15 +162,13 @@ def _body_key(prefix: str, body: bytes) -> str:
     return f"{prefix}:sha256:{hashlib.sha256(body).hexdigest()}"
 
 
-def webhook_routes(
-    *, settings: Settings, db: Database, on_stored: Callable[[], None] | None = None
-) -> list[web.RouteDef]:
+def webhook_routes(*, settings: Settings, db: Database, on_stored: OnStored | None = None) -> list[web.RouteDef]:
     """The `POST /sentry/webhook` route, for `app.add_routes(...)`.
 
     Args:
         settings: supplies SENTRY_CLIENT_SECRET and SENTRY_SERVICE_HOOK_SECRETS.
         db: where deliveries (and the secrets of hooks the bot created) are kept.
-        on_stored: called after each new delivery is stored, e.g. `worker.wake`.
+        on_stored: called after each commit that stored deliveries, e.g. `worker.wake`.
     """
     client_secret = settings.sentry_client_secret
     receiver = WebhookReceiver(
@@ -183,7 +180,7 @@ def webhook_routes(
 
 
 def add_webhook_routes(
-    app: web.Application, *, settings: Settings, db: Database, on_stored: Callable[[], None] | None = None
+    app: web.Application, *, settings: Settings, db: Database, on_stored: OnStored | None = None
 ) -> None:
     """Mount `POST /sentry/webhook` on `app` (next to Bolt's `/slack/events`); see `webhook_routes`."""
     app.add_routes(webhook_routes(settings=settings, db=db, on_stored=on_stored))

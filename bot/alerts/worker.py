@@ -24,8 +24,9 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import TracebackType
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -80,8 +81,13 @@ class AlertWorker:
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
 
-    def wake(self) -> None:
-        """Tell the worker a webhook was stored (the receiver's `on_stored`); it polls anyway."""
+    def wake(self, fresh: Mapping[int, Mapping[str, Any]] | None = None) -> None:
+        """Tell the worker webhooks were stored (the outbox's `on_stored`); it polls anyway.
+
+        `fresh`: their payloads by outbox id, which the router then need not read back and decode.
+        """
+        if fresh:
+            self._router.remember(fresh)
         self._webhooks.set()
 
     async def start(self) -> None:

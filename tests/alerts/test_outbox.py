@@ -46,7 +46,7 @@ def count_commits(db: Database) -> list[int]:
 
 async def test_deliveries_arriving_together_share_one_commit_and_each_is_answered(any_db: Database) -> None:
     woken: list[int] = []
-    outbox = Outbox(any_db, on_stored=lambda: woken.append(1))
+    outbox = Outbox(any_db, on_stored=lambda fresh: woken.append(len(fresh)))
     commits = count_commits(any_db)
 
     answers = await asyncio.gather(*(outbox.put(delivery(f"k{n}")) for n in range(50)))
@@ -130,3 +130,17 @@ async def test_a_database_that_fails_answers_every_caller_with_the_error(tmp_pat
         assert all(isinstance(r, Exception) for r in results)
         # And nothing waits forever: the committer is gone, the next caller starts a new one.
         assert outbox._committer is None
+
+
+async def test_on_stored_hands_over_each_payload_under_its_outbox_id(any_db: Database) -> None:
+    """The worker routes what the outbox hands over without reading it back: every id must be
+    the row that holds that very payload, whatever the order the database returned the ids in."""
+    handed: dict[int, Any] = {}
+    outbox = Outbox(any_db, on_stored=handed.update)
+
+    answers = await asyncio.gather(*(outbox.put(delivery(f"k{n}", n=n)) for n in range(60)), outbox.put(delivery("k7")))
+
+    assert answers.count(True) == 60
+    async with any_db.read() as conn:
+        rows = dict((await conn.execute(select(webhook_outbox.c.id, webhook_outbox.c.payload))).tuples().all())
+    assert handed == rows
