@@ -142,5 +142,7 @@ async def test_on_stored_hands_over_each_payload_under_its_outbox_id(any_db: Dat
 
     assert answers.count(True) == 60
     async with any_db.read() as conn:
-        rows = dict((await conn.execute(select(webhook_outbox.c.id, webhook_outbox.c.payload))).tuples().all())
+        rows = {
+            id_: payload for id_, payload in await conn.execute(select(webhook_outbox.c.id, webhook_outbox.c.payload))
+        }
     assert handed == rows
