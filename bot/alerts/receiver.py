@@ -104,7 +104,7 @@ class WebhookReceiver:
             event = payload["event"] if isinstance(payload.get("event"), dict) else {}
             event_id = event.get("id") or event.get("eventID") or event.get("event_id")
             key = f"hook:{guid}:{event_id}" if event_id else _body_key("hook", body)
-            return Incoming(Source.SERVICE_HOOK, "event", "alert", payload, dedupe_key=key, hook=guid)
+            return Incoming(Source.SERVICE_HOOK, "event", "alert", payload, dedupe_key=key, hook=guid, body=body)
         if resource := headers.get("Sentry-Hook-Resource"):
             if self._client_secret is None:
                 log.warning("alerts.webhook.no-client-secret", extra={"resource": resource})
@@ -119,7 +119,7 @@ class WebhookReceiver:
                 return None
             request_id = headers.get("Request-ID")
             key = f"app:{request_id}" if request_id else _body_key(f"app:{resource}", body)
-            return Incoming(Source.SENTRY_APP, resource, action, payload, dedupe_key=key, hook=hook)
+            return Incoming(Source.SENTRY_APP, resource, action, payload, dedupe_key=key, hook=hook, body=body)
         raise _Refused(401, NOT_SIGNED, "bad_signature")
 
 

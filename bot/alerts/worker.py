@@ -26,7 +26,6 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -81,10 +80,10 @@ class AlertWorker:
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
 
-    def wake(self, fresh: Mapping[int, Mapping[str, Any]] | None = None) -> None:
+    def wake(self, fresh: Mapping[int, bytes] | None = None) -> None:
         """Tell the worker webhooks were stored (the outbox's `on_stored`); it polls anyway.
 
-        `fresh`: their payloads by outbox id, which the router then need not read back and decode.
+        `fresh`: their payloads (JSON) by outbox id, which the router then need not read back.
         """
         if fresh:
             self._router.remember(fresh)
