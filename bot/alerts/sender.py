@@ -19,7 +19,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import Select, case, func, or_, select, update
 
 from bot.alerts.config import DeliveryConfig
 from bot.alerts.metrics import SLACK_CALLS
@@ -37,6 +37,17 @@ log = logging.getLogger(__name__)
 # (covers clock differences between the bot's hosts and Slack).
 _LOOKUP_MARGIN = 60.0
 _LOOKUP_PAGES = 5
+
+
+def _earliest_ready() -> Select[Any]:
+    c = slack_channels.c
+    paced = case((c.next_allowed_at > c.due_at, c.next_allowed_at), else_=c.due_at)
+    ready = case((c.lease_until > paced, c.lease_until), else_=paced)
+    return select(func.min(ready)).where(c.due_at.is_not(None))
+
+
+# Built once: the senders ask after every wake-up, and building it cost more than running it.
+_EARLIEST_READY = _earliest_ready()
 
 
 class Sender:
@@ -100,11 +111,8 @@ class Sender:
 
     async def next_ready(self) -> float | None:
         """The earliest time a channel may become ready, to sleep until; None when all are idle."""
-        c = slack_channels.c
-        paced = case((c.next_allowed_at > c.due_at, c.next_allowed_at), else_=c.due_at)
-        ready = case((c.lease_until > paced, c.lease_until), else_=paced)
         async with self._db.read() as conn:
-            earliest = await conn.scalar(select(func.min(ready)).where(c.due_at.is_not(None)))
+            earliest = await conn.scalar(_EARLIEST_READY)
         return float(earliest) if earliest is not None else None
 
     async def _call(self, call: Call) -> str:
