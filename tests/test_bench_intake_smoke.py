@@ -44,7 +44,8 @@ def test_every_intake_case_ran_on_every_server(intake: dict[str, Any]) -> None:
     servers = {key for key, _label in intake["servers"]}
     assert {"raw", "sqlite"} <= servers
     assert "postgres" in servers or "postgres" in intake["skipped"]
-    cases = {f"open_{rate}" for rate in intake["settings"]["rates"]} | {"max"}
+    cases = {f"open_{rate}" for rate in intake["settings"]["rates"]}
+    cases |= {f"max_{n}" for n in intake["settings"]["connections"]}
     assert {f"{case}/{server}" for case in cases for server in servers} == set(intake["cases"])
 
 
