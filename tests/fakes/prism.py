@@ -143,9 +143,7 @@ class PrismServer:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         cmd = [str(self.prism), "mock", "-h", "127.0.0.1", "-p", str(self.port), *self.extra_args, str(self.spec)]
         with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-            )
+            self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + self.wait
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
