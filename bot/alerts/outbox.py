@@ -28,7 +28,7 @@ import orjson
 from sqlalchemy import Connection
 
 from bot.alerts.parse import Source
-from bot.store import Database
+from bot.store import Database, RawJSON
 from bot.store.alerts import dedupe_keys, webhook_outbox
 
 __all__ = ["ISSUE_ACTIONS", "MAX_BATCH", "Incoming", "OnStored", "Outbox"]
@@ -143,7 +143,8 @@ class Outbox:
                 "resource": incoming.resource,
                 "action": incoming.action,
                 "hook": incoming.hook,
-                "payload": dict(incoming.payload),
+                # The body as Sentry sent it, not encoded again (a fifth of the outbox's CPU).
+                "payload": RawJSON(incoming.body.decode()) if incoming.body is not None else dict(incoming.payload),
                 "received_at": now,
             }
             for incoming, was_stored in zip(batch, stored, strict=True)

@@ -5,7 +5,17 @@ module below so `Database.connect()` creates (or upgrades) its tables at start.
 """
 
 from bot.store import alerts, audit, identity  # the alert pipeline, the audit log, identity overrides
-from bot.store.database import Database, database_url
+from bot.store.database import Database, RawJSON, database_url
 from bot.store.schema import Component, metadata, register
 
-__all__ = ["Component", "Database", "alerts", "audit", "database_url", "identity", "metadata", "register"]
+__all__ = [
+    "Component",
+    "Database",
+    "RawJSON",
+    "alerts",
+    "audit",
+    "database_url",
+    "identity",
+    "metadata",
+    "register",
+]

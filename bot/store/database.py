@@ -44,7 +44,7 @@ from bot.settings import ConfigError
 from bot.store.schema import migrate
 from bot.store.writer import WriterLock
 
-__all__ = ["Database", "database_url"]
+__all__ = ["Database", "RawJSON", "database_url"]
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +250,15 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE")
 
 
+class RawJSON(str):
+    """JSON text already encoded (a webhook's body as it came): a JSON column stores it as it is."""
+
+    __slots__ = ()
+
+
 def _json_dumps(value: Any) -> str:
+    if isinstance(value, RawJSON):
+        return value
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import Text, cast, event, func, select
 
 from bot.alerts.outbox import MAX_BATCH, Incoming, Outbox
 from bot.alerts.parse import Source
@@ -147,3 +147,16 @@ async def test_on_stored_hands_over_each_payload_under_its_outbox_id(any_db: Dat
             id_: payload for id_, payload in await conn.execute(select(webhook_outbox.c.id, webhook_outbox.c.payload))
         }
     assert {id_: orjson.loads(body) for id_, body in handed.items()} == rows
+
+
+async def test_a_body_at_hand_is_stored_as_it_came_not_encoded_again(any_db: Database) -> None:
+    body = b'{"event": {"id": "e1", "title": "Caf\\u00e9 \xc3\xa9"},   "extra": [1, 2.5, null]}'
+    incoming = Incoming(Source.SERVICE_HOOK, "event", "alert", orjson.loads(body), dedupe_key="e1", body=body)
+
+    assert await Outbox(any_db).put(incoming) is True
+
+    async with any_db.read() as conn:
+        stored = await conn.scalar(select(webhook_outbox.c.payload))
+        text = await conn.scalar(select(cast(webhook_outbox.c.payload, Text)))
+    assert stored == {"event": {"id": "e1", "title": "Café é"}, "extra": [1, 2.5, None]}
+    assert text == body.decode()
