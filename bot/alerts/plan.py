@@ -1,4 +1,5 @@
-"""Deciding a channel's next Slack call, inside the transaction that claimed the channel.
+"""Deciding a channel's next Slack call, inside the transaction that claimed the channel
+(synchronous SQLAlchemy: the sender runs that transaction with `Database.run_transaction`).
 
 In order:
 1. a digest whose first post was interrupted (its outcome must be looked up first);
@@ -16,8 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Row, func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import ColumnElement, Connection, Row, func, select, update
 
 from bot.alerts.config import DeliveryConfig
 from bot.alerts.models import Alert, DigestEntry, IssueChange
@@ -68,37 +68,37 @@ class Planner:
     def __init__(self, config: DeliveryConfig) -> None:
         self._config = config
 
-    async def plan(self, conn: AsyncConnection, channel_id: str, now: float) -> Call | None:
+    def plan(self, conn: Connection, channel_id: str, now: float) -> Call | None:
         """The channel's next call (its in-flight marks written), or None when it has nothing to send now."""
-        digest = await self._open_digest(conn, channel_id, now)
+        digest = self._open_digest(conn, channel_id, now)
         if digest is not None and digest.in_flight_at is not None:
-            return await self._digest_call(conn, digest, now)
+            return self._digest_call(conn, digest, now)
         # A post interrupted by a crash comes first: it may be in Slack already, so it must not
         # fold into a digest and be counted twice.
-        if interrupted := await self._next(conn, channel_id, deliveries.c.in_flight_at.is_not(None)):
-            return await self._delivery_or_skip(conn, interrupted, now) or await self.plan(conn, channel_id, now)
-        backlog = await conn.scalar(
+        if interrupted := self._next(conn, channel_id, deliveries.c.in_flight_at.is_not(None)):
+            return self._delivery_or_skip(conn, interrupted, now) or self.plan(conn, channel_id, now)
+        backlog = conn.scalar(
             select(func.count()).select_from(deliveries).where(_pending(channel_id), deliveries.c.kind == Kind.ALERT)
         )
         if backlog and (digest is not None or backlog > self._config.storm_backlog):
-            digest = await self._fold(conn, channel_id, digest, now)
+            digest = self._fold(conn, channel_id, digest, now)
         if digest is not None and digest.dirty and self._refreshable(digest, now):
-            return await self._digest_call(conn, digest, now)
-        while item := await self._next(conn, channel_id):
-            if call := await self._delivery_or_skip(conn, item, now):
+            return self._digest_call(conn, digest, now)
+        while item := self._next(conn, channel_id):
+            if call := self._delivery_or_skip(conn, item, now):
                 return call
         return None
 
     @staticmethod
-    async def _next(conn: AsyncConnection, channel_id: str, *where: ColumnElement[bool]) -> Row[Any] | None:
+    def _next(conn: Connection, channel_id: str, *where: ColumnElement[bool]) -> Row[Any] | None:
         query = select(deliveries).where(_pending(channel_id), *where).order_by(deliveries.c.id).limit(1)
-        return (await conn.execute(query)).first()
+        return (conn.execute(query)).first()
 
-    async def _delivery_or_skip(self, conn: AsyncConnection, item: Row[Any], now: float) -> Call | None:
+    def _delivery_or_skip(self, conn: Connection, item: Row[Any], now: float) -> Call | None:
         """The call for `item`, marked in flight; or None, `item` marked skipped (nothing to call)."""
-        if call := await self._delivery_call(conn, item):
-            return await self._mark_in_flight(conn, call, item, now)
-        await conn.execute(update(deliveries).where(deliveries.c.id == item.id).values(status="skipped", done_at=now))
+        if call := self._delivery_call(conn, item):
+            return self._mark_in_flight(conn, call, item, now)
+        conn.execute(update(deliveries).where(deliveries.c.id == item.id).values(status="skipped", done_at=now))
         return None
 
     def _refreshable(self, digest: Row[Any], now: float) -> bool:
@@ -112,24 +112,24 @@ class Planner:
             return max(now, (digest.synced_at or 0.0) + self._config.digest_refresh)
         return None
 
-    async def _open_digest(self, conn: AsyncConnection, channel_id: str, now: float) -> Row[Any] | None:
+    def _open_digest(self, conn: Connection, channel_id: str, now: float) -> Row[Any] | None:
         """The channel's storm digest, if a storm is on; one that went quiet is closed here."""
         digest = (
-            await conn.execute(select(digests).where(digests.c.channel_id == channel_id, digests.c.closed.is_(False)))
+            conn.execute(select(digests).where(digests.c.channel_id == channel_id, digests.c.closed.is_(False)))
         ).first()
         quiet = digest is not None and now - digest.last_folded_at > self._config.storm_quiet
         if digest is not None and quiet and not digest.dirty and digest.in_flight_at is None:
-            await conn.execute(update(digests).where(digests.c.id == digest.id).values(closed=True))
+            conn.execute(update(digests).where(digests.c.id == digest.id).values(closed=True))
             return None
         return digest
 
-    async def _fold(self, conn: AsyncConnection, channel_id: str, digest: Row[Any] | None, now: float) -> Row[Any]:
+    def _fold(self, conn: Connection, channel_id: str, digest: Row[Any] | None, now: float) -> Row[Any]:
         """Count every pending alert of the channel in its digest (opening one if needed)."""
         alerts = (_pending(channel_id), deliveries.c.kind == Kind.ALERT)
-        top = await conn.scalar(select(func.max(deliveries.c.id)).where(*alerts))
+        top = conn.scalar(select(func.max(deliveries.c.id)).where(*alerts))
         counts: dict[str, int] = dict(
             (
-                await conn.execute(
+                conn.execute(
                     select(deliveries.c.issue_key, func.count())
                     .where(*alerts, deliveries.c.id <= top)
                     .group_by(deliveries.c.issue_key)
@@ -138,7 +138,7 @@ class Planner:
         )
         if digest is None:
             digest_id = (
-                await conn.execute(
+                conn.execute(
                     digests.insert()
                     .values(channel_id=channel_id, entries={}, total=0, opened_at=now, last_folded_at=now, dirty=True)
                     .returning(digests.c.id)
@@ -149,7 +149,7 @@ class Planner:
         else:
             digest_id, entries, total = digest.id, dict(digest.entries), digest.total
         # The latest alert of each issue in this channel names it in the digest.
-        latest = await conn.execute(
+        latest = conn.execute(
             select(alert_messages.c.issue_key, alert_messages.c.alert).where(
                 alert_messages.c.channel_id == channel_id, alert_messages.c.issue_key.in_(list(counts))
             )
@@ -157,19 +157,19 @@ class Planner:
         for key, alert in latest.all():
             count = counts[key] + (entries[key]["count"] if key in entries else 0)
             entries[key] = DigestEntry.of(Alert.model_validate(alert), count).model_dump(mode="json")
-        await conn.execute(
+        conn.execute(
             update(digests)
             .where(digests.c.id == digest_id)
             .values(entries=entries, total=total + sum(counts.values()), last_folded_at=now, dirty=True)
         )
-        await conn.execute(
+        conn.execute(
             update(deliveries)
             .where(*alerts, deliveries.c.id <= top)
             .values(status="digested", digest_id=digest_id, done_at=now)
         )
-        return (await conn.execute(select(digests).where(digests.c.id == digest_id))).one()
+        return (conn.execute(select(digests).where(digests.c.id == digest_id))).one()
 
-    async def _digest_call(self, conn: AsyncConnection, digest: Row[Any], now: float) -> Call:
+    def _digest_call(self, conn: Connection, digest: Row[Any], now: float) -> Call:
         entries = [DigestEntry.model_validate(e) for e in digest.entries.values()]
         since = datetime.fromtimestamp(digest.opened_at, UTC)
         common: dict[str, Any] = {
@@ -183,14 +183,14 @@ class Planner:
         if digest.ts:
             return Call(method="chat.update", ts=digest.ts, **common)
         if digest.in_flight_at is None:
-            await conn.execute(update(digests).where(digests.c.id == digest.id).values(in_flight_at=now))
+            conn.execute(update(digests).where(digests.c.id == digest.id).values(in_flight_at=now))
         return Call(method="chat.postMessage", lookup_since=digest.in_flight_at, **common)
 
-    async def _delivery_call(self, conn: AsyncConnection, item: Row[Any]) -> Call | None:
+    def _delivery_call(self, conn: Connection, item: Row[Any]) -> Call | None:
         state = None
         if item.issue_key is not None:
             state = (
-                await conn.execute(
+                conn.execute(
                     select(alert_messages).where(
                         alert_messages.c.channel_id == item.channel_id, alert_messages.c.issue_key == item.issue_key
                     )
@@ -226,7 +226,7 @@ class Planner:
             case Kind.ESCALATION:
                 alert = Alert.model_validate(item.payload["alert"])
                 # An issue that only ever showed in a storm digest escalates in that digest's thread.
-                parent = parent or await _digest_showing(conn, item.channel_id, item.issue_key)
+                parent = parent or _digest_showing(conn, item.channel_id, item.issue_key)
                 message = escalation_reply(alert, threshold=item.payload["threshold"], events=item.payload["events"])
                 return Call(method="chat.postMessage", message=message, thread_ts=parent, **common)
             case Kind.NOTICE:
@@ -235,20 +235,20 @@ class Planner:
         return None
 
     @staticmethod
-    async def _mark_in_flight(conn: AsyncConnection, call: Call, item: Row[Any], now: float) -> Call:
+    def _mark_in_flight(conn: Connection, call: Call, item: Row[Any], now: float) -> Call:
         values: dict[str, Any] = {"attempts": call.attempts}
         if call.method == "chat.postMessage":
             if item.in_flight_at is not None:
                 call = replace(call, lookup_since=item.in_flight_at)
             else:
                 values["in_flight_at"] = now
-        await conn.execute(update(deliveries).where(deliveries.c.id == item.id).values(**values))
+        conn.execute(update(deliveries).where(deliveries.c.id == item.id).values(**values))
         return call
 
 
-async def _digest_showing(conn: AsyncConnection, channel_id: str, issue_key: str) -> str | None:
+def _digest_showing(conn: Connection, channel_id: str, issue_key: str) -> str | None:
     """The ts of the channel's latest posted digest that counts the issue (looking a few storms back)."""
-    recent = await conn.execute(
+    recent = conn.execute(
         select(digests.c.ts, digests.c.entries)
         .where(digests.c.channel_id == channel_id, digests.c.ts.is_not(None))
         .order_by(digests.c.id.desc())

@@ -12,7 +12,6 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, Row, exists, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.alerts.config import DeliveryConfig
 from bot.alerts.plan import Call, Planner
@@ -35,47 +34,47 @@ class Recorder:
 
     async def sent(self, call: Call, ts: str, now: float, *, started: float) -> None:
         """Record a call Slack accepted; `started` is when it was made (the pace counts from there)."""
-        async with self._db.transaction() as conn:
-            channel = await _lock_channel(conn, call.channel_id)
-            if call.digest_id is not None:
-                await conn.execute(
-                    update(digests)
-                    .where(digests.c.id == call.digest_id)
-                    .values(ts=ts, synced_at=now, dirty=digests.c.total != call.digest_total, in_flight_at=None)
-                )
-            else:
-                await self._delivered(conn, call, ts, now)
-            await self.settle(conn, channel, now, not_before=started + self._config.pace)
+        await self._db.run_transaction(partial(self._sent, call=call, ts=ts, now=now, started=started))
 
     async def failed(self, call: Call, failure: Failure, now: float, *, started: float) -> None:
-        async with self._db.transaction() as conn:
-            channel = await _lock_channel(conn, call.channel_id)
-            not_before = started + self._config.pace
-            if failure.kind == "retry":
-                wait = failure.retry_after or self._config.backoff_for(call.attempts)
-                not_before = max(not_before, now + wait)
-                await self._retry(conn, call, failure, now)
-            elif failure.kind == "message":
-                await self._drop(conn, call, failure, now)
-            else:
-                await self._pause(conn, call, failure, now)
-            await self.settle(conn, channel, now, not_before=not_before)
+        await self._db.run_transaction(partial(self._failed, call=call, failure=failure, now=now, started=started))
 
-    async def settle(
-        self, conn: AsyncConnection, channel: Row[Any], now: float, *, not_before: float | None = None
-    ) -> None:
+    def _sent(self, conn: Connection, *, call: Call, ts: str, now: float, started: float) -> None:
+        channel = _lock_channel(conn, call.channel_id)
+        if call.digest_id is not None:
+            conn.execute(
+                update(digests)
+                .where(digests.c.id == call.digest_id)
+                .values(ts=ts, synced_at=now, dirty=digests.c.total != call.digest_total, in_flight_at=None)
+            )
+        else:
+            self._delivered(conn, call, ts, now)
+        self.settle(conn, channel, now, not_before=started + self._config.pace)
+
+    def _failed(self, conn: Connection, *, call: Call, failure: Failure, now: float, started: float) -> None:
+        channel = _lock_channel(conn, call.channel_id)
+        not_before = started + self._config.pace
+        if failure.kind == "retry":
+            wait = failure.retry_after or self._config.backoff_for(call.attempts)
+            not_before = max(not_before, now + wait)
+            self._retry(conn, call, failure, now)
+        elif failure.kind == "message":
+            self._drop(conn, call, failure, now)
+        else:
+            self._pause(conn, call, failure, now)
+        self.settle(conn, channel, now, not_before=not_before)
+
+    def settle(self, conn: Connection, channel: Row[Any], now: float, *, not_before: float | None = None) -> None:
         """Release the channel (unless another process holds a live lease on it); note when it is next due.
 
         `not_before` pushes its pace back: a pace measured from when the call was really made
         (not from when it was planned), or Slack's Retry-After.
         """
-        pending = await conn.scalar(
+        pending = conn.scalar(
             select(exists().where(deliveries.c.channel_id == channel.channel_id, deliveries.c.status == "pending"))
         )
         digest = (
-            await conn.execute(
-                select(digests).where(digests.c.channel_id == channel.channel_id, digests.c.closed.is_(False))
-            )
+            conn.execute(select(digests).where(digests.c.channel_id == channel.channel_id, digests.c.closed.is_(False)))
         ).first()
         values: dict[str, Any] = {"due_at": self._planner.next_due(digest, pending=bool(pending), now=now)}
         if not_before is not None:
@@ -85,12 +84,10 @@ class Recorder:
         else:
             # Our lease ran out and another process took the channel: leave its claim alone.
             log.warning("alerts.lease.lost", extra={"channel": channel.channel_id, "holder": channel.lease_owner})
-        await conn.execute(
-            update(slack_channels).where(slack_channels.c.channel_id == channel.channel_id).values(**values)
-        )
+        conn.execute(update(slack_channels).where(slack_channels.c.channel_id == channel.channel_id).values(**values))
 
-    async def _delivered(self, conn: AsyncConnection, call: Call, ts: str, now: float) -> None:
-        await conn.execute(
+    def _delivered(self, conn: Connection, call: Call, ts: str, now: float) -> None:
+        conn.execute(
             update(deliveries)
             .where(deliveries.c.id == call.delivery_id)
             .values(status="sent", ts=ts, done_at=now, in_flight_at=None, error=None)
@@ -98,30 +95,20 @@ class Recorder:
         if call.kind is not Kind.ALERT or call.thread_ts is not None or call.issue_key is None:
             return
         key = (alert_messages.c.channel_id == call.channel_id) & (alert_messages.c.issue_key == call.issue_key)
-        state = (await conn.execute(select(alert_messages).where(key))).first()
+        state = (conn.execute(select(alert_messages).where(key))).first()
         if state is None:
             return
         if state.ts is None:
-            await conn.execute(update(alert_messages).where(key).values(ts=ts))
+            conn.execute(update(alert_messages).where(key).values(ts=ts))
         if call.drawn is not None and call.drawn != (state.status, state.assignee):
             # The issue changed while its message was on its way: draw it again.
-            await conn.run_sync(
-                partial(
-                    deliver,
-                    channel_id=call.channel_id,
-                    kind=Kind.UPDATE,
-                    outbox_id=None,
-                    issue_key=call.issue_key,
-                    payload={},
-                    now=now,
-                )
-            )
+            deliver(conn, call.channel_id, Kind.UPDATE, outbox_id=None, issue_key=call.issue_key, payload={}, now=now)
 
-    async def _retry(self, conn: AsyncConnection, call: Call, failure: Failure, now: float) -> None:
+    def _retry(self, conn: Connection, call: Call, failure: Failure, now: float) -> None:
         extra = {"channel": call.channel_id, "code": failure.code, "attempts": call.attempts}
         if call.digest_id is not None:
             if not failure.maybe_posted:
-                await conn.execute(update(digests).where(digests.c.id == call.digest_id).values(in_flight_at=None))
+                conn.execute(update(digests).where(digests.c.id == call.digest_id).values(in_flight_at=None))
             log.warning("alerts.slack.retry", extra=extra)
             return
         values: dict[str, Any] = {"error": failure.code}
@@ -132,54 +119,54 @@ class Recorder:
             log.error("alerts.slack.gave-up", extra=extra)
         else:
             log.warning("alerts.slack.retry", extra=extra)
-        await conn.execute(update(deliveries).where(deliveries.c.id == call.delivery_id).values(**values))
+        conn.execute(update(deliveries).where(deliveries.c.id == call.delivery_id).values(**values))
 
-    async def _drop(self, conn: AsyncConnection, call: Call, failure: Failure, now: float) -> None:
+    def _drop(self, conn: Connection, call: Call, failure: Failure, now: float) -> None:
         log.error(
             "alerts.slack.refused-message",
             extra={"channel": call.channel_id, "code": failure.code, "method": call.method, "key": call.key},
         )
         if call.digest_id is not None:
-            await conn.execute(
+            conn.execute(
                 update(digests)
                 .where(digests.c.id == call.digest_id)
                 .values(closed=True, dirty=False, in_flight_at=None)
             )
             return
-        await conn.execute(
+        conn.execute(
             update(deliveries)
             .where(deliveries.c.id == call.delivery_id)
             .values(status="failed", error=failure.code, done_at=now, in_flight_at=None)
         )
         if call.kind is Kind.UPDATE and failure.code == "message_not_found":
             # Someone deleted the parent: the issue's next alert starts a new one.
-            await conn.execute(
+            conn.execute(
                 update(alert_messages)
                 .where(alert_messages.c.channel_id == call.channel_id, alert_messages.c.issue_key == call.issue_key)
                 .values(ts=None)
             )
 
-    async def _pause(self, conn: AsyncConnection, call: Call, failure: Failure, now: float) -> None:
+    def _pause(self, conn: Connection, call: Call, failure: Failure, now: float) -> None:
         """Slack refuses the channel for good: pause its subscriptions, drop its queue, tell who subscribed."""
         channel_id, reason = call.channel_id, plain_reason(failure.code)
         subs = (
-            await conn.execute(
+            conn.execute(
                 select(subscriptions.c.project, subscriptions.c.created_by).where(
                     subscriptions.c.channel_id == channel_id, subscriptions.c.broken_reason.is_(None)
                 )
             )
         ).all()
-        await conn.execute(
+        conn.execute(
             update(subscriptions)
             .where(subscriptions.c.channel_id == channel_id, subscriptions.c.broken_reason.is_(None))
             .values(broken_reason=reason, broken_at=now)
         )
-        await conn.execute(
+        conn.execute(
             update(deliveries)
             .where(deliveries.c.channel_id == channel_id, deliveries.c.status == "pending")
             .values(status="failed", error=failure.code, done_at=now, in_flight_at=None)
         )
-        await conn.execute(
+        conn.execute(
             update(digests)
             .where(digests.c.channel_id == channel_id, digests.c.closed.is_(False))
             .values(closed=True, dirty=False, in_flight_at=None)
@@ -196,7 +183,7 @@ class Recorder:
             by_user.setdefault(sub.created_by, []).append(sub.project)
         for user, user_projects in sorted(by_user.items()):
             notice = {"channel_id": channel_id, "projects": sorted(user_projects), "reason": reason}
-            await conn.run_sync(partial(_notify, db=self._db, user=user, notice=notice, now=now))
+            _notify(conn, db=self._db, user=user, notice=notice, now=now)
 
 
 def _notify(conn: Connection, *, db: Database, user: str, notice: dict[str, Any], now: float) -> None:
@@ -205,7 +192,7 @@ def _notify(conn: Connection, *, db: Database, user: str, notice: dict[str, Any]
     deliver(conn, user, Kind.NOTICE, outbox_id=None, issue_key=None, payload=notice, now=now)
 
 
-async def _lock_channel(conn: AsyncConnection, channel_id: str) -> Row[Any]:
+def _lock_channel(conn: Connection, channel_id: str) -> Row[Any]:
     return (
-        await conn.execute(select(slack_channels).where(slack_channels.c.channel_id == channel_id).with_for_update())
+        conn.execute(select(slack_channels).where(slack_channels.c.channel_id == channel_id).with_for_update())
     ).one()

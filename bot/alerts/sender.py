@@ -15,11 +15,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import Select, case, func, or_, select, update
+from sqlalchemy import Connection, Select, case, func, or_, select, update
 
 from bot.alerts.config import DeliveryConfig
 from bot.alerts.metrics import SLACK_CALLS
@@ -70,33 +71,9 @@ class Sender:
 
     async def turn(self) -> bool:
         """Serve one ready channel; False when none is ready."""
-        now = self._clock()
-        c = slack_channels.c
-        async with self._db.transaction() as conn:
-            channel = (
-                await conn.execute(
-                    select(slack_channels)
-                    .where(c.due_at <= now, c.next_allowed_at <= now, or_(c.lease_until.is_(None), c.lease_until < now))
-                    .order_by(c.due_at)
-                    .limit(1)
-                    .with_for_update(skip_locked=True)
-                )
-            ).first()
-            if channel is None:
-                return False
-            call = await self._planner.plan(conn, channel.channel_id, now)
-            if call is None:
-                await self._recorder.settle(conn, channel, now)
-                return True
-            await conn.execute(
-                update(slack_channels)
-                .where(c.channel_id == channel.channel_id)
-                .values(
-                    lease_owner=self._owner,
-                    lease_until=now + self._config.lease,
-                    next_allowed_at=now + self._config.pace,
-                )
-            )
+        call = await self._db.run_transaction(partial(self._claim, now=self._clock()))
+        if not isinstance(call, Call):
+            return call  # False: no channel was ready; True: one was, and needed no call
         started = self._clock()
         try:
             ts = await self._call(call)
@@ -108,6 +85,34 @@ class Sender:
             SLACK_CALLS.labels(call.method, "ok").inc()
             await self._recorder.sent(call, ts, self._clock(), started=started)
         return True
+
+    def _claim(self, conn: Connection, *, now: float) -> Call | bool:
+        """Claim the most overdue ready channel and plan its call, in one transaction: the call to
+        make; False when no channel is ready; True when the one claimed needed no call."""
+        c = slack_channels.c
+        channel = conn.execute(
+            select(slack_channels)
+            .where(c.due_at <= now, c.next_allowed_at <= now, or_(c.lease_until.is_(None), c.lease_until < now))
+            .order_by(c.due_at)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
+        if channel is None:
+            return False
+        call = self._planner.plan(conn, channel.channel_id, now)
+        if call is None:
+            self._recorder.settle(conn, channel, now)
+            return True
+        conn.execute(
+            update(slack_channels)
+            .where(c.channel_id == channel.channel_id)
+            .values(
+                lease_owner=self._owner,
+                lease_until=now + self._config.lease,
+                next_allowed_at=now + self._config.pace,
+            )
+        )
+        return call
 
     async def next_ready(self) -> float | None:
         """The earliest time a channel may become ready, to sleep until; None when all are idle."""
