@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench            # full run (a few minutes on 2 cores); table + bench/results/latest.json
     .venv/bin/python -m bench --smoke    # seconds: checks that every case runs, not how fast
+    .venv/bin/python -m bench --all      # and then bench.intake and bench.storm: every figure of issue #6
 
 Processes: the fakes (fake Slack Web API + response_url sink, Sentry stand-in), the floor (a bare
 Bolt app), the bot (`sentry-bot serve`, the real entry point) and one load generator per measured
@@ -13,16 +14,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
-import platform
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -30,48 +26,10 @@ import aiohttp
 
 from . import procs
 from .common import SYNTHETIC_BASE
-from .report import render
+from .report import publish, render
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SENTRY_LATENCY = 0.05
-
-
-def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    git = shutil.which("git") or "git"
-    try:
-        commit = subprocess.run(  # noqa: S603 (fixed arguments)
-            [git, "rev-parse", "--short", "HEAD"], cwd=procs.REPO, capture_output=True, text=True, check=False
-        ).stdout.strip()
-        dirty = bool(
-            subprocess.run(  # noqa: S603 (fixed arguments)
-                [git, "status", "--porcelain", "--", "bot"],
-                cwd=procs.REPO,
-                capture_output=True,
-                text=True,
-                check=False,
-            ).stdout.strip()
-        )
-    except OSError:
-        commit, dirty = "unknown", False
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "load_avg_at_start": os.getloadavg(),
-        "kernel": platform.release(),
-        "python": platform.python_version(),
-        "aiohttp": version("aiohttp"),
-        "slack_bolt": version("slack_bolt"),
-        "slack_sdk": version("slack_sdk"),
-        "git": commit + ("+uncommitted changes under bot/" if dirty else ""),
-    }
 
 
 class Bench:
@@ -322,6 +280,11 @@ class Bench:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="a few seconds: checks that every case runs")
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="then bench.intake and bench.storm, each with its defaults (~20 min in all; with --smoke, their --quick)",
+    )
     parser.add_argument("--reps", type=int, default=3, help="repetitions of the ack and full-command cases")
     parser.add_argument("--duration", type=float, default=3.0, help="measured seconds per run")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds before each measured window")
@@ -362,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    info = machine()
+    info = procs.machine()
     with tempfile.TemporaryDirectory(prefix="sentry-bot-bench-") as tmp:
         logs = args.out.parent / "logs"
         logs.mkdir(parents=True, exist_ok=True)
@@ -382,12 +345,12 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s": time.monotonic() - started,
         "cases": bench.cases,
     }
-    table, verdicts = render(report)
-    report["table"] = table
-    report["targets"] = verdicts
-    args.out.write_text(json.dumps(report, indent=2, default=float))
-    print(table)
-    print(f"\n{report['wall_s']:.0f} s; raw figures in {args.out}", file=sys.stderr)
+    publish(report, *render(report), args.out)
+    if args.all:
+        from . import intake, storm
+
+        quick = ["--quick"] if args.smoke else []
+        return max(intake.main(quick), storm.main(quick))
     return 0
 
 

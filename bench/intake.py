@@ -52,7 +52,7 @@ import aiohttp
 
 from . import procs
 from .common import percentile
-from .report import spread
+from .report import machine_line, publish, spread
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -416,7 +416,7 @@ async def load(plan: JSON) -> JSON:
 
 async def run_load(logs: Path, plan: JSON) -> JSON:
     """One plan in a fresh load-generator process (as `procs.load`, for this module's generator)."""
-    child = await procs._spawn("intake-load", ["-m", "bench.intake", "load"], logs=logs, stdin=True)
+    child = await procs.spawn("intake-load", ["-m", "bench.intake", "load"], logs=logs, stdin=True)
     assert child.proc.stdin is not None and child.proc.stdout is not None
     child.proc.stdin.write(json.dumps(plan).encode())
     child.proc.stdin.close()
@@ -514,10 +514,10 @@ async def server(
     # the `bot` of this tree is not picked up from the current directory.
     env = {"PYTHONPATH": os.pathsep.join(dict.fromkeys([str(src), str(procs.REPO)]))}
     cwd = workdir or Path(tempfile.gettempdir())
-    child = await procs._spawn(f"intake-{key.replace('@', '-')}", args, logs=logs, env=env, cwd=cwd)
+    child = await procs.spawn(f"intake-{key.replace('@', '-')}", args, logs=logs, env=env, cwd=cwd)
     try:
         base = f"http://127.0.0.1:{port}/"
-        await procs._wait_healthy(base + "healthz", child, within=60)
+        await procs.wait_healthy(base + "healthz", child, within=60)
         yield Server(key, label, child, base, worker=not no_worker, cases=cases)
     finally:
         await child.stop()
@@ -788,7 +788,6 @@ def render(report: JSON) -> tuple[str, JSON]:
                 )
                 + " |"
             )
-    m = report["machine"]
     lag = [r["send_lag_p99_ms"] for c in cases.values() for r in c["reps"] if r.get("send_lag_p99_ms") is not None]
     lines.append("")
     lines.append(
@@ -796,9 +795,7 @@ def render(report: JSON) -> tuple[str, JSON]:
         f"handler in the same repetition. Open loop: latency from each webhook's scheduled send time "
         f"({report['settings']['warmup']:g} s warm-up, {report['settings']['duration']:g} s measured); the load "
         f"generator's own send lag stayed under {max(lag, default=0):.1f} ms (p99, worst run). Bodies "
-        f"{report['body_bytes']} bytes, signed service hooks, distinct event ids. Machine: {m['cpu']}, {m['cores']} "
-        f"cores (shared), load average {m['load_avg_at_start'][0]:.2f} at start, {report['load_avg_at_end'][0]:.2f} "
-        f"at end; Python {m['python']}, aiohttp {m['aiohttp']}; git {m['git']}; {report['wall_s']:.0f} s."
+        f"{report['body_bytes']} bytes, signed service hooks, distinct event ids. " + machine_line(report)
     )
     for name, reason in report.get("skipped", {}).items():
         lines.append(f"Skipped {name}: {reason}")
@@ -864,8 +861,6 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"result": result}), flush=True)
         return 0
 
-    from .__main__ import machine
-
     args = parse_args(argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if reason := missing_fixtures():
@@ -873,7 +868,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(json.dumps({"skipped": reason}, indent=2))
         return 0
     started = time.monotonic()
-    info = machine()
+    info = procs.machine()
     logs = args.out.parent / "logs-intake"
     logs.mkdir(parents=True, exist_ok=True)
     for old in logs.glob("*.log"):
@@ -888,17 +883,14 @@ def main(argv: list[str] | None = None) -> int:
         "machine": info,
         "body_bytes": len(body),
         "servers": [(s.key, s.label) for s in bench.servers],
+        "bot_src": str(args.bot_src),
+        "repo": str(procs.REPO),
         "skipped": bench.skipped,
         "load_avg_at_end": os.getloadavg(),
         "wall_s": time.monotonic() - started,
         "cases": bench.cases,
     }
-    table, verdicts = render(report)
-    report["table"] = table
-    report["targets"] = verdicts
-    args.out.write_text(json.dumps(report, indent=2, default=float))
-    print(table)
-    print(f"\n{report['wall_s']:.0f} s; raw figures in {args.out}; server logs in {logs}", file=sys.stderr)
+    publish(report, *render(report), args.out, logs)
     return 0
 
 

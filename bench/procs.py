@@ -6,10 +6,14 @@ import asyncio
 import contextlib
 import json
 import os
+import platform
+import shutil
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +50,45 @@ def cpu_seconds_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine() -> dict[str, Any]:
+    """The machine, the versions and the commit a run measures (for its report)."""
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    git = shutil.which("git") or "git"
+    try:
+        commit = subprocess.run(  # noqa: S603 (fixed arguments)
+            [git, "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False
+        ).stdout.strip()
+        dirty = bool(
+            subprocess.run(  # noqa: S603 (fixed arguments)
+                [git, "status", "--porcelain", "--", "bot"],
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout.strip()
+        )
+    except OSError:
+        commit, dirty = "unknown", False
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "load_avg_at_start": os.getloadavg(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "aiohttp": version("aiohttp"),
+        "slack_bolt": version("slack_bolt"),
+        "slack_sdk": version("slack_sdk"),
+        "git": commit + ("+uncommitted changes under bot/" if dirty else ""),
+    }
+
+
 class Child:
     """A child process of the bench; stopped (SIGTERM, then SIGKILL) by its own pid only."""
 
@@ -68,7 +111,7 @@ class Child:
                 await self.proc.wait()
 
 
-async def _spawn(
+async def spawn(
     name: str,
     args: list[str],
     *,
@@ -91,7 +134,7 @@ async def _spawn(
     return Child(name, proc, log)
 
 
-async def _wait_healthy(url: str, child: Child, within: float = 30.0) -> None:
+async def wait_healthy(url: str, child: Child, within: float = 30.0) -> None:
     deadline = time.monotonic() + within
     async with aiohttp.ClientSession() as http:
         while time.monotonic() < deadline:
@@ -107,7 +150,7 @@ async def _wait_healthy(url: str, child: Child, within: float = 30.0) -> None:
 
 @contextlib.asynccontextmanager
 async def fakes(logs: Path, *, extra_issues: int, users: int) -> AsyncIterator[tuple[Child, dict[str, str]]]:
-    child = await _spawn(
+    child = await spawn(
         "fakes", ["-m", "bench.fakes", "--extra-issues", str(extra_issues), "--users", str(users)], logs=logs
     )
     try:
@@ -125,10 +168,10 @@ async def floor(logs: Path, urls: dict[str, str], *, inline_ack: bool = False) -
     port = free_port()
     args = ["-m", "bench.floor", "--port", str(port), "--slack-api-url", urls["slack_api_url"]]
     name = "floor-inline" if inline_ack else "floor"
-    child = await _spawn(name, [*args, "--inline-ack"] if inline_ack else args, logs=logs)
+    child = await spawn(name, [*args, "--inline-ack"] if inline_ack else args, logs=logs)
     try:
         base = f"http://127.0.0.1:{port}/"
-        await _wait_healthy(base + "healthz", child)
+        await wait_healthy(base + "healthz", child)
         yield child, base + "slack/events"
     finally:
         await child.stop()
@@ -162,7 +205,7 @@ async def bot(
         **(env or {}),
     }
     # cwd is the bot's own directory, so a developer's .env in the repository is not read.
-    child = await _spawn(
+    child = await spawn(
         name,
         ["-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
         logs=logs,
@@ -172,7 +215,7 @@ async def bot(
     )
     try:
         base = f"http://127.0.0.1:{port}/"
-        await _wait_healthy(base + "healthz", child)
+        await wait_healthy(base + "healthz", child)
         yield child, base + "slack/events"
     finally:
         await child.stop()
@@ -180,7 +223,7 @@ async def bot(
 
 async def load(logs: Path, plan: dict[str, Any], on_progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Run one plan in a fresh load-generator process; its result."""
-    child = await _spawn("load", ["-m", "bench.load"], logs=logs, stdin=True)
+    child = await spawn("load", ["-m", "bench.load"], logs=logs, stdin=True)
     assert child.proc.stdin is not None and child.proc.stdout is not None
     child.proc.stdin.write(json.dumps(plan).encode())
     child.proc.stdin.close()

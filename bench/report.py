@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 MIB = 2**20
@@ -132,14 +135,31 @@ def render(report: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     ]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
-    m = report["machine"]
     lines.append("")
     lines.append(
         f"Medians of {report['settings']['reps']} repetitions (min–max in brackets); ratios against the floor of the "
-        f"same repetition. Sentry stand-in latency {latency_ms:.0f} ms. Machine: {m['cpu']}, {m['cores']} cores, "
-        f"load average {m['load_avg_at_start'][0]:.2f} at start, {report['load_avg_at_end'][0]:.2f} at end; "
-        f"Python {m['python']}, aiohttp {m['aiohttp']}, slack_bolt {m['slack_bolt']}; "
-        + (f"git {m['git']}" if report.get("bot_src") == report.get("repo") else f"bot from {report.get('bot_src')}")
-        + f"; {report['wall_s']:.0f} s."
+        f"same repetition. Sentry stand-in latency {latency_ms:.0f} ms. " + machine_line(report)
     )
     return "\n".join(lines), verdicts
+
+
+def machine_line(report: dict[str, Any]) -> str:
+    """The last words of every table: the machine, its load, the versions, the commit, the duration."""
+    m = report["machine"]
+    bot_src = report.get("bot_src", report.get("repo"))
+    bot = f"git {m['git']}" if bot_src == report.get("repo") else f"bot from {bot_src}"
+    return (
+        f"Machine: {m['cpu']}, {m['cores']} cores (shared), load average {m['load_avg_at_start'][0]:.2f} at start, "
+        f"{report['load_avg_at_end'][0]:.2f} at end; Python {m['python']}, aiohttp {m['aiohttp']}, "
+        f"slack_bolt {m['slack_bolt']}; {bot}; {report['wall_s']:.0f} s."
+    )
+
+
+def publish(report: dict[str, Any], table: str, verdicts: dict[str, Any], out: Path, logs: Path | None = None) -> None:
+    """Write the run's JSON (every repetition's figures, the table, the verdicts) and print the table."""
+    report["table"] = table
+    report["targets"] = verdicts
+    out.write_text(json.dumps(report, indent=2, default=float))
+    print(table)
+    where = f"raw figures in {out}" + (f"; server logs in {logs}" if logs else "")
+    print(f"\n{report['wall_s']:.0f} s; {where}", file=sys.stderr)

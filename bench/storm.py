@@ -37,7 +37,7 @@ from typing import Any
 import aiohttp
 
 from . import intake, procs
-from .report import spread
+from .report import machine_line, publish, spread
 
 RESULTS = intake.RESULTS
 JSON = dict[str, Any]
@@ -236,7 +236,6 @@ def render(report: JSON) -> tuple[str, JSON]:
             verdicts[field] = {"value": worst, "target": 0, "met": worst == 0}
             target = "0: " + ("met" if worst == 0 else "**missed**")
         lines.append("| " + " | ".join([label, *cells, ratio, target]) + " |")
-    m = report["machine"]
     s = report["settings"]
     lines.append("")
     lines.append(
@@ -246,8 +245,7 @@ def render(report: JSON) -> tuple[str, JSON]:
         f"last accepted one, and one more 429 (Retry-After: 1) every {s['inject_429_every']:g} s, "
         f"alternately on chat.postMessage and chat.update. Bot: default DeliveryConfig (pace 1.1 s a "
         f"channel; more than 9 alerts waiting in a channel fold into a digest, updated at most every 5 s). "
-        f"Machine: {m['cpu']}, {m['cores']} cores (shared), load average {m['load_avg_at_start'][0]:.2f} at "
-        f"start, {report['load_avg_at_end'][0]:.2f} at end; git {m['git']}; {report['wall_s']:.0f} s."
+        + machine_line(report)
     )
     for name, reason in report.get("skipped", {}).items():
         lines.append(f"Skipped {name}: {reason}")
@@ -328,8 +326,6 @@ async def run(
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .__main__ import machine
-
     args = parse_args(argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if reason := intake.missing_fixtures():
@@ -337,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(json.dumps({"skipped": reason}, indent=2))
         return 0
     started = time.monotonic()
-    info = machine()
+    info = procs.machine()
     logs = args.out.parent / "logs-storm"
     logs.mkdir(parents=True, exist_ok=True)
     for old in logs.glob("*.log"):
@@ -354,12 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s": time.monotonic() - started,
         "runs": runs,
     }
-    table, verdicts = render(report)
-    report["table"] = table
-    report["targets"] = verdicts
-    args.out.write_text(json.dumps(report, indent=2, default=float))
-    print(table)
-    print(f"\n{report['wall_s']:.0f} s; raw figures in {args.out}; server logs in {logs}", file=sys.stderr)
+    publish(report, *render(report), args.out, logs)
     return 0
 
 
