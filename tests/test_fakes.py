@@ -78,6 +78,25 @@ async def test_web_api_methods_answer_like_slack(fake_slack: FakeSlack) -> None:
     assert await fake_slack.wait_for("chat.postMessage", count=2) == posts
 
 
+async def test_history_and_replies_answer_from_the_messages_kept(fake_slack: FakeSlack) -> None:
+    client = client_for(fake_slack)
+    metadata = {"event_type": "sentry_bot_alert", "event_payload": {"key": "d1"}}
+    parent = await client.chat_postMessage(channel="C123", text="parent", metadata=metadata)
+    await client.chat_postMessage(channel="C123", text="reply", thread_ts=parent["ts"])
+    later = await client.chat_postMessage(channel="C123", text="later")
+    await client.chat_postMessage(channel="C999", text="elsewhere")
+
+    history = await client.conversations_history(channel="C123", include_all_metadata=True)
+    assert [m["text"] for m in history["messages"]] == ["later", "parent"]  # newest first, no replies
+    assert history["messages"][1]["metadata"] == metadata
+    plain = await client.conversations_history(channel="C123")
+    assert all("metadata" not in m for m in plain["messages"])
+
+    thread = await client.conversations_replies(channel="C123", ts=parent["ts"])
+    assert [m["text"] for m in thread["messages"]] == ["parent", "reply"]
+    assert later["ts"] not in {m["ts"] for m in thread["messages"]}
+
+
 async def test_a_single_429_is_retried_after_retry_after(fake_slack: FakeSlack) -> None:
     fake_slack.fail_next("chat.postMessage", status=429, retry_after=1)
     client = client_for(fake_slack, retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=1)])

@@ -15,7 +15,6 @@ from bot.settings import Settings
 from bot.store import Database
 from tests.alerts.harness import FAST, account, hook_payload
 from tests.alerts.replicas import Replica, replica_env, send_hook
-from tests.alerts.slack_history import add_history
 from tests.fakes import FakeSlack
 from tests.store.support import PG_URL, pg_schema
 
@@ -28,7 +27,6 @@ TOKENS = ("xoxb-replica-1", "xoxb-replica-2")
 
 
 async def test_two_replicas_share_the_work_without_double_delivery(fake_slack: FakeSlack, tmp_path: Path) -> None:
-    add_history(fake_slack)
     fake_slack.enforce_rate("chat.postMessage", per_channel_per_second=1 / FAKE_MIN_GAP)
     alerts = [
         hook_payload(project=project, issue=f"{project}-{i}", event=f"{project}-{i}-{n}", title=f"{project} error {i}")

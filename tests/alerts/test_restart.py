@@ -14,7 +14,6 @@ from bot.settings import Settings
 from bot.store import Database
 from tests.alerts.harness import FAST, account, hook_payload
 from tests.alerts.replicas import Replica, replica_env, send_hook
-from tests.alerts.slack_history import add_history
 from tests.fakes import FakeSlack
 from tests.store.support import sqlite_url
 
@@ -41,7 +40,7 @@ async def wait_drained(db: Database, timeout: float) -> None:  # noqa: ASYNC109
 
 
 async def test_a_killed_replica_loses_nothing_and_repeats_nothing(fake_slack: FakeSlack, tmp_path: Path) -> None:
-    add_history(fake_slack)  # the restarted process looks up posts its predecessor may have made
+    # The restarted process looks up (conversations.history) the posts its predecessor may have made.
     fake_slack.latency = 0.02  # calls take a moment, so the kill lands on one in flight
     url = sqlite_url(tmp_path)
     env = replica_env(database_url=url, slack_api_url=fake_slack.api_url, config=CONFIG)

@@ -348,6 +348,8 @@ class FakeSlack:
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
             "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
         }
 
     def _next_ts(self) -> str:
@@ -537,8 +539,36 @@ class FakeSlack:
         # A DM's id is stable per user set, as in Slack.
         return {"ok": True, "channel": {"id": "D" + "".join(u.lstrip("UW") for u in sorted(users))}}
 
+    # conversations.history / .replies answer from the messages kept, as the alert worker reads
+    # them (channels:history scope) to find a post an interrupted attempt may have made. The ts
+    # count up from 1700000000, not from the clock, so `oldest` (a clock time the worker computes)
+    # cannot be compared with them: every message is answered, in one page.
+
+    def _conversations_history(self, args: JSON) -> JSON:
+        channel = str(args.get("channel"))
+        found = [_shown(args, m) for (c, _ts), m in self.messages.items() if c == channel and not m.get("thread_ts")]
+        found.sort(key=lambda m: -float(m["ts"]))  # newest first, as Slack answers
+        return {"ok": True, "messages": found, "has_more": False}
+
+    def _conversations_replies(self, args: JSON) -> JSON:
+        channel, parent = str(args.get("channel")), str(args.get("ts"))
+        thread = [
+            _shown(args, m)
+            for (c, ts), m in self.messages.items()
+            if c == channel and (ts == parent or m.get("thread_ts") == parent)
+        ]
+        thread.sort(key=lambda m: float(m["ts"]))
+        return {"ok": True, "messages": thread, "has_more": False}
+
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _shown(args: JSON, message: JSON) -> JSON:
+    """A kept message as history shows it: its metadata only when asked for."""
+    if args.get("include_all_metadata") in (True, "true", "1", 1):
+        return message
+    return {k: v for k, v in message.items() if k != "metadata"}
 
 
 def _error(error: str, messages: list[str] | None = None) -> JSON:
