@@ -61,6 +61,8 @@ class Identity:
         self._emails: TTLCache[str, str | None] = TTLCache(maxsize=4096, ttl=ttl)
 
     async def email_of(self, user_id: str) -> str | None:
+        if isinstance(self.overrides, StoredOverrides):
+            await self.overrides.refresh()  # another replica's links, within REFRESH_AFTER
         if user_id in self.overrides:
             return self.overrides[user_id]
         if user_id not in self._emails:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from bot.commands import registry
 from bot.commands.dispatch import Dispatcher
-from bot.identity_store import StoredOverrides
+from bot.identity_store import REFRESH_AFTER, StoredOverrides
 from bot.store import Database
 from bot.store.identity import identity_overrides
 from tests.permissions.builders import Team, email
@@ -71,3 +71,23 @@ async def test_identity_commands_persist_their_links(store: Store, db: Database)
 
     await dispatcher.run(f"identity clear <@{NEWCOMER}>", team.ctx("manager"))
     assert await reloaded(store) == {}
+
+
+async def test_a_link_changed_on_another_replica_holds_here_within_the_refresh_period(db: Database):
+    now = [SET_AT]
+    here = await StoredOverrides.load(db, clock=lambda: now[0])
+    there = await StoredOverrides.load(db, clock=lambda: now[0])
+
+    await there.save(NEWCOMER, "alice@acme.example", set_by="U0OWNER")
+    await here.refresh()
+    assert NEWCOMER not in here  # read moments ago: no query yet
+
+    now[0] += REFRESH_AFTER
+    await here.refresh()
+    assert here[NEWCOMER] == "alice@acme.example"
+
+    await there.delete(NEWCOMER)
+    now[0] += REFRESH_AFTER
+    team = Team.build(overrides=here)
+    found = await team.services.identity.who(NEWCOMER)  # Identity refreshes before it looks
+    assert not found.pinned and NEWCOMER not in here
