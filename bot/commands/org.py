@@ -75,7 +75,11 @@ async def stats(ctx: Ctx, args: Args) -> Reply:
 async def usage(ctx: Ctx, args: Args) -> Reply:
     group_by = [args.group_by] if args.group_by == "outcome" else [args.group_by, "outcome"]
     result = await ctx.sentry.org_stats(field=args.field, group_by=group_by, stats_period=args.period)
-    return Reply(usage_table(result, field=args.field, group_by=group_by, period=args.period), shareable=True)
+    names = {}
+    if "project" in group_by:  # Sentry groups by project id: show slugs (the project list is cached)
+        names["project"] = {p.id: p.slug for p in await ctx.sentry.list_projects(max_pages=10)}
+    reply = usage_table(result, field=args.field, group_by=group_by, period=args.period, names=names)
+    return Reply(reply, shareable=True)
 
 
 @registry.command(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from bot.sentry.models import StatPoint, StatsGroup, StatsV2
@@ -77,8 +77,12 @@ def _group_total(group: StatsGroup, field: str) -> float:
     return sum(group.series.get(field, []))
 
 
-def _row_cells(group: StatsGroup, keys: Sequence[str]) -> list[str]:
-    return [truncate(str(group.by.get(key, t.NONE)), CELL_MAX) for key in keys]
+def _row_cells(group: StatsGroup, keys: Sequence[str], names: Mapping[str, Mapping[str, str]]) -> list[str]:
+    cells = []
+    for key in keys:
+        value = str(group.by.get(key, t.NONE))
+        cells.append(truncate(names.get(key, {}).get(value, value), CELL_MAX))
+    return cells
 
 
 def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
@@ -105,7 +109,14 @@ def _fit(head: list[str], rows: list[str], tail: list[str]) -> list[str]:
     return [*head, *kept, *more, *tail]
 
 
-def usage_table(stats: StatsV2, *, field: str, group_by: Sequence[str], period: str | None) -> Message:
+def usage_table(
+    stats: StatsV2,
+    *,
+    field: str,
+    group_by: Sequence[str],
+    period: str | None,
+    names: Mapping[str, Mapping[str, str]] | None = None,
+) -> Message:
     """The organization's usage as an aligned table, largest first, with the window it covers.
 
     Args:
@@ -113,6 +124,8 @@ def usage_table(stats: StatsV2, *, field: str, group_by: Sequence[str], period: 
         field: the measured field, e.g. `sum(quantity)`.
         group_by: the `groupBy` keys, one label column each.
         period: the requested period ("24h"), shown under the table.
+        names: what to show for a key's values, e.g. `{"project": {"4501": "web"}}` (Sentry groups
+            by project id); a value without a name is shown as it is.
     """
     title = t.USAGE_TITLE.format(field=esc(field))
     keys = list(group_by) or ["group"]
@@ -120,7 +133,7 @@ def usage_table(stats: StatsV2, *, field: str, group_by: Sequence[str], period: 
     window = f"{utc(stats.start)} – {utc(stats.end)}" + (f" · {esc(period)}" if period else "")
     if not groups:
         return message(f"{title}: {t.USAGE_EMPTY}", [header(title), section(t.USAGE_EMPTY), context(window)])
-    cells = [[*_row_cells(g, keys), number(_group_total(g, field))] for g in groups]
+    cells = [[*_row_cells(g, keys, names or {}), number(_group_total(g, field))] for g in groups]
     grand_total = number(sum(_group_total(g, field) for g in groups))
     heading = [*keys, field]
     footing = [t.USAGE_TOTAL, *([""] * (len(keys) - 1)), grand_total]

@@ -115,3 +115,15 @@ def test_usage_without_groups_says_so():
     msg = usage_table(usage({}), field="sum(quantity)", group_by=["project"], period="24h")
     assert_within_limits(msg)
     assert sections(msg) == ["No usage recorded in this window."]
+
+
+def test_usage_by_project_shows_slugs_where_known_and_ids_where_not():
+    stats = usage({("4501",): 30, ("4502",): 20, ("9999",): 10}, keys=("project",))
+    msg = usage_table(
+        stats,
+        field="sum(quantity)",
+        group_by=["project"],
+        period=None,
+        names={"project": {"4501": "web", "4502": "api"}},
+    )
+    assert [row.split()[0] for row in _table_rows(msg)] == ["web", "api", "9999"]
