@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection
 
+from bot import jsoncodec
 from bot.alerts.parse import Source
 from bot.store import Database, RawJSON
 from bot.store.alerts import dedupe_keys, webhook_outbox
@@ -60,7 +60,7 @@ class Incoming:
 
     def json(self) -> bytes:
         """The payload as JSON."""
-        return self.body if self.body is not None else orjson.dumps(self.payload)
+        return self.body if self.body is not None else jsoncodec.dumps(self.payload)
 
 
 class Outbox:

@@ -19,10 +19,10 @@ import hashlib
 import logging
 from typing import Any
 
-import orjson
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import jsoncodec
 from bot.alerts.hooks import HookSecrets
 from bot.alerts.metrics import WEBHOOKS
 from bot.alerts.outbox import Incoming, OnStored, Outbox
@@ -149,8 +149,8 @@ def _verified_json(secret: str, body: bytes, signature: str | None, *, hook: str
         log.warning("alerts.webhook.bad-signature", extra={"hook": hook, "signed": signature is not None})
         raise _Refused(401, BAD_SIGNATURE, "bad_signature")
     try:
-        payload = orjson.loads(body)
-    except orjson.JSONDecodeError:
+        payload = jsoncodec.loads(body)
+    except ValueError:
         raise _Refused(400, NOT_JSON, "bad_json") from None
     if not isinstance(payload, dict):
         raise _Refused(400, NOT_JSON, "bad_json")

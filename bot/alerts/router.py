@@ -23,11 +23,11 @@ from enum import StrEnum
 from functools import partial
 from typing import Any
 
-import orjson
 from pydantic import ValidationError
 from sqlalchemy import BindParameter, Connection, bindparam, case, exists, select, tuple_, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import jsoncodec
 from bot.alerts.models import Alert, EventKind, IssueChange, Subscription
 from bot.alerts.parse import parse
 from bot.alerts.subscriptions import subscription_from_row
@@ -139,7 +139,7 @@ class Router:
             ).all()
             if not rows:
                 return 0
-            payloads = {row.id: orjson.loads(p) for row in rows if (p := self._fresh.pop(row.id, None)) is not None}
+            payloads = {row.id: jsoncodec.loads(p) for row in rows if (p := self._fresh.pop(row.id, None)) is not None}
             if missing := [row.id for row in rows if row.id not in payloads]:
                 found = await conn.execute(select(o.id, o.payload).where(o.id.in_(_IDS)), {"ids": missing})
                 payloads.update((id_, payload) for id_, payload in found)

@@ -32,7 +32,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar
 
-import orjson
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
@@ -40,6 +39,7 @@ from sqlalchemy.exc import ArgumentError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import SingletonThreadPool
 
+from bot import jsoncodec
 from bot.settings import ConfigError
 from bot.store.schema import migrate
 from bot.store.writer import WriterLock
@@ -97,7 +97,7 @@ class Database:
         sa_url = database_url(url)
         # orjson: the outbox stores and reads back every webhook's payload (about 5 KB each), and
         # the stdlib's json was the largest cost of intake and routing in the profiles (bench/README.md).
-        kwargs: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+        kwargs: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": jsoncodec.loads}
         if sa_url.get_backend_name() == "postgresql" and schema:
             kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         engine = create_async_engine(sa_url, **kwargs)
@@ -259,7 +259,7 @@ class RawJSON(str):
 def _json_dumps(value: Any) -> str:
     if isinstance(value, RawJSON):
         return value
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    return jsoncodec.dumps(value).decode()
 
 
 def _reason(exc: BaseException) -> str:

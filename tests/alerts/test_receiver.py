@@ -75,6 +75,20 @@ async def test_an_example_for_an_unsubscribed_project_is_stored_but_posted_nowhe
     assert pipeline.fake.count("chat.postMessage") == 0
 
 
+async def test_a_lone_surrogate_in_an_event_title_is_accepted_stored_and_posted(pipeline: Pipeline) -> None:
+    """JavaScript SDKs can cut an emoji in half: `"\\ud83d"` is valid JSON that orjson refuses."""
+    await pipeline.subscribe("C1", "front-end")
+    payload = hook_payload(title="TypeError: cannot read \ud83d")
+    body = encode(payload)
+    assert b"\\ud83d" in body  # escaped, as Sentry sends it
+
+    status, _ = await pipeline.post(body, service_hook_headers(HOOK_SECRET, body, guid=HOOK_GUID))
+
+    assert status == 200
+    await pipeline.drained()
+    assert "TypeError: cannot read" in text_of(messages(pipeline.fake, "C1")[0])
+
+
 # ---------------------------------------------------------------------- signatures
 
 
