@@ -24,7 +24,7 @@ from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import BindParameter, Connection, bindparam, case, exists, select, tuple_, update
+from sqlalchemy import BindParameter, Connection, bindparam, case, select, tuple_, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import jsoncodec
@@ -115,16 +115,12 @@ class Router:
         for _ in range(len(self._fresh) - FRESH_MAX):
             del self._fresh[next(iter(self._fresh))]
 
-    async def waiting(self) -> bool:
-        """Whether any webhook waits to be routed (a read: it takes no lock)."""
-        async with self._db.read() as conn:
-            return bool(await conn.scalar(select(exists().where(webhook_outbox.c.routed_at.is_(None)))))
-
     async def route_batch(self, now: float, *, limit: int = BATCH) -> int:
         """Route up to `limit` of the oldest unrouted webhooks in one transaction; how many were.
 
         They are read and parsed before the write transaction begins (on SQLite the one write lock
-        is not held while payloads are decoded), then claimed in it. `on_due` is called after the
+        is not held while payloads are decoded, nor taken at all when nothing waits), then claimed
+        in it. `on_due` is called after the
         commit when a channel became due at once (not when every channel waits for its digest).
         """
         o = webhook_outbox.c

@@ -129,7 +129,7 @@ class AlertWorker:
     async def _route_loop(self) -> None:
         while not self._stopping:
             try:
-                routed = await self._router.waiting() and await self._router.route_batch(self._clock())
+                routed = await self._router.route_batch(self._clock())
             except Exception:
                 # The database hiccuped (or a bug): keep the worker alive, the rows stay queued.
                 log.exception("alerts.worker.route-error")
