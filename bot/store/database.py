@@ -13,7 +13,7 @@ another process wrote first. PostgreSQL is for several replicas: claims use
 On SQLite, `run_transaction` runs a whole transaction in one hand-off to a writer thread (a plain
 sqlite3 connection), where aiosqlite takes three or four thread hops per statement: under load each
 hop waits for a turn of the busy event loop, and the one write lock was held 5-20 ms for a
-three-statement transaction. The webhook outbox writes this way.
+three-statement transaction. The alert pipeline (outbox, router, sender) writes this way.
 
 A pooled connection is pinged before use only when it sat idle for `IDLE_PING_AFTER` seconds (a
 restarted PostgreSQL is noticed after a quiet spell), not before every transaction as
@@ -95,8 +95,8 @@ class Database:
     def from_url(cls, url: str, *, schema: str | None = None) -> Database:
         """An engine for `url`, not yet connected. `schema` (PostgreSQL) puts the tables in that schema."""
         sa_url = database_url(url)
-        # orjson: the outbox stores and reads back every webhook's payload (about 5 KB each), and
-        # the stdlib's json was the largest cost of intake and routing in the profiles (bench/README.md).
+        # jsoncodec (orjson first): the outbox stores and reads back every webhook's payload (about
+        # 5 KB each), and the stdlib's json was the largest cost of intake and routing in the profiles.
         kwargs: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": jsoncodec.loads}
         if sa_url.get_backend_name() == "postgresql" and schema:
             kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
