@@ -8,12 +8,19 @@ import pytest
 from bot.store import Database
 from tests.alerts.harness import FAKE_MIN_GAP, Pipeline
 from tests.fakes import FakeSlack
-from tests.store.support import sqlite_url
+from tests.store.support import BOTH, connected
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with Database.connect(sqlite_url(tmp_path)) as database:
+    async with connected("sqlite", tmp_path) as database:
+        yield database
+
+
+@pytest.fixture(params=BOTH)
+async def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """The store on SQLite, then on PostgreSQL (`db` is SQLite only, for the pipeline tests)."""
+    async with connected(request.param, tmp_path) as database:
         yield database
 
 

@@ -4,7 +4,6 @@ caller answered only after that commit, each delivery deduplicated as if it came
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +15,7 @@ from bot.alerts.outbox import MAX_BATCH, Incoming, Outbox
 from bot.alerts.parse import Source
 from bot.store import Database
 from bot.store.alerts import dedupe_keys, webhook_outbox
-from tests.store.support import PG_URL, pg_schema, sqlite_url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        async with Database.connect(sqlite_url(tmp_path)) as database:
-            yield database
-        return
-    async with pg_schema() as schema, Database.connect(PG_URL, schema=schema) as database:
-        yield database
+from tests.store.support import sqlite_url
 
 
 def delivery(key: str | None, **payload: Any) -> Incoming:

@@ -4,8 +4,6 @@ right alert, in order), with a number of statements that does not grow with the 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,17 +17,6 @@ from bot.settings import Settings
 from bot.store import Database
 from bot.store.alerts import alert_messages, deliveries, digests, slack_channels
 from tests.alerts.harness import hook_payload, issue_payload
-from tests.store.support import PG_URL, pg_schema, sqlite_url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        async with Database.connect(sqlite_url(tmp_path)) as database:
-            yield database
-        return
-    async with pg_schema() as schema, Database.connect(PG_URL, schema=schema) as database:
-        yield database
 
 
 async def subscribe(db: Database, channel: str, project: str) -> None:

@@ -15,7 +15,12 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from bot.store import Database
+
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+# The `params` of a fixture that gives a test both databases, one after the other.
+BOTH = ["sqlite", "postgresql"]
 
 
 def in_ci() -> bool:
@@ -44,3 +49,14 @@ async def pg_schema() -> AsyncIterator[str]:
     finally:
         await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         await conn.close()
+
+
+@asynccontextmanager
+async def connected(kind: str, tmp_path: Path) -> AsyncIterator[Database]:
+    """The store on a SQLite file in `tmp_path` ("sqlite"), or in a PostgreSQL schema of its own."""
+    if kind == "sqlite":
+        async with Database.connect(sqlite_url(tmp_path)) as database:
+            yield database
+        return
+    async with pg_schema() as schema, Database.connect(PG_URL, schema=schema) as database:
+        yield database

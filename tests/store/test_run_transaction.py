@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.store import Database
 from bot.store.alerts import dedupe_keys
-from tests.store.support import sqlite_url
+from tests.store.support import connected, sqlite_url
 
 T = TypeVar("T")
 
@@ -30,7 +30,7 @@ class Refused(Exception):
 
 @pytest.fixture
 async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with Database.connect(sqlite_url(tmp_path)) as database:
+    async with connected("sqlite", tmp_path) as database:
         yield database
 
 
