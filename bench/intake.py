@@ -52,7 +52,7 @@ import aiohttp
 
 from . import procs
 from .common import percentile
-from .report import machine_line, publish, spread
+from .report import footer, publish, spread
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -415,23 +415,8 @@ async def load(plan: JSON) -> JSON:
 
 
 async def run_load(logs: Path, plan: JSON) -> JSON:
-    """One plan in a fresh load-generator process (as `procs.load`, for this module's generator)."""
-    child = await procs.spawn("intake-load", ["-m", "bench.intake", "load"], logs=logs, stdin=True)
-    assert child.proc.stdin is not None and child.proc.stdout is not None
-    child.proc.stdin.write(json.dumps(plan).encode())
-    child.proc.stdin.close()
-    result: JSON | None = None
-    try:
-        async for raw in child.proc.stdout:
-            message = json.loads(raw)
-            if "result" in message:
-                result = message["result"]
-        await child.proc.wait()
-    finally:
-        await child.stop()
-    if result is None:
-        raise RuntimeError(f"the load generator failed; see {child.log}")
-    return result
+    """One plan in a fresh load-generator process running this module's generator."""
+    return await procs.load(logs, plan, name="intake-load", args=("-m", "bench.intake", "load"))
 
 
 class Server:
@@ -515,12 +500,8 @@ async def server(
     env = {"PYTHONPATH": os.pathsep.join(dict.fromkeys([str(src), str(procs.REPO)]))}
     cwd = workdir or Path(tempfile.gettempdir())
     child = await procs.spawn(f"intake-{key.replace('@', '-')}", args, logs=logs, env=env, cwd=cwd)
-    try:
-        base = f"http://127.0.0.1:{port}/"
-        await procs.wait_healthy(base + "healthz", child, within=60)
+    async with procs.healthy(child, port, within=60) as base:
         yield Server(key, label, child, base, worker=not no_worker, cases=cases)
-    finally:
-        await child.stop()
 
 
 async def postgres_reason(url: str) -> str | None:
@@ -789,16 +770,14 @@ def render(report: JSON) -> tuple[str, JSON]:
                 + " |"
             )
     lag = [r["send_lag_p99_ms"] for c in cases.values() for r in c["reps"] if r.get("send_lag_p99_ms") is not None]
-    lines.append("")
-    lines.append(
+    lines += footer(
+        report,
         f"Medians of {report['settings']['reps']} repetitions (min–max in brackets); every ratio is against the raw "
         f"handler in the same repetition. Open loop: latency from each webhook's scheduled send time "
         f"({report['settings']['warmup']:g} s warm-up, {report['settings']['duration']:g} s measured); the load "
         f"generator's own send lag stayed under {max(lag, default=0):.1f} ms (p99, worst run). Bodies "
-        f"{report['body_bytes']} bytes, signed service hooks, distinct event ids. " + machine_line(report)
+        f"{report['body_bytes']} bytes, signed service hooks, distinct event ids.",
     )
-    for name, reason in report.get("skipped", {}).items():
-        lines.append(f"Skipped {name}: {reason}")
     return "\n".join(lines), verdicts
 
 

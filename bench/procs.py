@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -134,18 +134,26 @@ async def spawn(
     return Child(name, proc, log)
 
 
-async def wait_healthy(url: str, child: Child, within: float = 30.0) -> None:
-    deadline = time.monotonic() + within
-    async with aiohttp.ClientSession() as http:
-        while time.monotonic() < deadline:
-            if child.proc.returncode is not None:
-                raise RuntimeError(f"{child.name} exited with {child.proc.returncode}; see {child.log}")
-            with contextlib.suppress(aiohttp.ClientError):
-                async with http.get(url) as resp:
-                    if resp.status == 200:
-                        return
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"{child.name} did not become healthy in {within} s; see {child.log}")
+@contextlib.asynccontextmanager
+async def healthy(child: Child, port: int, within: float = 30.0) -> AsyncIterator[str]:
+    """A server child's base URL once its `/healthz` answers 200; the child is stopped on exit."""
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + within
+        async with aiohttp.ClientSession() as http:
+            while True:
+                if child.proc.returncode is not None:
+                    raise RuntimeError(f"{child.name} exited with {child.proc.returncode}; see {child.log}")
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with http.get(base + "healthz") as resp:
+                        if resp.status == 200:
+                            break
+                if time.monotonic() >= deadline:
+                    raise RuntimeError(f"{child.name} did not become healthy in {within} s; see {child.log}")
+                await asyncio.sleep(0.1)
+        yield base
+    finally:
+        await child.stop()
 
 
 @contextlib.asynccontextmanager
@@ -169,12 +177,8 @@ async def floor(logs: Path, urls: dict[str, str], *, inline_ack: bool = False) -
     args = ["-m", "bench.floor", "--port", str(port), "--slack-api-url", urls["slack_api_url"]]
     name = "floor-inline" if inline_ack else "floor"
     child = await spawn(name, [*args, "--inline-ack"] if inline_ack else args, logs=logs)
-    try:
-        base = f"http://127.0.0.1:{port}/"
-        await wait_healthy(base + "healthz", child)
+    async with healthy(child, port) as base:
         yield child, base + "slack/events"
-    finally:
-        await child.stop()
 
 
 @contextlib.asynccontextmanager
@@ -213,17 +217,20 @@ async def bot(
         cwd=home,
         src=src,
     )
-    try:
-        base = f"http://127.0.0.1:{port}/"
-        await wait_healthy(base + "healthz", child)
+    async with healthy(child, port) as base:
         yield child, base + "slack/events"
-    finally:
-        await child.stop()
 
 
-async def load(logs: Path, plan: dict[str, Any], on_progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Run one plan in a fresh load-generator process; its result."""
-    child = await spawn("load", ["-m", "bench.load"], logs=logs, stdin=True)
+async def load(
+    logs: Path,
+    plan: dict[str, Any],
+    on_progress: Callable[[int], None] | None = None,
+    *,
+    name: str = "load",
+    args: Sequence[str] = ("-m", "bench.load"),
+) -> dict[str, Any]:
+    """Run one plan in a fresh load-generator process (`python <args>`, the plan on stdin); its result."""
+    child = await spawn(name, list(args), logs=logs, stdin=True)
     assert child.proc.stdin is not None and child.proc.stdout is not None
     child.proc.stdin.write(json.dumps(plan).encode())
     child.proc.stdin.close()

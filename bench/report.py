@@ -135,15 +135,21 @@ def render(report: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     ]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
-    lines.append("")
-    lines.append(
+    lines += footer(
+        report,
         f"Medians of {report['settings']['reps']} repetitions (min–max in brackets); ratios against the floor of the "
-        f"same repetition. Sentry stand-in latency {latency_ms:.0f} ms. " + machine_line(report)
+        f"same repetition. Sentry stand-in latency {latency_ms:.0f} ms.",
     )
     return "\n".join(lines), verdicts
 
 
-def machine_line(report: dict[str, Any]) -> str:
+def footer(report: dict[str, Any], what: str) -> list[str]:
+    """The lines under a table: what it shows (`what`), the machine, and any part the run skipped."""
+    skipped = [f"Skipped {name}: {reason}" for name, reason in report.get("skipped", {}).items()]
+    return ["", f"{what} {_machine_line(report)}", *skipped]
+
+
+def _machine_line(report: dict[str, Any]) -> str:
     """The last words of every table: the machine, its load, the versions, the commit, the duration."""
     m = report["machine"]
     bot_src = report.get("bot_src", report.get("repo"))

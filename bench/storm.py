@@ -37,7 +37,7 @@ from typing import Any
 import aiohttp
 
 from . import intake, procs
-from .report import machine_line, publish, spread
+from .report import footer, publish, spread
 
 RESULTS = intake.RESULTS
 JSON = dict[str, Any]
@@ -237,18 +237,15 @@ def render(report: JSON) -> tuple[str, JSON]:
             target = "0: " + ("met" if worst == 0 else "**missed**")
         lines.append("| " + " | ".join([label, *cells, ratio, target]) + " |")
     s = report["settings"]
-    lines.append("")
-    lines.append(
+    lines += footer(
+        report,
         f"{s['alerts']:,} alerts in {s['seconds']:g} s (open loop, {s['alerts'] / s['seconds']:.0f}/s) over "
         f"{s['channels']} channels, {s['issues']} issues each; medians of {s['reps']} repetitions (min–max). "
         f"Fake Slack: chat.postMessage refused with 429 + Retry-After when under 1 s after the channel's "
         f"last accepted one, and one more 429 (Retry-After: 1) every {s['inject_429_every']:g} s, "
         f"alternately on chat.postMessage and chat.update. Bot: default DeliveryConfig (pace 1.1 s a "
-        f"channel; more than 9 alerts waiting in a channel fold into a digest, updated at most every 5 s). "
-        + machine_line(report)
+        f"channel; more than 9 alerts waiting in a channel fold into a digest, updated at most every 5 s).",
     )
-    for name, reason in report.get("skipped", {}).items():
-        lines.append(f"Skipped {name}: {reason}")
     return "\n".join(lines), verdicts
 
 
