@@ -55,6 +55,8 @@ class Call:
     digest_total: int = 0
     # The issue state an alert's parent message was drawn with (status, assignee).
     drawn: tuple[str | None, str | None] | None = None
+    # This call also tries again the token Slack refused (bot/alerts/hold.py).
+    probe: bool = False
 
     @property
     def metadata(self) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 A post's ts and its delivery's "sent" are written together, so a restart never sends it again.
 A retryable failure pushes the channel's pace back (Retry-After, or a growing backoff); a message
-Slack refuses is dropped; a channel Slack refuses pauses its subscriptions, once, with a notice.
+Slack refuses is dropped; a channel Slack refuses pauses its subscriptions, once, with a notice; a
+token Slack refuses holds every delivery until it works again (bot/alerts/hold.py).
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, exists, select, update
 
+from bot.alerts import hold
 from bot.alerts.config import DeliveryConfig
 from bot.alerts.plan import Call, Planner
 from bot.alerts.router import Kind, deliver, touch_channel
-from bot.alerts.slack_errors import AUTH_ERRORS, Failure, plain_reason
+from bot.alerts.slack_errors import Failure, plain_reason
 from bot.store import Database
 from bot.store.alerts import alert_messages, deliveries, digests, slack_channels, subscriptions
 
@@ -49,6 +51,8 @@ class Recorder:
             )
         else:
             self._delivered(conn, call, ts, now)
+        if call.probe:
+            hold.end(conn, now)
         self.settle(conn, channel, now, not_before=started + self._config.pace)
 
     def _failed(self, conn: Connection, *, call: Call, failure: Failure, now: float, started: float) -> None:
@@ -58,6 +62,8 @@ class Recorder:
             wait = failure.retry_after or self._config.backoff_for(call.attempts)
             not_before = max(not_before, now + wait)
             self._retry(conn, call, failure, now)
+        elif failure.kind == "workspace":
+            self._hold(conn, call, failure, now)
         elif failure.kind == "message":
             self._drop(conn, call, failure, now)
         else:
@@ -121,6 +127,20 @@ class Recorder:
             log.warning("alerts.slack.retry", extra=extra)
         conn.execute(update(deliveries).where(deliveries.c.id == call.delivery_id).values(**values))
 
+    def _hold(self, conn: Connection, call: Call, failure: Failure, now: float) -> None:
+        """Slack refuses the token: the call goes back to its place, its attempt not counted, and
+        every channel waits for the next probe (no channel is paused, nothing is dropped)."""
+        hold.refused(conn, failure.code, now, wait=self._config.backoff_for)
+        # Slack refused this attempt outright; only an earlier, interrupted one may have posted.
+        if call.digest_id is not None:
+            conn.execute(update(digests).where(digests.c.id == call.digest_id).values(in_flight_at=call.lookup_since))
+            return
+        conn.execute(
+            update(deliveries)
+            .where(deliveries.c.id == call.delivery_id)
+            .values(attempts=call.attempts - 1, error=failure.code, in_flight_at=call.lookup_since)
+        )
+
     def _drop(self, conn: Connection, call: Call, failure: Failure, now: float) -> None:
         log.error(
             "alerts.slack.refused-message",
@@ -176,8 +196,8 @@ class Recorder:
             "alerts.channel.refused",
             extra={"channel": channel_id, "code": failure.code, "reason": reason, "paused": projects},
         )
-        if failure.code in AUTH_ERRORS or call.kind is Kind.NOTICE:
-            return  # no message can get through: the log above is the report
+        if call.kind is Kind.NOTICE:
+            return  # the notice's own channel (a DM) is refused: the log above is the report
         by_user: dict[str, list[str]] = {}
         for sub in subs:
             by_user.setdefault(sub.created_by, []).append(sub.project)

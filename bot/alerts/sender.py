@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -22,13 +23,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Connection, Select, case, func, or_, select, update
 
+from bot.alerts import hold
 from bot.alerts.config import DeliveryConfig
-from bot.alerts.metrics import SLACK_CALLS
+from bot.alerts.metrics import SLACK_CALLS, TOKEN_REFUSED
 from bot.alerts.plan import Call, Planner
 from bot.alerts.record import Recorder
 from bot.alerts.slack_errors import TRANSPORT_ERRORS, classify
 from bot.store import Database
-from bot.store.alerts import slack_channels
+from bot.store.alerts import slack_auth_hold, slack_channels
 
 __all__ = ["Sender"]
 
@@ -44,7 +46,10 @@ def _earliest_ready() -> Select[Any]:
     c = slack_channels.c
     paced = case((c.next_allowed_at > c.due_at, c.next_allowed_at), else_=c.due_at)
     ready = case((c.lease_until > paced, c.lease_until), else_=paced)
-    return select(func.min(ready)).where(c.due_at.is_not(None))
+    earliest = select(func.min(ready)).where(c.due_at.is_not(None)).scalar_subquery()
+    # While Slack refuses the token, nothing is ready before the next probe.
+    probe = select(slack_auth_hold.c.probe_at).scalar_subquery()
+    return select(earliest, probe)
 
 
 # Built once: the senders ask after every wake-up, and building it cost more than running it.
@@ -89,6 +94,9 @@ class Sender:
     def _claim(self, conn: Connection, *, now: float) -> Call | bool:
         """Claim the most overdue ready channel and plan its call, in one transaction: the call to
         make; False when no channel is ready; True when the one claimed needed no call."""
+        probe = hold.take_probe(conn, now, until=now + self._config.lease)
+        if probe is False:
+            return False
         c = slack_channels.c
         channel = conn.execute(
             select(slack_channels)
@@ -98,9 +106,13 @@ class Sender:
             .with_for_update(skip_locked=True)
         ).first()
         if channel is None:
+            if isinstance(probe, hold.Hold):
+                hold.give_back(conn, probe)
             return False
         call = self._planner.plan(conn, channel.channel_id, now)
         if call is None:
+            if isinstance(probe, hold.Hold):
+                hold.give_back(conn, probe)
             self._recorder.settle(conn, channel, now)
             return True
         conn.execute(
@@ -112,13 +124,16 @@ class Sender:
                 next_allowed_at=now + self._config.pace,
             )
         )
-        return call
+        return replace(call, probe=True) if isinstance(probe, hold.Hold) else call
 
     async def next_ready(self) -> float | None:
         """The earliest time a channel may become ready, to sleep until; None when all are idle."""
         async with self._db.read() as conn:
-            earliest = await conn.scalar(_EARLIEST_READY)
-        return float(earliest) if earliest is not None else None
+            earliest, probe_at = (await conn.execute(_EARLIEST_READY)).one()
+        TOKEN_REFUSED.set(probe_at is not None)
+        if earliest is None:
+            return None
+        return max(float(earliest), float(probe_at)) if probe_at is not None else float(earliest)
 
     async def _call(self, call: Call) -> str:
         """Make the call; the ts of the message it posted or updated."""
@@ -159,7 +174,7 @@ class Sender:
                 else:
                     page = await self._slack.conversations_history(**args)
             except SlackApiError as exc:
-                if classify(exc).kind == "retry":
+                if classify(exc).kind in ("retry", "workspace"):
                     raise  # ask again later rather than risk a duplicate
                 log.warning(
                     "alerts.slack.lookup-unavailable",

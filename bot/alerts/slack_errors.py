@@ -2,7 +2,8 @@
 
 Failure
 ├── retry     429 (Retry-After honoured), 5xx, timeouts, connection errors, Slack's own hiccups
-├── channel   Slack refuses the channel (or the bot) for good: pause its subscriptions, tell a person
+├── workspace Slack refuses the bot's token: hold every delivery, try again with backoff (bot/alerts/hold.py)
+├── channel   Slack refuses the channel for good: pause its subscriptions, tell a person
 └── message   Slack refuses this one message (bad blocks, message deleted): drop it, log it
 """
 
@@ -32,7 +33,8 @@ CHANNEL_ERRORS = {
     "team_access_not_granted": "the bot is not allowed in that workspace",
     "ekm_access_denied": "the workspace's encryption keys refuse the bot",
 }
-# Slack refuses the bot itself: every channel is affected, and no message can say so in Slack.
+# Slack refuses the bot itself: every channel is affected alike, and no message can say so in Slack.
+# Codes from the error lists of chat.postMessage and chat.update (docs.slack.dev/reference/methods).
 AUTH_ERRORS = {
     "invalid_auth": "Slack does not accept the bot's token (check SLACK_BOT_TOKEN)",
     "not_authed": "the bot sent no Slack token (set SLACK_BOT_TOKEN)",
@@ -48,7 +50,7 @@ RETRY_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavail
 
 @dataclass(frozen=True)
 class Failure:
-    kind: Literal["retry", "channel", "message"]
+    kind: Literal["retry", "workspace", "channel", "message"]
     code: str
     retry_after: float | None = None  # seconds Slack asked to wait (429)
     # The call may have reached Slack (timeout, 5xx): a retried post must first look for it.
@@ -65,7 +67,9 @@ def classify(exc: SlackApiError | TimeoutError | aiohttp.ClientError | OSError) 
             return Failure("retry", code, retry_after=_retry_after(exc))
         if status >= 500:
             return Failure("retry", code, maybe_posted=True)
-        if code in CHANNEL_ERRORS or code in AUTH_ERRORS:
+        if code in AUTH_ERRORS:
+            return Failure("workspace", code)
+        if code in CHANNEL_ERRORS:
             return Failure("channel", code)
         if code in RETRY_ERRORS:
             return Failure("retry", code)

@@ -20,9 +20,11 @@ from typing import Any, Protocol
 
 from sqlalchemy import delete, select
 
+from bot.alerts import hold
 from bot.alerts.hooks import HookSecrets
 from bot.alerts.models import LEVELS, EventKind, Subscription, SubscriptionFilters
 from bot.alerts.receiver import WEBHOOK_PATH
+from bot.alerts.stats import queue_depth
 from bot.errors import NotFound, UsageError
 from bot.settings import Settings
 from bot.store import Database
@@ -188,6 +190,14 @@ class SubscriptionService:
                 select(subscriptions).where(subscriptions.c.channel_id == channel_id).order_by(subscriptions.c.project)
             )
             return [subscription_from_row(r._mapping) for r in rows]
+
+    async def delivery_problem(self, now: float) -> str | None:
+        """Why no alert reaches Slack right now (Slack refuses the bot's token), in one line; None when
+        deliveries flow."""
+        held = await hold.current(self._db)
+        if held is None:
+            return None
+        return held.describe(pending=(await queue_depth(self._db)).pending, now=now)
 
     async def _ensure_hook(self, project: str) -> None:
         if self._sentry is None or self._hook_url is None:

@@ -69,6 +69,9 @@ async def doctor(ctx: Ctx, args: Args) -> Reply:
         if settings.sentry_client_secret
         else "➖ SENTRY_CLIENT_SECRET unset: Sentry App webhooks refused"
     )
+    if ctx.services.subscriptions is not None:
+        problem = await ctx.services.subscriptions.delivery_problem(ctx.now.timestamp())
+        checks.append(f"❌ Alert delivery: {esc(problem)}" if problem else "✅ Alert delivery: not held")
     return Reply(message("Bot self-check", [header("Bot self-check"), section("\n".join(checks))]))
 
 

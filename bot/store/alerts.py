@@ -35,6 +35,7 @@ __all__ = [
     "deliveries",
     "digests",
     "hook_secrets",
+    "slack_auth_hold",
     "slack_channels",
     "subscriptions",
     "webhook_outbox",
@@ -113,6 +114,19 @@ slack_channels = Table(
     Column("lease_owner", String(64)),
     Column("lease_until", Float),
     Index(None, "due_at"),
+)
+
+# At most one row: Slack refuses the bot's token (revoked, expired, a scope removed). Every channel
+# would fail alike, so deliveries wait for the whole workspace instead of pausing channel by channel,
+# and one sender at a time, across replicas, tries the token again when `probe_at` comes.
+slack_auth_hold = Table(
+    "slack_auth_hold",
+    metadata,
+    Column("id", Integer, primary_key=True),  # always 1: the bot has one token
+    Column("code", String(64), nullable=False),  # Slack's error, e.g. token_revoked
+    Column("since", Float, nullable=False),
+    Column("refusals", Integer, nullable=False),  # calls Slack refused since `since`
+    Column("probe_at", Float, nullable=False),
 )
 
 # One Slack call to make (or, for alerts folded into a digest, no longer to make) in one channel.
