@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.commands.context import Ctx, Reply
-from bot.commands.refs import load_issue, positive_int
+from bot.commands.refs import assignee_name, load_issue, positive_int
 from bot.commands.registry import Args, Level, arg, flag, opt, registry
 from bot.errors import UsageError
 from bot.views.blocks import esc
@@ -145,9 +145,9 @@ async def assignee_value(ctx: Ctx, target: str) -> tuple[str, str]:
                 usage="/sentry assign <issue> team:<slug>",
                 example="/sentry assign WEB-12A team:backend",
             )
-        return f"team:{team.id}", f"assigned to team #{esc(team.slug)}"
+        return f"team:{team.id}", f"assigned to team #{team.slug}"
     if lowered.startswith("user:") or "@" in target:
-        return target, f"assigned to {esc(target)}"
+        return target, f"assigned to {await assignee_name(ctx, target)}"
     raise UsageError(
         f"`{target}` is not someone I can assign.",
         usage="/sentry assign <issue> <@user | email | team:slug | me | none>",

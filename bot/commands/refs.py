@@ -11,7 +11,16 @@ from bot.commands.context import Ctx
 from bot.errors import NotFound, UsageError
 from bot.sentry.models import Issue, Member
 
-__all__ = ["SentryLink", "csv", "find_member", "issue_id_from", "load_issue", "sentry_link", "since_value"]
+__all__ = [
+    "SentryLink",
+    "assignee_name",
+    "csv",
+    "find_member",
+    "issue_id_from",
+    "load_issue",
+    "sentry_link",
+    "since_value",
+]
 
 # The paths Sentry's own Slack unfurler reads (getsentry/sentry src/sentry/integrations/slack/unfurl/
 # issues.py): `/organizations/<org>/issues/<id>/` and, on customer domains (`<org>.sentry.io`),
@@ -74,6 +83,21 @@ async def load_issue(ctx: Ctx, ref: str) -> Issue:
             usage="/sentry help",
             example="/sentry issue WEB-12A",
         ) from None
+
+
+async def assignee_name(ctx: Ctx, target: str) -> str:
+    """How to name a Sentry assignee (`user:<user id>` or an email): the member's name and email
+    from the cached member list; `target` itself when no member matches."""
+    kind, _, user_id = target.partition(":")
+    members = await ctx.sentry.list_members(max_pages=10)
+    for member in members.items:
+        if (kind == "user" and member.user is not None and member.user.id == user_id) or (
+            member.email and member.email.lower() == target.lower()
+        ):
+            email = member.email or (member.user.email if member.user else None)
+            name = member.name or (member.user.name if member.user else None)
+            return f"{name} ({email})" if name and email and name != email else name or email or target
+    return target
 
 
 async def find_member(ctx: Ctx, ref: str) -> Member:
