@@ -146,7 +146,7 @@ async def test_a_bare_numeric_issue_id_and_a_dashed_event_id_work_alone(bot):
 
 async def test_a_short_id_typed_without_its_dash_suggests_it(bot):
     answer = await bot.command("web12a", user="UDAVE")
-    assert "`/sentry WEB-12A`" in answer["text"]
+    assert "Did you mean `/sentry WEB-12A`" in answer["text"]
 
 
 # --- alerts stay alerts ----------------------------------------------------------------------------
@@ -199,3 +199,12 @@ async def test_assigning_from_the_picker_names_the_person(bot):
     text = shown(card)
     assert f"user:{dave.user_id}" not in text
     assert "assigned to Dave Kim (dave@acme.example)" in text
+
+
+async def test_a_hostile_member_name_on_the_card_stays_inert(bot):
+    dave = next(m for m in bot.sentry.data.members.values() if m.email == "dave@acme.example")
+    dave.name = "<!channel> <@UALICE> R&D"
+    card = await bot.command(f"assign WEB-12A user:{dave.user_id}", user="UALICE")
+    text = shown(card)
+    assert "assigned to &lt;!channel&gt; &lt;@UALICE&gt; R&amp;D (dave@acme.example)" in text
+    assert "<!channel>" not in text
