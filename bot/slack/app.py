@@ -31,6 +31,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.alerts.plan import ALERT_EVENT, DIGEST_EVENT
 from bot.commands.auth import authorize
@@ -335,7 +336,15 @@ def build_bolt_app(
         """A redelivered event (same `event_id`, `X-Slack-Retry-Num` set) is acked, not handled again:
         the delivery Slack thinks failed is being handled, here or by another replica."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if seen is None or not event_id or await seen.first_sighting(str(event_id), clock()):
+        if seen is None or not event_id:
+            return await next()
+        try:
+            first = await seen.first_sighting(str(event_id), clock())
+        except (SQLAlchemyError, OSError):
+            # Better a rare second answer than none: handle it, as if the store had said "first".
+            log.exception("slack.event.unrecorded", extra={"event_id": event_id})
+            first = True
+        if first:
             return await next()
         log.info("slack.event.redelivered", extra={"event_id": event_id})
         return BoltResponse(status=200, body="")
@@ -360,7 +369,13 @@ def build_bolt_app(
                 log.info("slack.unfurl.skipped", extra={"url_domain": link.get("domain")})
                 continue
             unfurls[sent] = {"blocks": issue_card(issue, now=ctx.now)["blocks"]}
-        if unfurls:
+        if not unfurls:
+            return
+        if event.get("unfurl_id") and event.get("source"):
+            # Links typed in the composer are not in a channel yet (`channel: COMPOSER`): only
+            # unfurl_id and source name them (docs.slack.dev/changelog/2021-08-changes-to-unfurls).
+            await client.chat_unfurl(unfurl_id=event["unfurl_id"], source=event["source"], unfurls=unfurls)
+        else:
             await client.chat_unfurl(channel=event["channel"], ts=event["message_ts"], unfurls=unfurls)
 
     @app.event("link_shared")

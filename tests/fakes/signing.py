@@ -526,8 +526,12 @@ def link_shared_event(
     message_ts: str = DEFAULT_MESSAGE_TS,
     user: str = "U123",
     thread_ts: str | None = None,
+    composer: bool = False,
 ) -> dict[str, Any]:
     """A `link_shared` event (the inner event: wrap it with `event_body`).
+
+    `composer`: the link is still being typed, in no channel yet: `channel: COMPOSER`, `source:
+    composer`, `message_ts` = `unfurl_id` (../shared/fixtures/slack/slack.link_shared.composer.json).
 
     The bot answers it with `chat.unfurl(channel, ts=message_ts, unfurls=...)`. `urls` are as the
     browser has them; the event carries them with `&` as `&amp;`, as Slack does
@@ -546,6 +550,9 @@ def link_shared_event(
     }
     if thread_ts:
         event["thread_ts"] = thread_ts
+    if composer:
+        draft = f"{user}-{uuid.uuid4()}-{uuid.uuid4().hex[:32]}"
+        event |= {"channel": "COMPOSER", "message_ts": draft, "unfurl_id": draft, "source": "composer"}
     return event
 
 

@@ -465,7 +465,9 @@ class FakeSlack:
 
     def _chat_unfurl(self, args: JSON) -> JSON:
         has_target = (args.get("channel") and args.get("ts")) or (args.get("unfurl_id") and args.get("source"))
-        if not has_target:
+        # A link in the composer is in no channel: Slack's event says `channel: COMPOSER`, and only
+        # unfurl_id + source can name it (docs.slack.dev/changelog/2021-08-changes-to-unfurls).
+        if not has_target or (args.get("channel") == "COMPOSER" and not args.get("unfurl_id")):
             return _error("invalid_arguments", ["[ERROR] channel and ts (or unfurl_id and source) are required"])
         unfurls = args.get("unfurls")
         if not isinstance(unfurls, dict) or not unfurls:

@@ -121,6 +121,15 @@ async def test_every_form_of_issue_link_unfurls_and_works_as_a_command(bot, url)
     assert TITLE in shown(card), card["text"]
 
 
+async def test_a_link_still_in_the_composer_unfurls(bot):
+    url = f"https://acme.sentry.io/issues/{WEB_12A}/"
+    event = link_shared_event([url], user="UDAVE", composer=True)
+    await bot.event(event)
+    (unfurl,) = await bot.slack.wait_for("chat.unfurl")
+    assert unfurl.get("unfurl_id") == event["unfurl_id"]
+    assert bot.slack.count("chat.unfurl", ok=True) == 1
+
+
 async def test_a_link_on_the_self_hosted_sentry_works(bot):
     own = bot.sentry_url.rstrip("/")
     url = f"{own}/organizations/acme/issues/{WEB_12A}/events/9fac2ceed9344f2bbfdd1fdacb0ed9b1/"
