@@ -12,7 +12,7 @@ import json
 import pytest
 
 from bot.views.routing import Action, encode
-from tests.fakes.signing import link_shared_event, service_hook_headers
+from tests.fakes.signing import app_mention_event, link_shared_event, service_hook_headers
 from tests.scenarios.test_alert_flow import service_hook_payload  # noqa: F401 (a fixture)
 from tests.scenarios.test_buttons_and_modals import button_value
 
@@ -81,8 +81,6 @@ async def test_a_mention_with_a_link_pasted_into_it_finds_the_issue(bot):
 
 async def test_a_mention_slack_delivers_again_is_answered_once(bot):
     said = bot.slack.user_says("<@UBOT> help", user="UDAVE")
-    from tests.fakes.signing import app_mention_event
-
     await bot.event(app_mention_event(said["text"], user="UDAVE", ts=said["ts"]), redeliveries=3)
     await bot.settled()
     assert bot.slack.count("chat.postEphemeral") == 1
