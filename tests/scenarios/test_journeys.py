@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
+from bot.store.events import SeenEvents
 from bot.views.routing import Action, encode
 from tests.fakes.signing import app_mention_event, link_shared_event, service_hook_headers
 from tests.scenarios.test_alert_flow import service_hook_payload  # noqa: F401 (a fixture)
@@ -91,6 +93,16 @@ async def test_an_unfurl_slack_delivers_again_is_made_once(bot):
     await bot.event(link_shared_event([url], user="UDAVE"), redeliveries=2)
     await bot.settled()
     assert bot.slack.count("chat.unfurl") == 1
+
+
+async def test_a_mention_is_still_answered_when_the_store_cannot_record_it(bot, monkeypatch):
+    async def unreachable(self, event_id: str, now: float) -> bool:
+        raise OperationalError("INSERT", {}, OSError("database is locked"))
+
+    monkeypatch.setattr(SeenEvents, "first_sighting", unreachable)
+    await bot.mention("help", user="UDAVE")
+    (answer,) = await bot.slack.wait_for("chat.postEphemeral")
+    assert answer["user"] == "UDAVE"
 
 
 # --- Sentry links in all their forms ---------------------------------------------------------------
