@@ -18,9 +18,14 @@ from tests.fakes import FakeSlack, PrismUnavailable, running_prism
 
 @pytest.fixture
 async def fake_slack() -> AsyncIterator[FakeSlack]:
-    """A started FakeSlack; point the bot at `fake_slack.api_url` (SLACK_API_URL)."""
+    """A started FakeSlack; point the bot at `fake_slack.api_url` (SLACK_API_URL).
+
+    A test fails when the bot sent an ephemeral Slack would never show (a `thread_ts` of no thread).
+    """
     async with FakeSlack() as fake:
         yield fake
+    if fake.unseen:
+        pytest.fail(f"ephemeral(s) to a thread that does not exist, never shown by Slack: {fake.unseen}")
 
 
 def _prism(tmp_path_factory: pytest.TempPathFactory, link_headers: Literal["last", "more"] | None) -> Iterator[str]:

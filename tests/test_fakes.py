@@ -296,3 +296,47 @@ async def test_prism_paging_copy_sends_sentrys_link_header(prism_paging_url: str
         link = r.headers["Link"]
     assert 'rel="next"; results="true"; cursor="0:100:0"' in link
     assert prism_paging_url in link  # never a real sentry.io URL
+
+
+async def test_chat_update_replaces_metadata_when_given_and_keeps_it_when_not(fake_slack: FakeSlack) -> None:
+    # api.slack.com/events/message_metadata_updated: chat.update with metadata replaces it.
+    client = client_for(fake_slack)
+    first = {"event_type": "sentry_bot_alert", "event_payload": {"key": "d1"}}
+    posted = await client.chat_postMessage(channel="C123", text="alert", metadata=first)
+    await client.chat_update(channel="C123", ts=posted["ts"], text="alert, resolved")
+    assert fake_slack.messages[("C123", posted["ts"])]["metadata"] == first
+    other = {"event_type": "sentry_bot_note", "event_payload": {"key": "d2"}}
+    await client.chat_update(channel="C123", ts=posted["ts"], text="alert, reopened", metadata=other)
+    assert fake_slack.messages[("C123", posted["ts"])]["metadata"] == other
+
+
+async def test_an_ephemeral_to_a_thread_that_does_not_exist_is_never_shown(fake_slack: FakeSlack) -> None:
+    # api.slack.com/methods/chat.postEphemeral: shown in a thread "only if there is already an active thread".
+    client = client_for(fake_slack)
+    lonely = fake_slack.user_says("@sentry help")
+    await client.chat_postEphemeral(channel="C123", user="U123", text="answer", thread_ts=lonely["ts"])
+    assert [e["thread_ts"] for e in fake_slack.unseen] == [lonely["ts"]]
+    fake_slack.unseen.clear()  # seen by this test; the fixture fails any other test that leaves one
+
+    fake_slack.user_says("a reply", thread_ts=lonely["ts"])
+    await client.chat_postEphemeral(channel="C123", user="U123", text="answer", thread_ts=lonely["ts"])
+    await client.chat_postEphemeral(channel="C123", user="U123", text="in the channel")
+    assert fake_slack.unseen == []
+
+
+def test_text_reaches_the_app_encoded_as_slack_encodes_it() -> None:
+    # ../shared/fixtures/slack/slack.escaping.json (api.slack.com/docs/formatting).
+    body = parse_qs(slash_command_body("link WEB-1 https://t.example/?a=0&b=1 R&D <@U1> bob@x.example").decode())
+    assert body["text"] == [
+        "link WEB-1 <https://t.example/?a=0&amp;b=1> R&amp;D <@U1> <mailto:bob@x.example|bob@x.example>"
+    ]
+    (link,) = link_shared_event(["https://acme.sentry.io/issues/1/?a=0&b=1"])["links"]
+    assert link["url"] == "https://acme.sentry.io/issues/1/?a=0&amp;b=1"
+
+
+def test_a_click_on_an_ephemeral_message_carries_no_message() -> None:
+    # bolt-python tests/scenario_tests_async/test_block_actions.py (bolt.block_actions.ephemeral.json).
+    payload = json.loads(parse_qs(block_actions_body("issue.stats", "{}", ephemeral=True).decode())["payload"][0])
+    assert "message" not in payload
+    assert payload["container"]["is_ephemeral"] is True
+    assert payload["container"]["message_ts"]

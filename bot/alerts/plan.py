@@ -219,6 +219,9 @@ class Planner:
                 message = alert_message(alert, status=drawn[0], assignee=drawn[1])
                 return Call(method="chat.postMessage", message=message, drawn=drawn, **common)
             case Kind.UPDATE if state is not None and parent:
+                # chat.update replaces the message's metadata: it must still say "alert", or the
+                # next click on it is taken for a click on a personal card.
+                common["event_type"] = ALERT_EVENT
                 alert = Alert.model_validate(state.alert)
                 message = alert_message(alert, status=state.status, assignee=state.assignee)
                 return Call(method="chat.update", message=message, ts=parent, **common)

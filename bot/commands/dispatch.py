@@ -31,9 +31,13 @@ CONFIRM_SECONDS = 300
 
 SHORT_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*-[A-Za-z0-9]+$")
 EVENT_ID = re.compile(r"^[0-9a-fA-F]{32}$")
-ISSUE_URL = re.compile(r"^https?://\S+/issues/\d+/?(?:\?\S*)?$")
-
-_SLACK_LINK = re.compile(r"<(mailto:)?([^<>|]+)(?:\|[^<>]*)?>")
+# An event id as Sentry also shows it: a UUID with its dashes.
+DASHED_EVENT_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# The shape of a link to an issue or one of its events, as Sentry's own unfurler reads them
+# (`refs.sentry_link` checks the host); a tab, query or fragment may follow.
+ISSUE_URL = re.compile(r"^https?://[^/\s]+/(?:organizations/[^/\s]+/)?issues/\d+(?:/events/\w+)?(?:[/?#]\S*)?$")
+# A short ID typed without its dash (`WEB12A`): the project part, then the issue's suffix.
+_UNDASHED_SHORT_ID = re.compile(r"^([A-Za-z][A-Za-z_]*)([0-9][A-Za-z0-9]*)$")
 
 _OUTCOMES: dict[type[SentryBotError], str] = {UsageError: "usage", PermissionDenied: "denied"}
 
@@ -41,15 +45,14 @@ GENERIC_FAILURE = "Something went wrong on the bot's side; it has been logged. P
 
 
 def normalize(text: str) -> str:
-    """Undo Slack's formatting of a command's text: `<mailto:a@b|a@b>` → `a@b`, `<https://x|x>` → `https://x`,
-    `<@U123|bob>` → `<@U123>`, and smart quotes → plain ones."""
+    """Smart quotes → plain ones, no-break spaces → spaces, so quoting works as people expect.
 
-    def unwrap(match: re.Match[str]) -> str:
-        target = match.group(2)
-        return f"<{target}>" if target.startswith(("@", "#", "!")) else target
-
+    Slack's own encoding (`&amp;`, `<mailto:a@b|a@b>`, `<https://x|x>`) is undone once where the
+    text enters (`bot.slack.text.from_slack`), not here: this runs again on every re-run of a
+    command (Share, More, Confirm) and on modal values, which arrive as typed.
+    """
     text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2018", "'").replace("\u2019", "'")
-    return _SLACK_LINK.sub(unwrap, text.replace("\u00a0", " ")).strip()
+    return text.replace("\u00a0", " ").strip()
 
 
 def tokenize(text: str) -> list[str]:
@@ -73,13 +76,19 @@ class Dispatcher:
         """The command the words name; a lone short ID, event ID or issue URL is a lookup."""
         if len(tokens) == 1:
             lone = tokens[0]
-            if EVENT_ID.match(lone):
+            if EVENT_ID.match(lone) or DASHED_EVENT_ID.match(lone):
                 return self._builtin("event"), tokens
-            if ISSUE_URL.match(lone) or (SHORT_ID.match(lone) and self.registry.match(tokens) is None):
+            if (
+                lone.isdigit()
+                or ISSUE_URL.match(lone)
+                or (SHORT_ID.match(lone) and self.registry.match(tokens) is None)
+            ):
                 return self._builtin("issue"), tokens
         found = self.registry.match(tokens)
         if found is None:
             suggestions = self.registry.suggest(tokens)
+            if len(tokens) == 1 and (undashed := _UNDASHED_SHORT_ID.match(tokens[0])):
+                suggestions = [f"{undashed.group(1).upper()}-{undashed.group(2).upper()}", *suggestions]
             hint = f" Did you mean {' or '.join(f'`/sentry {s}`' for s in suggestions)}?" if suggestions else ""
             raise UsageError(
                 f"`{' '.join(tokens)[:60]}` is not a command I know.{hint}",

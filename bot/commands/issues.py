@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.commands.context import Ctx, Reply
-from bot.commands.refs import load_issue, positive_int
+from bot.commands.refs import assignee_name, load_issue, positive_int
 from bot.commands.registry import Args, Level, arg, flag, opt, registry
 from bot.errors import UsageError
 from bot.views.blocks import esc
@@ -46,7 +46,7 @@ async def _changed(ctx: Ctx, issue_id: str, kind: str, said: str) -> Reply:
     """The issue card after a change, showing who made it; alert messages about it follow suit.
 
     `kind` is the change in the alert pipeline's words (resolved, unresolved, archived, assigned,
-    unassigned); `said` is how the card words it.
+    unassigned); `said` is how the card words it, as mrkdwn with its outside parts escaped.
     """
     issue = await ctx.sentry.get_issue(issue_id)
     if ctx.services.alerts is not None:
@@ -147,7 +147,7 @@ async def assignee_value(ctx: Ctx, target: str) -> tuple[str, str]:
             )
         return f"team:{team.id}", f"assigned to team #{esc(team.slug)}"
     if lowered.startswith("user:") or "@" in target:
-        return target, f"assigned to {esc(target)}"
+        return target, f"assigned to {esc(await assignee_name(ctx, target))}"
     raise UsageError(
         f"`{target}` is not someone I can assign.",
         usage="/sentry assign <issue> <@user | email | team:slug | me | none>",

@@ -4,35 +4,76 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from bot.commands.context import Ctx
 from bot.errors import NotFound, UsageError
 from bot.sentry.models import Issue, Member
 
-__all__ = ["csv", "find_member", "issue_id_from", "load_issue", "since_value"]
+__all__ = [
+    "SentryLink",
+    "assignee_name",
+    "csv",
+    "find_member",
+    "issue_id_from",
+    "load_issue",
+    "sentry_link",
+    "since_value",
+]
 
-_URL_ISSUE = re.compile(r"/issues/(\d+)")
+# The paths Sentry's own Slack unfurler reads (getsentry/sentry src/sentry/integrations/slack/unfurl/
+# issues.py): `/organizations/<org>/issues/<id>/` and, on customer domains (`<org>.sentry.io`),
+# `/issues/<id>/`; both may go on to `/events/<event-id>/`. Whatever follows is a tab or a query.
+_ISSUE_PATH = re.compile(r"^/(?:organizations/[^/]+/)?issues/(\d+)(?:/events/(\w+))?(?:/|$)")
 _DURATION = re.compile(r"^(\d+)([smhdw])$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-def issue_id_from(ref: str) -> str | None:
-    """The numeric id in `ref` when it is one, or an issue URL; None for a short ID."""
+@dataclass(frozen=True)
+class SentryLink:
+    """What a link to a Sentry issue (or to one of its events) names."""
+
+    issue_id: str
+    event_id: str | None = None
+
+
+def _sentry_host(host: str, sentry_url: str) -> bool:
+    """sentry.io and its organization and region subdomains (`acme.sentry.io`, `us.sentry.io`),
+    or the host of SENTRY_URL (self-hosted) and its subdomains."""
+    own = (urlsplit(sentry_url).hostname or "").lower()
+    return any(host == base or host.endswith("." + base) for base in {"sentry.io", own} if base)
+
+
+def sentry_link(url: str, *, sentry_url: str) -> SentryLink | None:
+    """The issue (and event) a Sentry URL points at, or None when it is not a link to a Sentry issue."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not _sentry_host((parts.hostname or "").lower(), sentry_url):
+        return None
+    match = _ISSUE_PATH.match(parts.path)
+    return SentryLink(match.group(1), match.group(2)) if match else None
+
+
+def issue_id_from(ref: str, *, sentry_url: str = "https://sentry.io/") -> str | None:
+    """The numeric id in `ref` when it is one, or a Sentry issue URL; None for a short ID."""
     ref = ref.strip().strip("<>")
     if ref.isdigit():
         return ref
-    match = _URL_ISSUE.search(ref) if ref.startswith(("http://", "https://")) else None
-    return match.group(1) if match else None
+    link = sentry_link(ref, sentry_url=sentry_url) if ref.startswith(("http://", "https://")) else None
+    return link.issue_id if link else None
 
 
 async def load_issue(ctx: Ctx, ref: str) -> Issue:
-    """The issue a short ID (`WEB-12A`), numeric ID or Sentry issue URL names."""
-    issue_id = issue_id_from(ref)
+    """The issue a short ID (`WEB-12A`), numeric ID or Sentry issue (or event) URL names."""
+    issue_id = issue_id_from(ref, sentry_url=str(ctx.settings.sentry_url))
     if issue_id is not None:
         return await ctx.sentry.get_issue(issue_id)
     if ref.startswith(("http://", "https://")):
+        host = urlsplit(str(ctx.settings.sentry_url)).hostname
         raise UsageError(
-            "That link is not a Sentry issue URL.", usage="/sentry issue <issue>", example="/sentry issue WEB-12A"
+            f"That link is not a link to a Sentry issue of sentry.io or {host}.",
+            usage="/sentry issue <issue>",
+            example="/sentry issue https://acme.sentry.io/issues/5501024301/",
         )
     try:
         return (await ctx.sentry.resolve_short_id(ref.upper())).group
@@ -42,6 +83,21 @@ async def load_issue(ctx: Ctx, ref: str) -> Issue:
             usage="/sentry help",
             example="/sentry issue WEB-12A",
         ) from None
+
+
+async def assignee_name(ctx: Ctx, target: str) -> str:
+    """How to name a Sentry assignee (`user:<user id>` or an email): the member's name and email
+    from the cached member list; `target` itself when no member matches."""
+    kind, _, user_id = target.partition(":")
+    members = await ctx.sentry.list_members(max_pages=10)
+    for member in members.items:
+        if (kind == "user" and member.user is not None and member.user.id == user_id) or (
+            member.email and member.email.lower() == target.lower()
+        ):
+            email = member.email or (member.user.email if member.user else None)
+            name = member.name or (member.user.name if member.user else None)
+            return f"{name} ({email})" if name and email and name != email else name or email or target
+    return target
 
 
 async def find_member(ctx: Ctx, ref: str) -> Member:

@@ -31,15 +31,18 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.alerts.plan import ALERT_EVENT, DIGEST_EVENT
 from bot.commands.auth import authorize
 from bot.commands.context import Ctx, Reply, Services
-from bot.commands.dispatch import ISSUE_URL, Dispatcher
-from bot.commands.refs import load_issue
+from bot.commands.dispatch import Dispatcher
+from bot.commands.refs import load_issue, sentry_link
 from bot.errors import PermissionDenied
 from bot.interactions import Interactions, OpenModal, flatten_state
 from bot.settings import Settings
+from bot.slack.text import from_slack, slack_url
+from bot.store.events import SeenEvents
 from bot.views.blocks import LIMITS, actions
 from bot.views.common import error_message, share_button
 from bot.views.issue import issue_card
@@ -234,7 +237,7 @@ def build_bolt_app(
     # --- /sentry ------------------------------------------------------------------------------
 
     async def run_command(body: dict[str, Any]) -> None:
-        text = body.get("text") or ""
+        text = from_slack(body.get("text") or "")
         reply = await dispatcher.run(text, make_ctx(body))
         await responses.send(body.get("response_url"), payload_for(reply, text.strip()))
 
@@ -326,14 +329,36 @@ def build_bolt_app(
 
     # --- events: Bolt acks them itself once the listener returns ----------------------------------
 
+    seen = SeenEvents(services.store) if services.store is not None else None
+
+    @app.middleware
+    async def each_event_once(body: dict[str, Any], next: Callable[[], Any]) -> Any:
+        """A redelivered event (same `event_id`, `X-Slack-Retry-Num` set) is acked, not handled again:
+        the delivery Slack thinks failed is being handled, here or by another replica."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if seen is None or not event_id:
+            return await next()
+        try:
+            first = await seen.first_sighting(str(event_id), clock())
+        except (SQLAlchemyError, OSError):
+            # Better a rare second answer than none: handle it, as if the store had said "first".
+            log.exception("slack.event.unrecorded", extra={"event_id": event_id})
+            first = True
+        if first:
+            return await next()
+        log.info("slack.event.redelivered", extra={"event_id": event_id})
+        return BoltResponse(status=200, body="")
+
     async def unfurl_issue_links(event: dict[str, Any], client: AsyncWebClient) -> None:
         ctx = make_ctx({"user_id": event.get("user"), "channel_id": event.get("channel")})
         issue_cmd = dispatcher.registry.find(["issue"])
         assert issue_cmd is not None
         unfurls: dict[str, Any] = {}
         for link in event.get("links") or []:
-            url = link.get("url", "")
-            if not ISSUE_URL.match(url):
+            sent = link.get("url", "")
+            # chat.unfurl is keyed by the URL as the event gave it; Sentry is asked with the decoded one.
+            url = slack_url(sent)
+            if sentry_link(url, sentry_url=str(settings.sentry_url)) is None:
                 continue
             try:
                 await authorize(issue_cmd, ctx)
@@ -343,8 +368,14 @@ def build_bolt_app(
             except Exception:
                 log.info("slack.unfurl.skipped", extra={"url_domain": link.get("domain")})
                 continue
-            unfurls[url] = {"blocks": issue_card(issue, now=ctx.now)["blocks"]}
-        if unfurls:
+            unfurls[sent] = {"blocks": issue_card(issue, now=ctx.now)["blocks"]}
+        if not unfurls:
+            return
+        if event.get("unfurl_id") and event.get("source"):
+            # Links typed in the composer are not in a channel yet (`channel: COMPOSER`): only
+            # unfurl_id and source name them (docs.slack.dev/changelog/2021-08-changes-to-unfurls).
+            await client.chat_unfurl(unfurl_id=event["unfurl_id"], source=event["source"], unfurls=unfurls)
+        else:
             await client.chat_unfurl(channel=event["channel"], ts=event["message_ts"], unfurls=unfurls)
 
     @app.event("link_shared")
@@ -352,11 +383,13 @@ def build_bolt_app(
         app.after_ack(unfurl_issue_links(event, client))
 
     async def answer_mention(event: dict[str, Any], client: AsyncWebClient) -> None:
-        text = re.sub(r"^\s*<@[A-Z0-9]+>\s*", "", event.get("text") or "")
+        text = re.sub(r"^\s*<@[A-Z0-9]+>\s*", "", from_slack(event.get("text") or ""))
         ctx = make_ctx({"user_id": event.get("user"), "channel_id": event.get("channel")})
         reply = await dispatcher.run(text, ctx)
         payload = payload_for(reply)
-        thread = event.get("thread_ts") or event.get("ts")
+        # An ephemeral in a thread is shown only when that thread exists (chat.postEphemeral,
+        # `thread_ts`): a mention in a thread is answered there, a top-level one in the channel.
+        thread = event.get("thread_ts")
         await client.chat_postEphemeral(
             channel=event["channel"], user=ctx.user_id, thread_ts=thread, text=payload["text"], blocks=payload["blocks"]
         )

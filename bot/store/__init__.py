@@ -4,7 +4,7 @@ A feature's tables live in their own module here and register a schema `Componen
 module below so `Database.connect()` creates (or upgrades) its tables at start.
 """
 
-from bot.store import alerts, audit, identity  # the alert pipeline, the audit log, identity overrides
+from bot.store import alerts, audit, events, identity  # alert pipeline, audit log, Slack events seen, identity
 from bot.store.database import Database, RawJSON, database_url
 from bot.store.schema import Component, metadata, register
 
@@ -15,6 +15,7 @@ __all__ = [
     "alerts",
     "audit",
     "database_url",
+    "events",
     "identity",
     "metadata",
     "register",

@@ -99,7 +99,7 @@ def _ref(issue: Issue) -> str:
 
 
 def _change_line(issue: Issue, changed_by: str | None, note: str | None) -> str | None:
-    change = esc(note) if note else _CHANGE_BY_STATUS.get(issue.status or "", t.UPDATED)
+    change = note or _CHANGE_BY_STATUS.get(issue.status or "", t.UPDATED)
     if changed_by:
         return t.CHANGED_BY.format(change=change, who=_who(changed_by))
     return change if note else None
@@ -113,7 +113,9 @@ def issue_card(issue: Issue, *, now: datetime, changed_by: str | None = None, no
         now: the time relative ages ("3 hours ago") are measured from.
         changed_by: who just changed it: a Slack user id (`U123`), a mention (`<@U123>`) or a plain
             name (escaped). Adds a context line "Resolved by <@U123>".
-        note: what changed, in plain words ("Assigned to team:web"); defaults to the issue's status.
+        note: what changed, as mrkdwn the caller composed, escaping the outside parts once
+            (`esc(name)`), so a mention shows as the person: "assigned to <@U123>",
+            "assigned to Dave Kim (dave@acme.example)". Defaults to the issue's status.
     """
     title = truncate(esc(issue.title or issue.culprit or issue.id), TITLE_MAX)
     blocks = [section(f"{_ref(issue)} · *{title}*")]

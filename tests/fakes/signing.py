@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -35,9 +36,11 @@ __all__ = [
     "event_body",
     "link_shared_event",
     "new_trigger_id",
+    "retry_headers",
     "sentry_app_headers",
     "sentry_signature",
     "service_hook_headers",
+    "slack_encoded",
     "slack_headers",
     "slack_signature",
     "slash_command_body",
@@ -84,6 +87,59 @@ def slack_headers(secret: str, body: bytes | str, *, timestamp: int | str | None
         "X-Slack-Signature": slack_signature(secret, ts, body),
         "Content-Type": "application/json" if is_json else "application/x-www-form-urlencoded",
     }
+
+
+def retry_headers(
+    secret: str, body: bytes | str, *, retry_num: int = 1, reason: str = "http_timeout"
+) -> dict[str, str]:
+    """Headers of an Events API redelivery: Slack sends the same body again (same `event_id`) when the
+    first was not acked within 3 s, adding `X-Slack-Retry-Num` (1 to 3) and `X-Slack-Retry-Reason`
+    (api.slack.com/apis/connections/events-api, "Error handling"; `http_timeout` is the 3 s case)."""
+    return {
+        **slack_headers(secret, body),
+        "X-Slack-Retry-Num": str(retry_num),
+        "X-Slack-Retry-Reason": reason,
+    }
+
+
+# --------------------------------------------------------------------------- text as Slack sends it
+
+# What Slack's client wraps before an app sees it (api.slack.com/docs/formatting, "Retrieving
+# messages"; the slash command's `should_escape: true` in manifest.yml): `<@U…>`, `<#C…>` and `<!…>`
+# a person picked from autocomplete (tests write them so), links, bare `www.` hosts and emails.
+_MENTION = r"<[@#!][^<>\s]*>"
+_URL = r"https?://[^\s<>\"']+"
+_WWW = r"www\.[^\s<>\"']+"
+_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+_TYPED = re.compile(f"({_MENTION})|({_URL})|({_WWW})|({_EMAIL})")
+
+
+def _entities(text: str) -> str:
+    # The three characters Slack encodes everywhere in text it sends (api.slack.com/docs/formatting).
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_encoded(typed: str) -> str:
+    """`typed` (what a person typed, with `<@U123>` for a person picked from autocomplete) as Slack
+    sends it in a command's or an event's text: `R&D <x>` → `R&amp;D &lt;x&gt;`,
+    `https://a/?b=1&c=2` → `<https://a/?b=1&amp;c=2>`, `bob@x.example` → `<mailto:bob@x.example|bob@x.example>`,
+    `www.foo.com` → `<http://www.foo.com|www.foo.com>` (../shared/fixtures/slack/slack.escaping.json)."""
+    out: list[str] = []
+    at = 0
+    for match in _TYPED.finditer(typed):
+        out.append(_entities(typed[at : match.start()]))
+        mention, url, www, email = match.groups()
+        if mention:
+            out.append(mention)
+        elif url:
+            out.append(f"<{_entities(url)}>")
+        elif www:
+            out.append(f"<http://{_entities(www)}|{_entities(www)}>")
+        else:
+            out.append(f"<mailto:{email}|{email}>")
+        at = match.end()
+    out.append(_entities(typed[at:]))
+    return "".join(out)
 
 
 def sentry_signature(secret: str, body: bytes | str) -> str:
@@ -166,12 +222,14 @@ def slash_command_body(
     response_url: str = DEAD_RESPONSE_URL,
     trigger_id: str | None = None,
     api_app_id: str = API_APP_ID,
+    raw: bool = False,
 ) -> bytes:
-    """A `/sentry <text>` slash command, form-encoded as Slack posts it."""
+    """A `/sentry <text>` slash command, form-encoded as Slack posts it: `text` is what the person
+    typed, sent encoded (`slack_encoded`); pass `raw=True` to send `text` exactly as given."""
     return urlencode(
         {
             "command": command,
-            "text": text,
+            "text": text if raw else slack_encoded(text),
             "user_id": user_id,
             "user_name": user_name,
             "channel_id": channel_id,
@@ -237,8 +295,13 @@ def block_actions_body(
     response_url: str = DEAD_RESPONSE_URL,
     trigger_id: str | None = None,
     state_values: Mapping[str, Any] | None = None,
+    ephemeral: bool = False,
 ) -> bytes:
     """A click on a button (or a choice in a select) in a message, or in a modal when `view` is given.
+
+    `ephemeral`: the button is on an ephemeral message (a command's answer): Slack then sends no
+    `message`, only `container.is_ephemeral: true` (bolt-python tests/scenario_tests_async/
+    test_block_actions.py; ../shared/fixtures/slack/bolt.block_actions.ephemeral.json).
 
     `message` is the message that holds the button (as the bot posted it, with `ts`); by default
     a one-block message with that button. `block_id` defaults to the block of `message` that holds
@@ -285,12 +348,13 @@ def block_actions_body(
             "type": "message",
             "message_ts": message["ts"],
             "channel_id": channel_id,
-            "is_ephemeral": False,
+            "is_ephemeral": ephemeral,
         },
         "channel": {"id": channel_id, "name": channel_name},
-        "message": message,
         "response_url": response_url,
     }
+    if not ephemeral:
+        payload["message"] = message
     return _form_payload(payload)
 
 
@@ -462,10 +526,16 @@ def link_shared_event(
     message_ts: str = DEFAULT_MESSAGE_TS,
     user: str = "U123",
     thread_ts: str | None = None,
+    composer: bool = False,
 ) -> dict[str, Any]:
     """A `link_shared` event (the inner event: wrap it with `event_body`).
 
-    The bot answers it with `chat.unfurl(channel, ts=message_ts, unfurls=...)`.
+    `composer`: the link is still being typed, in no channel yet: `channel: COMPOSER`, `source:
+    composer`, `message_ts` = `unfurl_id` (../shared/fixtures/slack/slack.link_shared.composer.json).
+
+    The bot answers it with `chat.unfurl(channel, ts=message_ts, unfurls=...)`. `urls` are as the
+    browser has them; the event carries them with `&` as `&amp;`, as Slack does
+    (slackapi/python-slack-events-api issue #49).
     """
     event: dict[str, Any] = {
         "type": "link_shared",
@@ -475,24 +545,37 @@ def link_shared_event(
         "message_ts": message_ts,
         "unfurl_id": f"C{message_ts.replace('.', '')}",
         "source": "conversations_history",
-        "links": [{"domain": urlsplit(u).hostname or "", "url": u} for u in urls],
+        "links": [{"domain": urlsplit(u).hostname or "", "url": u.replace("&", "&amp;")} for u in urls],
         "event_ts": _action_ts(),
     }
     if thread_ts:
         event["thread_ts"] = thread_ts
+    if composer:
+        draft = f"{user}-{uuid.uuid4()}-{uuid.uuid4().hex[:32]}"
+        event |= {"channel": "COMPOSER", "message_ts": draft, "unfurl_id": draft, "source": "composer"}
     return event
 
 
 def app_mention_event(
-    text: str, *, channel: str = "C123", user: str = "U123", ts: str = DEFAULT_MESSAGE_TS
+    text: str,
+    *,
+    channel: str = "C123",
+    user: str = "U123",
+    ts: str = DEFAULT_MESSAGE_TS,
+    thread_ts: str | None = None,
 ) -> dict[str, Any]:
-    """An `app_mention` event (inner event; `text` should contain `<@UBOT>`)."""
-    return {
+    """An `app_mention` event (inner event; `text`, as typed, should contain `<@UBOT>`), its text
+    encoded as Slack sends it (`slack_encoded`). `thread_ts`: the mention is a reply in that thread
+    (getsentry/sentry tests/sentry/integrations/slack/webhooks/events/test_app_mention.py)."""
+    event: dict[str, Any] = {
         "type": "app_mention",
         "user": user,
-        "text": text,
+        "text": slack_encoded(text),
         "ts": ts,
         "channel": channel,
         "event_ts": ts,
         "team": TEAM_ID,
     }
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return event

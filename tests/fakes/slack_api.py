@@ -89,8 +89,12 @@ class FakeSlack:
         # When set, views.open/push refuse a trigger_id older than this (Slack: 3 s). Only ids made
         # by signing.new_trigger_id carry their creation time; others are accepted.
         self.trigger_ttl: float | None = None
-        # Last known state of each message posted or updated through the fake: (channel, ts) -> message.
+        # Last known state of each message posted or updated through the fake, or said by a user in a
+        # journey (`user_says`): (channel, ts) -> message.
         self.messages: dict[tuple[str, str], JSON] = {}
+        # Ephemerals Slack accepted but never showed: chat.postEphemeral's `thread_ts` named no
+        # existing thread. The `fake_slack` fixture fails the test when any are left here.
+        self.unseen: list[JSON] = []
         self._handlers: dict[str, Handler] = {}
         self._overrides: dict[str, Handler] = {}
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
@@ -153,6 +157,7 @@ class FakeSlack:
         self.calls.clear()
         self.refused = 0
         self.messages.clear()
+        self.unseen.clear()
         self._failures.clear()
         self._last_accepted.clear()
         self._responses.clear()
@@ -189,6 +194,22 @@ class FakeSlack:
     def set_response(self, method: str, answer: JSON | Handler) -> None:
         """Answer `method` with a fixed body or `answer(args)` (adds methods the fake lacks)."""
         self._overrides[method] = answer if callable(answer) else (lambda _args, body=answer: dict(body))
+
+    def user_says(self, text: str, *, channel: str = "C123", user: str = "U123", thread_ts: str | None = None) -> JSON:
+        """A message a person posted (for a journey: Slack then sends its event); the message as
+        Slack keeps it, with its new `ts`. A reply (`thread_ts`) makes that thread exist."""
+        ts = self._next_ts()
+        message: JSON = {"type": "message", "user": user, "team": TEAM_ID, "text": text, "ts": ts}
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        self.messages[(channel, ts)] = message
+        return message
+
+    def thread_exists(self, channel: str, thread_ts: str) -> bool:
+        """Whether a message in `channel` has replies under `thread_ts` (Slack's "active thread")."""
+        return any(
+            c == channel and ts != thread_ts and m.get("thread_ts") == thread_ts for (c, ts), m in self.messages.items()
+        )
 
     # ------------------------------------------------------------------ inspection
 
@@ -411,7 +432,14 @@ class FakeSlack:
         if err := self._message_errors(args):
             return err
         channel, ts = str(args["channel"]), str(args["ts"])
+        before = self.messages.get((channel, ts), {})
         message = self._message(args, ts)
+        # The update changes the content; the message stays where it was (its thread). Metadata is
+        # replaced when given and kept when not: Slack reports the replacement as
+        # message_metadata_updated with `previous_metadata` (api.slack.com/events/message_metadata_updated).
+        for key in ("thread_ts", "metadata"):
+            if key in before and key not in message:
+                message[key] = before[key]
         self.messages[(channel, ts)] = message
         return {"ok": True, "channel": channel, "ts": ts, "text": message["text"], "message": message}
 
@@ -420,6 +448,11 @@ class FakeSlack:
             return _error("invalid_arguments", ["[ERROR] missing required field: user"])
         if err := self._message_errors(args):
             return err
+        thread = args.get("thread_ts")
+        if thread and not self.thread_exists(str(args["channel"]), str(thread)):
+            # "Ephemeral messages in threads are only shown if there is already an active thread"
+            # (api.slack.com/methods/chat.postEphemeral, `thread_ts`): Slack answers ok, nobody sees it.
+            self.unseen.append(args)
         return {"ok": True, "message_ts": self._next_ts()}
 
     def _chat_delete(self, args: JSON) -> JSON:
@@ -432,7 +465,9 @@ class FakeSlack:
 
     def _chat_unfurl(self, args: JSON) -> JSON:
         has_target = (args.get("channel") and args.get("ts")) or (args.get("unfurl_id") and args.get("source"))
-        if not has_target:
+        # A link in the composer is in no channel: Slack's event says `channel: COMPOSER`, and only
+        # unfurl_id + source can name it (docs.slack.dev/changelog/2021-08-changes-to-unfurls).
+        if not has_target or (args.get("channel") == "COMPOSER" and not args.get("unfurl_id")):
             return _error("invalid_arguments", ["[ERROR] channel and ts (or unfurl_id and source) are required"])
         unfurls = args.get("unfurls")
         if not isinstance(unfurls, dict) or not unfurls:

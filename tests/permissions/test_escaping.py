@@ -20,7 +20,7 @@ from bot.commands.dispatch import Dispatcher
 from bot.sentry.models import Assignee, ProjectRef
 from bot.views.alert import alert_message
 from bot.views.audit import audit_list, audit_post
-from bot.views.blocks import message, section
+from bot.views.blocks import esc, message, section
 from bot.views.common import error_message
 from bot.views.event import event_card
 from bot.views.issue import issue_card, issue_line
@@ -93,7 +93,8 @@ def views(text: str) -> dict[str, Callable[[], Message]]:
         "issue team": lambda: issue_card(b.issue(assigned_to=Assignee(type="team", name=text)), now=NOW),
         "issue project": lambda: issue_card(b.issue(project=ProjectRef(id="1", slug=text)), now=NOW),
         "issue release": lambda: issue_card(b.issue(status="resolved", status_details={"inRelease": text}), now=NOW),
-        "issue changed by": lambda: issue_card(b.issue(), now=NOW, changed_by=text, note=text),
+        # The note is mrkdwn its caller composed, outside parts escaped (as `notice` takes it).
+        "issue changed by": lambda: issue_card(b.issue(), now=NOW, changed_by=text, note=esc(text)),
         "issue line": lambda: line(issue_line(b.issue(title=text))),
         "event title": lambda: event_card(b.event_resolution(title=text), now=NOW),
         "event tag value": lambda: event_card(b.event_resolution(tags={"browser": text}), now=NOW),

@@ -6,6 +6,7 @@ Requests are signed exactly as Slack signs them; answers are read where Slack wo
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections.abc import AsyncIterator
@@ -20,12 +21,16 @@ from pydantic import SecretStr
 from bot.modes import slack_client
 from bot.sandbox import SandboxState, run_sandbox, seed_state
 from bot.settings import Settings
+from bot.slack.app import BotApp
 from bot.wiring import running_bot
 from tests.fakes import FakeSlack
 from tests.fakes.signing import (
+    BOT_USER_ID,
+    app_mention_event,
     block_actions_body,
     block_suggestion_body,
     event_body,
+    retry_headers,
     slack_headers,
     slash_command_body,
     view_submission_body,
@@ -52,6 +57,8 @@ class BotUnderTest:
     slack: FakeSlack
     sentry: SandboxState
     http: aiohttp.ClientSession
+    bolt: BotApp
+    sentry_url: str  # SENTRY_URL: the Sentry stand-in, as a self-hosted Sentry
 
     async def post(self, body: bytes, *, headers: dict[str, str] | None = None) -> aiohttp.ClientResponse:
         async with self.http.post(
@@ -70,15 +77,26 @@ class BotUnderTest:
         return answer
 
     async def click(
-        self, action_id: str, value: str | None, *, user: str = "UALICE", message: dict[str, Any] | None = None
+        self,
+        action_id: str,
+        value: str | None,
+        *,
+        user: str = "UALICE",
+        message: dict[str, Any] | None = None,
+        channel: str = "C123",
     ) -> str:
-        """A button click; returns the response_url key its answers arrive at."""
+        """A button click; returns the response_url key its answers arrive at.
+
+        Without `message`, the button is on a command's (ephemeral) answer, and Slack sends no message.
+        """
         key = f"click-{next(_keys)}"
         body = block_actions_body(
             action_id,
             value,
             user_id=user,
+            channel_id=channel,
             message=message or {"ts": "1700000000.000100", "blocks": []},
+            ephemeral=message is None,
             response_url=self.slack.response_url(key),
             trigger_id="trigger-1",
         )
@@ -99,9 +117,32 @@ class BotUnderTest:
             assert resp.status == 200
             return json.loads(await resp.text())
 
-    async def event(self, event: dict[str, Any]) -> None:
-        resp = await self.post(event_body(event))
+    async def event(self, event: dict[str, Any], *, redeliveries: int = 0) -> None:
+        """Deliver an Events API event; `redeliveries`: Slack sends it again that many times, as it
+        does when it saw no ack within 3 s (same body and `event_id`, retry headers)."""
+        body = event_body(event)
+        resp = await self.post(body)
         assert resp.status == 200
+        for n in range(1, redeliveries + 1):
+            resp = await self.post(body, headers=retry_headers(SIGNING_SECRET, body, retry_num=n))
+            assert resp.status == 200
+
+    async def mention(
+        self, text: str, *, user: str = "UALICE", channel: str = "C123", in_thread_of: str | None = None
+    ) -> dict[str, Any]:
+        """`@sentry <text>` posted by `user` (in the thread of the message `in_thread_of`, if given);
+        Slack keeps the message and sends its app_mention. Returns the message."""
+        said = self.slack.user_says(f"<@{BOT_USER_ID}> {text}", channel=channel, user=user, thread_ts=in_thread_of)
+        await self.event(
+            app_mention_event(said["text"], channel=channel, user=user, ts=said["ts"], thread_ts=in_thread_of)
+        )
+        return said
+
+    async def settled(self) -> None:
+        """Wait until the work the bot started after its acks has finished."""
+        # The tasks BotApp.after_ack started (BotApp.close waits on them too); one may start another.
+        while started := set(self.bolt._work):
+            await asyncio.wait(started)
 
 
 @pytest.fixture
@@ -121,7 +162,7 @@ async def bot(fake_slack: FakeSlack, tmp_path) -> AsyncIterator[BotUnderTest]:
             bot_public_url="https://bot.acme.example",
             _env_file=None,
         )
-        async with running_bot(settings, slack_client(settings)) as (app, _bolt):
+        async with running_bot(settings, slack_client(settings)) as (app, bolt_app):
             runner = web.AppRunner(app)
             await runner.setup()
             site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -129,6 +170,7 @@ async def bot(fake_slack: FakeSlack, tmp_path) -> AsyncIterator[BotUnderTest]:
             port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
             try:
                 async with aiohttp.ClientSession() as http:
-                    yield BotUnderTest(f"http://127.0.0.1:{port}/", fake_slack, state, http)
+                    assert isinstance(bolt_app, BotApp)
+                    yield BotUnderTest(f"http://127.0.0.1:{port}/", fake_slack, state, http, bolt_app, sentry_url)
             finally:
                 await runner.cleanup()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.sentry.models import Assignee
+from bot.views.blocks import esc
 from bot.views.issue import issue_card, issue_line
 from bot.views.routing import Action, decode
 from tests.views.builders import EVIL, NOW, issue
@@ -96,7 +97,8 @@ def test_no_change_line_without_changed_by_or_note():
 
 
 def test_outside_text_renders_inert():
-    msg = issue_card(issue(title=EVIL, culprit=EVIL, project=None), now=NOW, note=EVIL)
+    # The note is mrkdwn its caller composed, with outside text escaped (as `notice` takes it).
+    msg = issue_card(issue(title=EVIL, culprit=EVIL, project=None), now=NOW, note=esc(EVIL))
     assert_inert(msg)
 
 
@@ -124,3 +126,10 @@ def test_issue_line_escapes_the_title():
     line = issue_line(issue(title=EVIL))
     assert "<!" not in line
     assert "&amp; co" in line
+
+
+def test_the_change_line_shows_a_mention_as_slack_renders_it_and_escapes_names_once():
+    msg = issue_card(issue(), now=NOW, changed_by="U123", note=f"assigned to <@U456> and {esc('R&D <team>')}")
+    text = visible_text(msg)
+    assert "assigned to <@U456> and R&amp;D &lt;team&gt; by <@U123>" in text
+    assert "&amp;amp;" not in text and "&lt;@U456&gt;" not in text
