@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 __all__ = ["BASELINE", "SchemaError", "config", "head", "pending", "pending_on", "upgrade_on"]
 
 log = logging.getLogger(__name__)
+# Alembic says "Context impl SQLiteImpl." and the like at INFO on every start; `store.migrated`
+# says what ran.
+logging.getLogger("alembic").setLevel(logging.WARNING)
 
 BASELINE = "0001_baseline"
 
