@@ -95,3 +95,15 @@ async def test_check_refuses_a_url_without_a_database_and_an_unreachable_one(url
     [(ok, line)] = await check_database(url)
     assert not ok
     assert words in line
+
+
+def test_a_start_with_auto_migrate_off_refuses_a_database_behind_naming_migrate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", sqlite_url(tmp_path))
+    monkeypatch.setenv("BOT_AUTO_MIGRATE", "off")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    assert main(["worker", "--port", "0"]) == 1
+    err = capsys.readouterr().err
+    assert "BOT_AUTO_MIGRATE is off" in err
+    assert "sentry-bot migrate" in err
