@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -111,11 +112,20 @@ async def socket(settings: Settings, *, host: str, port: int) -> int:
         async with running_bot(settings, slack_client(settings), shutdown=shutdown) as (app, bolt):
             handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
             await handler.connect_async()  # type: ignore[no-untyped-call]
+
+            async def close_socket() -> None:
+                # At once on a stop, so no new request arrives while the ones received are answered
+                # (Slack sends what is not acknowledged again, to another connection).
+                await shutdown.requested.wait()
+                await handler.close_async()  # type: ignore[no-untyped-call]
+
+            closing = asyncio.create_task(close_socket())
             try:
                 # The webhook listener still runs, for Sentry to reach when BOT_PUBLIC_URL points here.
                 await serve_app(app, host, port, shutdown=shutdown)
             finally:
-                await handler.close_async()  # type: ignore[no-untyped-call]
+                shutdown.request("socket mode ended")
+                await closing
     return 0
 
 
