@@ -1,7 +1,8 @@
-"""The four ways to run the bot, each an async function returning an exit code."""
+"""The ways to run the bot, each an async function returning an exit code."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -9,10 +10,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.console import CONSOLE_USER, Console, demo_settings, run_console
 from bot.runtime import open_services
-from bot.server import serve_app
+from bot.server import Shutdown, build_web_app, serve_app
 from bot.settings import Settings
 
-__all__ = ["check", "console", "serve", "slack_client", "socket"]
+__all__ = ["check", "console", "migrate", "serve", "slack_client", "socket", "worker"]
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
@@ -80,6 +81,10 @@ async def check(settings: Settings) -> int:
             except Exception as exc:
                 message = exc.user_message() if hasattr(exc, "user_message") else type(exc).__name__
                 report(False, f"Sentry organization {settings.sentry_org}: {message}")
+    from bot.store.check import check_database
+
+    for ok, line in await check_database(settings.database_url, auto_migrate=settings.bot_auto_migrate == "on"):
+        report(ok, line)
     print("All checks passed." if not failures else f"{failures} check(s) failed.", file=sys.stderr)
     return 1 if failures else 0
 
@@ -88,8 +93,10 @@ async def serve(settings: Settings, *, host: str, port: int) -> int:
     settings.require("slack_bot_token", "slack_signing_secret", "sentry_auth_token", "sentry_org")
     from bot.wiring import running_bot
 
-    async with running_bot(settings, slack_client(settings)) as (app, _bolt):
-        await serve_app(app, host, port)
+    shutdown = Shutdown(grace=settings.bot_shutdown_grace)
+    with shutdown.on_signals():
+        async with running_bot(settings, slack_client(settings), shutdown=shutdown) as (app, _bolt):
+            await serve_app(app, host, port, shutdown=shutdown)
     return 0
 
 
@@ -100,9 +107,55 @@ async def socket(settings: Settings, *, host: str, port: int) -> int:
     from bot.wiring import running_bot
 
     assert settings.slack_app_token is not None
-    async with running_bot(settings, slack_client(settings)) as (app, bolt):
-        handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
-        await handler.connect_async()  # type: ignore[no-untyped-call]
-        # The webhook listener still runs, for Sentry to reach when BOT_PUBLIC_URL points here.
-        await serve_app(app, host, port)
+    shutdown = Shutdown(grace=settings.bot_shutdown_grace)
+    with shutdown.on_signals():
+        async with running_bot(settings, slack_client(settings), shutdown=shutdown) as (app, bolt):
+            handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
+            await handler.connect_async()  # type: ignore[no-untyped-call]
+
+            async def close_socket() -> None:
+                # At once on a stop, so no new request arrives while the ones received are answered
+                # (Slack sends what is not acknowledged again, to another connection).
+                await shutdown.requested.wait()
+                await handler.close_async()  # type: ignore[no-untyped-call]
+
+            closing = asyncio.create_task(close_socket())
+            try:
+                # The webhook listener still runs, for Sentry to reach when BOT_PUBLIC_URL points here.
+                await serve_app(app, host, port, shutdown=shutdown)
+            finally:
+                shutdown.request("socket mode ended")
+                await closing
+    return 0
+
+
+async def worker(settings: Settings, *, host: str, port: int) -> int:
+    """Only the alert worker (routing, delivery, schedules), beside receivers run with
+    `BOT_ALERT_WORKER=off`; `/healthz`, `/readyz` and `/metrics` on host:port."""
+    settings.require("slack_bot_token")
+    from bot.wiring import open_database, running_worker
+
+    shutdown = Shutdown(grace=settings.bot_shutdown_grace)
+    with shutdown.on_signals():
+        async with open_database(settings) as db, running_worker(db, slack_client(settings), shutdown=shutdown):
+            await serve_app(build_web_app(None, ready=db.ping, shutdown=shutdown), host, port, shutdown=shutdown)
+    return 0
+
+
+async def migrate(settings: Settings) -> int:
+    """Upgrade the database schema (under the same lock as a start) and say what was done."""
+    from bot.store import Database
+
+    db = Database.from_url(settings.database_url)
+    where = db.engine.url.render_as_string(hide_password=True)
+    try:
+        applied = await db.migrate()
+    finally:
+        await db.close()
+    from bot.store.migrations import head
+
+    if applied:
+        print(f"{where}: upgraded to {head()} (applied {', '.join(applied)})")
+    else:
+        print(f"{where}: already at {head()}, nothing to do")
     return 0

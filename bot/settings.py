@@ -38,6 +38,9 @@ _EXPECTS: dict[str, str] = {
     "BOT_READ_POLICY": "member (read commands need a mapped Sentry member) or everyone",
     "BOT_AUDIT_CHANNEL": "a Slack channel ID such as C012AB3CD",
     "BOT_ALLOWED_CHANNELS": "Slack channel IDs separated by commas",
+    "BOT_SHUTDOWN_GRACE": "a number of seconds, 0 or more",
+    "BOT_ALERT_WORKER": "on (this process also delivers alerts) or off (receive only)",
+    "BOT_AUTO_MIGRATE": "on (upgrade the database schema at start) or off (only sentry-bot migrate does)",
 }
 
 
@@ -70,6 +73,10 @@ class Settings(BaseSettings):
     bot_read_policy: Literal["member", "everyone"] = "member"
     bot_audit_channel: str | None = None
     bot_allowed_channels: Annotated[frozenset[str], NoDecode] = frozenset()
+    # Operations: how long a SIGTERM waits for work in flight; who delivers alerts; who migrates.
+    bot_shutdown_grace: float = Field(default=10, ge=0)
+    bot_alert_worker: Literal["on", "off"] = "on"
+    bot_auto_migrate: Literal["on", "off"] = "on"
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -104,6 +111,11 @@ class Settings(BaseSettings):
         if isinstance(v, str):
             return frozenset(p.strip() for p in v.split(",") if p.strip())
         return v
+
+    @field_validator("bot_alert_worker", "bot_auto_migrate", mode="before")
+    @classmethod
+    def _switch(cls, v: Any) -> Any:
+        return v.strip().lower() if isinstance(v, str) else v
 
     @field_validator("database_url")
     @classmethod

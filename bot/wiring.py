@@ -1,9 +1,13 @@
-"""The running bot for `serve` and `socket`: services, store, alert pipeline, Bolt and HTTP routes."""
+"""The running bot for `serve` and `socket`: services, store, alert pipeline, Bolt and HTTP routes.
+
+`BOT_ALERT_WORKER=off` leaves the alert worker out (webhooks are stored for a `sentry-bot worker`
+to deliver); `BOT_AUTO_MIGRATE=off` refuses a database behind the code instead of upgrading it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
@@ -16,35 +20,62 @@ from bot.alerts.worker import AlertWorker
 from bot.audit import AuditLog, Post
 from bot.identity_store import StoredOverrides
 from bot.runtime import open_services
-from bot.server import build_web_app
+from bot.server import Shutdown, build_web_app
 from bot.settings import Settings
 from bot.slack.app import build_bolt_app
 from bot.slack.directory import SlackDirectory
 from bot.store import Database
 from bot.views.blocks import Block
 
-__all__ = ["running_bot"]
+__all__ = ["open_database", "running_bot", "running_worker"]
+
+
+def open_database(settings: Settings) -> AbstractAsyncContextManager[Database]:
+    """`DATABASE_URL`, upgraded at start unless `BOT_AUTO_MIGRATE=off` (then refused when behind)."""
+    return Database.connect(
+        settings.database_url, migrate="auto" if settings.bot_auto_migrate == "on" else "refuse-behind"
+    )
 
 
 @asynccontextmanager
-async def running_bot(settings: Settings, client: AsyncWebClient) -> AsyncIterator[tuple[web.Application, AsyncApp]]:
+async def running_worker(
+    db: Database, client: AsyncWebClient, *, shutdown: Shutdown | None = None
+) -> AsyncIterator[AlertWorker]:
+    """The alert worker (routing, delivery, janitor), started; on exit it finishes the Slack calls under
+    way within what is left of the shutdown's grace and gives up its channel leases."""
+    # The worker paces each channel and honours Retry-After itself, so its client must not retry 429s.
+    worker = AlertWorker(db, AsyncWebClient(token=client.token, base_url=client.base_url))
+    await worker.start()
+    try:
+        yield worker
+    finally:
+        await worker.stop(grace=shutdown.remaining() if shutdown is not None else 10.0)
+
+
+@asynccontextmanager
+async def running_bot(
+    settings: Settings, client: AsyncWebClient, *, shutdown: Shutdown | None = None
+) -> AsyncIterator[tuple[web.Application, AsyncApp]]:
     """Everything `serve` and `socket` run, started; stopped on exit."""
     async with (
         open_services(settings, directory=SlackDirectory(client)) as (services, dispatcher),
-        Database.connect(settings.database_url) as db,
+        open_database(settings) as db,
+        AsyncExitStack() as stack,
     ):
         services.store = db
         services.identity.overrides = await StoredOverrides.load(db)
         services.audit = AuditLog(db, channel=settings.bot_audit_channel, post=_poster(client))
         services.subscriptions = SubscriptionService(db, settings=settings, sentry=services.sentry)
-        # The worker paces each channel and honours Retry-After itself, so its client must not retry 429s.
-        alert_client = AsyncWebClient(token=client.token, base_url=client.base_url)
-        async with AlertWorker(db, alert_client) as worker:
-            services.alerts = Outbox(db, on_stored=worker.wake)
-            bolt = build_bolt_app(settings=settings, services=services, dispatcher=dispatcher, client=client)
-            app = build_web_app(bolt, ready=db.ping)
-            add_webhook_routes(app, settings=settings, db=db, on_stored=worker.wake)
-            yield app, bolt
+        worker = None
+        if settings.bot_alert_worker == "on":
+            worker = await stack.enter_async_context(running_worker(db, client, shutdown=shutdown))
+        # Without a worker here, another process's worker finds the stored rows when it polls.
+        wake = worker.wake if worker is not None else None
+        services.alerts = Outbox(db, on_stored=wake)
+        bolt = build_bolt_app(settings=settings, services=services, dispatcher=dispatcher, client=client)
+        app = build_web_app(bolt, ready=db.ping, shutdown=shutdown)
+        add_webhook_routes(app, settings=settings, db=db, on_stored=wake)
+        yield app, bolt
 
 
 def _poster(client: AsyncWebClient) -> Post:

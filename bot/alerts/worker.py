@@ -28,12 +28,14 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import update
 
 from bot.alerts.config import DeliveryConfig
 from bot.alerts.janitor import prune
 from bot.alerts.router import BATCH, Router
 from bot.alerts.sender import Sender
 from bot.store import Database
+from bot.store.alerts import slack_channels
 
 __all__ = ["AlertWorker"]
 
@@ -112,7 +114,21 @@ class AlertWorker:
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
         self._tasks = []
-        log.info("alerts.worker.stopped", extra={"worker": self.name})
+        await self._give_up_leases()
+        log.info("alerts.worker.stopped", extra={"worker": self.name, "interrupted": len(late)})
+
+    async def _give_up_leases(self) -> None:
+        """Free this worker's channels for the other replicas now, not when the leases run out. A post
+        the grace interrupted stays marked in flight, so whoever takes its channel looks it up first."""
+        try:
+            async with self._db.transaction() as conn:
+                await conn.execute(
+                    update(slack_channels)
+                    .where(slack_channels.c.lease_owner == self.name)
+                    .values(lease_owner=None, lease_until=None)
+                )
+        except Exception:  # the database is gone: the leases run out by themselves
+            log.exception("alerts.worker.release-error")
 
     async def __aenter__(self) -> AlertWorker:
         await self.start()

@@ -1,7 +1,8 @@
 """Everything the bot keeps: SQLAlchemy Core tables on one `metadata`, and the `Database` around them.
 
-A feature's tables live in their own module here and register a schema `Component`; import that
-module below so `Database.connect()` creates (or upgrades) its tables at start.
+A feature's tables live in their own module here, on `metadata`; import that module below, and add
+its Alembic revision (bot/store/migrations/__init__.py says how) so `Database.connect()` creates or
+upgrades its tables at start.
 """
 
 from bot.store import alerts, audit, events, identity  # alert pipeline, audit log, Slack events seen, identity

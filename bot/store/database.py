@@ -1,6 +1,6 @@
 """The database: one async SQLAlchemy engine built from `DATABASE_URL`, schema ready at start.
 
-    async with Database.connect(settings.database_url) as db:
+    async with Database.connect(settings.database_url) as db:  # upgrades the schema (Alembic)
         async with db.transaction() as conn:
             await conn.execute(...)
         ready = await db.ping()
@@ -30,7 +30,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -41,7 +41,7 @@ from sqlalchemy.pool import SingletonThreadPool
 
 from bot import jsoncodec
 from bot.settings import ConfigError
-from bot.store.schema import migrate
+from bot.store import migrations
 from bot.store.writer import WriterLock
 
 __all__ = ["Database", "RawJSON", "database_url"]
@@ -72,6 +72,12 @@ def database_url(raw: str) -> URL:
             )
         return url.set(drivername="sqlite+aiosqlite")
     if backend in ("postgresql", "postgres"):
+        if not url.database:
+            # libpq would connect to the database named like the user, a database nobody chose.
+            raise ConfigError(
+                "DATABASE_URL names no PostgreSQL database: add its name after the host, "
+                "e.g. postgresql://bot@db.example.com:5432/sentrybot"
+            )
         return url.set(drivername="postgresql+asyncpg")
     raise ConfigError(f"DATABASE_URL scheme {backend!r} is not supported: use sqlite:///path.db or postgresql://...")
 
@@ -111,14 +117,24 @@ class Database:
 
     @classmethod
     @asynccontextmanager
-    async def connect(cls, url: str, *, schema: str | None = None) -> AsyncIterator[Database]:
+    async def connect(
+        cls, url: str, *, schema: str | None = None, migrate: Literal["auto", "refuse-behind"] = "auto"
+    ) -> AsyncIterator[Database]:
         """Open the database, bring its schema up to date, and close it on exit.
 
-        Raises ConfigError (one plain line, no password) when the database cannot be reached.
+        `migrate="refuse-behind"` (`BOT_AUTO_MIGRATE=off`) upgrades nothing: a database behind the
+        code is refused, naming `sentry-bot migrate`. Raises ConfigError (one plain line, no
+        password) when the database cannot be reached, SchemaError when its schema cannot be used.
         """
         db = cls.from_url(url, schema=schema)
         try:
-            await db.migrate()
+            if migrate == "auto":
+                await db.migrate()
+            elif todo := await migrations.pending(db):
+                raise migrations.SchemaError(
+                    f"the database schema is behind this sentry-bot (revisions {', '.join(todo)} not applied) "
+                    "and BOT_AUTO_MIGRATE is off: run `sentry-bot migrate` first"
+                )
             yield db
         finally:
             await db.close()
@@ -178,21 +194,42 @@ class Database:
         """An INSERT with `on_conflict_do_nothing` / `on_conflict_do_update` (both dialects have them)."""
         return postgresql.insert(table) if self.is_postgres else sqlite.insert(table)
 
-    async def migrate(self) -> None:
+    async def migrate(self) -> list[str]:
+        """Upgrade the schema to the code's newest revision; returns the revisions applied.
+
+        Replicas starting together take turns: on PostgreSQL under an advisory lock held until
+        commit (keyed by the schema), on SQLite under the write lock `BEGIN IMMEDIATE` takes.
+        """
         try:
             async with self.transaction() as conn:
+                if self.is_postgres:
+                    # Locked before CREATE SCHEMA, which itself races; the key names the schema
+                    # (current_schema() is NULL while the schema does not exist yet).
+                    key = f"sentry-bot:{self.schema}" if self.schema else None
+                    await conn.execute(
+                        text(
+                            "SELECT pg_advisory_xact_lock(hashtext(coalesce(:key, 'sentry-bot:' || current_schema())))"
+                        ),
+                        {"key": key},
+                    )
                 if self.schema:
                     quoted = self.engine.dialect.identifier_preparer.quote_identifier(self.schema)
                     await conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {quoted}"))
-                if self.is_postgres:
-                    # Replicas starting together must not race to create the same tables.
-                    await conn.execute(
-                        text("SELECT pg_advisory_xact_lock(hashtext('sentry-bot:' || current_schema()))")
-                    )
-                await conn.run_sync(migrate)
+                return await conn.run_sync(migrations.upgrade_on)
         except (SQLAlchemyError, OSError) as exc:
-            where = self.engine.url.render_as_string(hide_password=True)
-            raise ConfigError(f"DATABASE_URL: cannot open the database at {where}: {_reason(exc)}") from exc
+            raise self._unreachable(exc) from exc
+
+    async def inspect_schema(self, look: Callable[[Connection], T]) -> T:
+        """`look(conn)` (synchronous SQLAlchemy, reads only) on a read connection; ConfigError when unreachable."""
+        try:
+            async with self.read() as conn:
+                return await conn.run_sync(look)
+        except (SQLAlchemyError, OSError) as exc:
+            raise self._unreachable(exc) from exc
+
+    def _unreachable(self, exc: BaseException) -> ConfigError:
+        where = self.engine.url.render_as_string(hide_password=True)
+        return ConfigError(f"DATABASE_URL: cannot open the database at {where}: {_reason(exc)}")
 
     async def ping(self) -> bool:
         """True when the database answers (readiness); the reason is logged when it does not."""

@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Connection, Integer, String, Table, func, inspect, select, text
+from sqlalchemy import func, inspect, select, text
 
 from bot.settings import ConfigError
-from bot.store import Component, Database, database_url, metadata
-from bot.store import schema as schema_module
+from bot.store import Database, database_url, migrations
 from bot.store.alerts import dedupe_keys
-from bot.store.schema import schema_version
 from tests.store.support import sqlite_url
 
 ALERT_TABLES = {
@@ -46,6 +44,9 @@ def test_database_url_picks_the_async_driver(raw: str, driver: str) -> None:
         ("sqlite:///:memory:", "in-memory"),
         ("mysql://db/bot", "not supported"),
         ("not a url", "not a URL"),
+        ("postgresql://", "names no PostgreSQL database"),
+        ("postgresql://bot:pw@db.example.com:5432", "names no PostgreSQL database"),
+        ("postgresql://bot@db.example.com/", "names no PostgreSQL database"),
     ],
 )
 def test_database_url_refuses_in_plain_words(raw: str, words: str) -> None:
@@ -53,12 +54,13 @@ def test_database_url_refuses_in_plain_words(raw: str, words: str) -> None:
         database_url(raw)
 
 
-async def test_connect_creates_every_table_and_records_versions(db: Database) -> None:
+async def test_connect_creates_every_table_at_the_newest_revision(db: Database) -> None:
     async with db.read() as conn:
         tables = set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
-        versions = dict((await conn.execute(select(schema_version.c.component, schema_version.c.version))).all())
-    assert tables >= {*ALERT_TABLES, "schema_version"}
-    assert versions["alerts"] == 1
+        revision = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+    assert tables >= {*ALERT_TABLES, "alembic_version"}
+    assert "schema_version" not in tables
+    assert revision == migrations.head()
     assert await db.ping()
 
 
@@ -81,44 +83,6 @@ async def test_insert_ignore_reports_a_repeat(db: Database) -> None:
         first = await conn.execute(db.insert(dedupe_keys).values(key="k", created_at=1.0).on_conflict_do_nothing())
         again = await conn.execute(db.insert(dedupe_keys).values(key="k", created_at=2.0).on_conflict_do_nothing())
     assert (first.rowcount, again.rowcount) == (1, 0)
-
-
-async def test_an_upgrade_step_runs_once_for_an_older_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A component at version 1 on disk, version 2 in the code: its step runs, then the version is 2."""
-    url = sqlite_url(tmp_path)
-    widgets = Table("test_widgets", metadata, Column("id", Integer, primary_key=True))
-    try:
-        monkeypatch.setitem(schema_module._components, "widgets", Component("widgets"))
-        async with Database.connect(url):
-            pass
-
-        steps: list[int] = []
-
-        def add_name(conn: Connection) -> None:
-            steps.append(2)
-            conn.execute(text("ALTER TABLE test_widgets ADD COLUMN name VARCHAR(20)"))
-
-        widgets.append_column(Column("name", String(20)))
-        monkeypatch.setitem(schema_module._components, "widgets", Component("widgets", 2, {2: add_name}))
-        async with Database.connect(url):
-            pass
-        async with Database.connect(url) as db, db.read() as conn:
-            columns = {c["name"] for c in await conn.run_sync(lambda s: inspect(s).get_columns("test_widgets"))}
-            version = await conn.scalar(select(schema_version.c.version).where(schema_version.c.component == "widgets"))
-        assert steps == [2]
-        assert "name" in columns
-        assert version == 2
-    finally:
-        metadata.remove(widgets)
-
-
-async def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None:
-    url = sqlite_url(tmp_path)
-    async with Database.connect(url) as db, db.transaction() as conn:
-        await conn.execute(schema_version.update().where(schema_version.c.component == "alerts").values(version=99))
-    with pytest.raises(RuntimeError, match="newer than this"):
-        async with Database.connect(url):
-            pass
 
 
 async def test_an_unreachable_database_is_a_config_error_without_the_password() -> None:
