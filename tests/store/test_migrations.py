@@ -166,7 +166,8 @@ async def _no_schema() -> AsyncIterator[None]:
 async def test_pending_names_what_a_database_lacks(tmp_path: Path) -> None:
     empty = Database.from_url(sqlite_url(tmp_path))
     try:
-        assert await migrations.pending(empty) == [migrations.BASELINE]
+        lacking = await migrations.pending(empty)
+        assert lacking[0] == migrations.BASELINE and lacking[-1] == migrations.head()
         await empty.migrate()
         assert await migrations.pending(empty) == []
     finally:
@@ -177,7 +178,9 @@ async def test_pending_on_a_0_1_0_database_is_the_baseline(tmp_path: Path) -> No
     async with release_0_1_0("sqlite", tmp_path) as (url, _):
         db = Database.from_url(url)
         try:
-            assert await migrations.pending(db) == [migrations.BASELINE]
+            # Adopted at the baseline, which it has already; everything after it is pending.
+            lacking = await migrations.pending(db)
+            assert lacking[0] == migrations.BASELINE and lacking[-1] == migrations.head()
         finally:
             await db.close()
 

@@ -30,7 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     cfg = config()
     cfg.set_main_option("file_template", "%%(rev)s")
     count = len(list(ScriptDirectory.from_config(cfg).walk_revisions()))
-    slug = re.sub(r"[^a-z0-9]+", "_", args.message.lower()).strip("_")[:40]
+    # alembic_version.version_num is VARCHAR(32): "NNNN_" and at most 27 more.
+    slug = re.sub(r"[^a-z0-9]+", "_", args.message.lower()).strip("_")[:27].rstrip("_")
     rev_id = f"{count + 1:04d}_{slug}"
     with tempfile.TemporaryDirectory() as scratch:
         engine = create_engine(f"sqlite:///{Path(scratch) / 'scratch.db'}")
