@@ -19,7 +19,9 @@ log = logging.getLogger("bot")
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sentry-bot", description="A Slack ChatOps bot for Sentry.")
     parser.add_argument("--version", action="version", version=f"sentry-bot {__version__}")
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument(
+        "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="overrides LOG_LEVEL (default INFO)"
+    )
     sub = parser.add_subparsers(dest="mode", required=True, metavar="{serve,socket,console,check}")
     serve = sub.add_parser("serve", help="HTTP mode: Slack Events API and Sentry webhooks")
     serve.add_argument("--host", default="127.0.0.1")
@@ -38,11 +40,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from bot.logs import configure_logging
 
-    # The console is a chat: routine INFO lines would interleave with the answers.
-    quiet = args.mode == "console" and args.log_level == "INFO"
-    configure_logging("WARNING" if quiet else args.log_level)
+    configure_logging(args.log_level or "INFO")
     try:
         settings = load_settings()
+        # The console is a chat: routine INFO lines would interleave with the answers, unless asked for.
+        chosen = args.log_level or (
+            "WARNING" if args.mode == "console" and "log_level" not in settings.model_fields_set else settings.log_level
+        )
+        configure_logging(chosen, settings.log_format)
         if args.mode == "console":
             from bot.modes import console
 

@@ -11,6 +11,7 @@ from bot.console import CONSOLE_USER, Console, demo_settings, run_console
 from bot.runtime import open_services
 from bot.server import serve_app
 from bot.settings import Settings
+from bot.slack.calls import counted
 
 __all__ = ["check", "console", "serve", "slack_client", "socket"]
 
@@ -20,7 +21,7 @@ def slack_client(settings: Settings) -> AsyncWebClient:
     assert settings.slack_bot_token is not None
     client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=str(settings.slack_api_url))
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
-    return client
+    return counted(client)
 
 
 class _NoDirectory:

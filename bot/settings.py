@@ -38,6 +38,9 @@ _EXPECTS: dict[str, str] = {
     "BOT_READ_POLICY": "member (read commands need a mapped Sentry member) or everyone",
     "BOT_AUDIT_CHANNEL": "a Slack channel ID such as C012AB3CD",
     "BOT_ALLOWED_CHANNELS": "Slack channel IDs separated by commas",
+    "LOG_FORMAT": "text or json (one JSON object a line)",
+    "LOG_LEVEL": "a level name: DEBUG, INFO, WARNING or ERROR",
+    "SENTRY_DSN": "a Sentry DSN such as https://key@o0.ingest.sentry.io/0 (the bot's own errors)",
 }
 
 
@@ -70,6 +73,11 @@ class Settings(BaseSettings):
     bot_read_policy: Literal["member", "everyone"] = "member"
     bot_audit_channel: str | None = None
     bot_allowed_channels: Annotated[frozenset[str], NoDecode] = frozenset()
+
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # The bot's own errors and traces go here (sentry-sdk); a secret-bearing URL, so never printed.
+    sentry_dsn: SecretStr | None = None
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -104,6 +112,16 @@ class Settings(BaseSettings):
         if isinstance(v, str):
             return frozenset(p.strip() for p in v.split(",") if p.strip())
         return v
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_any_case(cls, v: Any) -> Any:
+        return v.strip().lower() if isinstance(v, str) else v
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_any_case(cls, v: Any) -> Any:
+        return v.strip().upper() if isinstance(v, str) else v
 
     @field_validator("database_url")
     @classmethod

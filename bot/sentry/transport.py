@@ -29,6 +29,7 @@ from bot.errors import (
     SentryTimeout,
     SentryUnavailable,
 )
+from bot.metrics import SENTRY_REQUEST_SECONDS
 
 __all__ = ["Response", "Transport", "error_from_response"]
 
@@ -191,9 +192,13 @@ class Transport:
                     headers = dict(resp.headers)
                     status = resp.status
             except TimeoutError as exc:
+                SENTRY_REQUEST_SECONDS.labels(operation, "timeout").observe(time.monotonic() - started)
                 raise SentryTimeout(operation=operation) from exc
             except aiohttp.ClientError as exc:
+                SENTRY_REQUEST_SECONDS.labels(operation, "connection_error").observe(time.monotonic() - started)
                 raise SentryUnavailable(type(exc).__name__, operation=operation) from exc
+        elapsed = time.monotonic() - started
+        SENTRY_REQUEST_SECONDS.labels(operation, str(status)).observe(elapsed)
         log.debug(
             "sentry.request",
             extra={
@@ -201,7 +206,7 @@ class Transport:
                 "method": method,
                 "path": url.path,
                 "status": status,
-                "ms": round((time.monotonic() - started) * 1000, 1),
+                "ms": round(elapsed * 1000, 1),
             },
         )
         self._note_rate_limit(headers)
