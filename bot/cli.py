@@ -57,9 +57,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return asyncio.run(check(settings))
         from bot.modes import serve, socket
+        from bot.selfmonitor import self_monitoring
 
         runner = serve if args.mode == "serve" else socket
-        return asyncio.run(runner(settings, host=args.host, port=args.port))
+        with self_monitoring(settings):
+            return asyncio.run(runner(settings, host=args.host, port=args.port))
     except ConfigError as exc:
         print(f"sentry-bot: {exc}", file=sys.stderr)
         return 2
