@@ -9,9 +9,9 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.settings import ConfigError, load_settings
+from bot.settings import ConfigError, Settings, load_settings
 
-__all__ = ["main"]
+__all__ = ["log_level", "main"]
 
 log = logging.getLogger("bot")
 
@@ -36,6 +36,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def log_level(given: str | None, mode: str, settings: Settings) -> str:
+    """`--log-level` when given, else `LOG_LEVEL`; the console, a chat where routine INFO lines would
+    interleave with the answers, logs warnings only unless one of the two asks for more."""
+    if given:
+        return given
+    if mode == "console" and "log_level" not in settings.model_fields_set:
+        return "WARNING"
+    return settings.log_level
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from bot.logs import configure_logging
@@ -43,11 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.log_level or "INFO")
     try:
         settings = load_settings()
-        # The console is a chat: routine INFO lines would interleave with the answers, unless asked for.
-        chosen = args.log_level or (
-            "WARNING" if args.mode == "console" and "log_level" not in settings.model_fields_set else settings.log_level
-        )
-        configure_logging(chosen, settings.log_format)
+        configure_logging(log_level(args.log_level, args.mode, settings), settings.log_format)
         if args.mode == "console":
             from bot.modes import console
 

@@ -88,6 +88,22 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, (str, int, float, bool, type(None), list, dict)) else str(value)
 
 
+class _BoltSameToken(logging.Filter):
+    """Drops Bolt's "As you gave `client` as well, `token` will be unused.": Bolt reads SLACK_BOT_TOKEN
+    from the environment by itself (`slack_bolt/app/async_app.py`) and warns at every start that the
+    client the bot gives it wins, when that client was built from the same variable."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+# slack_sdk tests `logger.level <= DEBUG` on its own logger, which is 0 (NOTSET) unless set: it then
+# builds a debug line of every request and answer and logs "A retry handler found" at INFO.
+_SLACK_SDK_LOGGERS = ("slack_sdk.web.async_base_client", "slack_sdk.web.base_client")
+
+
 def configure_logging(level: str = "INFO", fmt: Literal["text", "json"] = "text") -> None:
     handler = logging.StreamHandler()
     if fmt == "json":
@@ -99,3 +115,7 @@ def configure_logging(level: str = "INFO", fmt: Literal["text", "json"] = "text"
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    for name in _SLACK_SDK_LOGGERS:
+        logging.getLogger(name).setLevel(level)
+    bolt = logging.getLogger("slack_bolt.AsyncApp")
+    bolt.filters[:] = [f for f in bolt.filters if not isinstance(f, _BoltSameToken)] + [_BoltSameToken()]
