@@ -16,7 +16,7 @@ import json
 import logging
 import re
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 __all__ = ["JsonFormatter", "RedactingFilter", "configure_logging", "redact"]
 
@@ -104,8 +104,11 @@ class _BoltSameToken(logging.Filter):
 _SLACK_SDK_LOGGERS = ("slack_sdk.web.async_base_client", "slack_sdk.web.base_client")
 
 
-def configure_logging(level: str = "INFO", fmt: Literal["text", "json"] = "text") -> None:
-    handler = logging.StreamHandler()
+def configure_logging(
+    level: str = "INFO", fmt: Literal["text", "json"] = "text", *, stream: TextIO | None = None
+) -> None:
+    """The root logger writes `fmt` lines at `level` to `stream` (stderr), secrets masked."""
+    handler = logging.StreamHandler(stream)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
@@ -115,6 +118,8 @@ def configure_logging(level: str = "INFO", fmt: Literal["text", "json"] = "text"
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # aiosqlite's DEBUG lines repeat every statement with its parameters: hook secrets among them.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
     for name in _SLACK_SDK_LOGGERS:
         logging.getLogger(name).setLevel(level)
     bolt = logging.getLogger("slack_bolt.AsyncApp")
