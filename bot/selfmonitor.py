@@ -5,7 +5,7 @@ Everything leaves through one scrubber (`Scrubber`, as `before_send`, `before_se
 token-shaped strings (`bot.logs.redact`) and Slack's `response_url`s (each one lets anyone answer
 in that channel); request bodies, cookies, signature and authorization headers, command text and
 Slack message text (`text`, `blocks`, ... keys) are dropped. The SDK is also told not to collect
-them: no request bodies, no local variables, no personal data.
+them: no request bodies and no local variables (personal data is off by default).
 
     with self_monitoring(settings):
         asyncio.run(serve(settings, host=host, port=port))
@@ -29,6 +29,9 @@ log = logging.getLogger("bot")
 
 # A share of requests traced: enough to see latency, not a transaction per webhook in a storm.
 TRACES_SAMPLE_RATE = 0.1
+
+# At exit, the most spent sending the last reports: a stop must stay within BOT_SHUTDOWN_GRACE.
+FLUSH_SECONDS = 2.0
 
 REDACTED = "[redacted]"
 # Keys whose values are what people typed or what Slack shows them, or bodies and credentials.
@@ -108,11 +111,10 @@ def self_monitoring(settings: Settings, *, traces_sample_rate: float = TRACES_SA
     from sentry_sdk.integrations.logging import LoggingIntegration
 
     scrub = Scrubber(_secrets_of(settings))
-    guard = sentry_sdk.init(
+    sentry_sdk.init(
         dsn=settings.sentry_dsn.get_secret_value(),
         release=f"sentry-bot@{__version__}",
         traces_sample_rate=traces_sample_rate,
-        send_default_pii=False,
         max_request_body_size="never",
         include_local_variables=False,
         integrations=[AioHttpIntegration(), LoggingIntegration(level=logging.INFO, event_level=logging.ERROR)],
@@ -124,4 +126,5 @@ def self_monitoring(settings: Settings, *, traces_sample_rate: float = TRACES_SA
     try:
         yield True
     finally:
-        guard.__exit__(None, None, None)
+        sentry_sdk.get_client().close(timeout=FLUSH_SECONDS)  # sends what is queued
+        sentry_sdk.get_global_scope().set_client(None)
