@@ -43,7 +43,6 @@ _DROPPED_KEYS = frozenset(
         "attachments",
         "private_metadata",
         "body",
-        "data",
         "payload",
         "cookies",
         "authorization",
@@ -66,13 +65,16 @@ class Scrubber:
 
     def __call__(self, event: dict[str, Any], hint: dict[str, Any] | None = None) -> dict[str, Any]:
         scrubbed: dict[str, Any] = self._clean(event)
+        request = scrubbed.get("request")
+        if isinstance(request, dict) and "data" in request:
+            request["data"] = REDACTED  # the body of a request the bot received: a command, a webhook
         return scrubbed
 
     def _clean(self, value: Any) -> Any:
         if isinstance(value, str):
             return self._mask(value)
         if isinstance(value, dict):
-            return {k: REDACTED if str(k).lower() in _DROPPED_KEYS else self._clean(v) for k, v in value.items()}
+            return {k: _dropped(v) if str(k).lower() in _DROPPED_KEYS else self._clean(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             # Headers travel as [name, value] pairs too.
             if len(value) == 2 and isinstance(value[0], str) and value[0].lower() in _DROPPED_KEYS:
@@ -84,6 +86,15 @@ class Scrubber:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
         return _SLACK_HOOK.sub("https://hooks.slack.com/" + REDACTED, redact(text))
+
+
+def _dropped(value: Any) -> Any:
+    """An empty value of the same kind, so Sentry's schema still accepts the event."""
+    if isinstance(value, dict):
+        return {}
+    if isinstance(value, (list, tuple)):
+        return []
+    return REDACTED
 
 
 def _secrets_of(settings: Settings) -> list[str]:
