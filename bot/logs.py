@@ -101,7 +101,11 @@ class _BoltSameToken(logging.Filter):
 
 # slack_sdk tests `logger.level <= DEBUG` on its own logger, which is 0 (NOTSET) unless set: it then
 # builds a debug line of every request and answer and logs "A retry handler found" at INFO.
-_SLACK_SDK_LOGGERS = ("slack_sdk.web.async_base_client", "slack_sdk.web.base_client")
+_SLACK_SDK_LOGGERS = (
+    "slack_sdk.web.async_base_client",
+    "slack_sdk.web.base_client",
+    "slack_sdk.webhook.async_client",  # Bolt's `respond`, to response_urls
+)
 
 
 def configure_logging(

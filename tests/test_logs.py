@@ -90,11 +90,11 @@ async def test_bolt_does_not_warn_at_start_that_the_bots_client_wins_over_SLACK_
 
 def test_slack_sdk_keeps_its_per_request_lines_for_debug(out: io.StringIO) -> None:
     configure_logging("INFO", stream=out)
-    client_logger = logging.getLogger("slack_sdk.web.async_base_client")
     # slack_sdk logs "A retry handler found" at INFO, and builds every debug line, while this holds.
-    assert not client_logger.level <= logging.DEBUG
+    loggers = [logging.getLogger(f"slack_sdk.{name}") for name in ("web.async_base_client", "webhook.async_client")]
+    assert not any(logger.level <= logging.DEBUG for logger in loggers)
     configure_logging("DEBUG", stream=out)
-    assert client_logger.level <= logging.DEBUG
+    assert all(logger.level <= logging.DEBUG for logger in loggers)
 
 
 def test_the_dsn_is_a_secret_setting() -> None:
