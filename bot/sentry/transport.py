@@ -184,6 +184,7 @@ class Transport:
     async def _send(self, method: str, url: URL, *, json: Any, operation: str) -> Response:
         started = time.monotonic()
         async with self._slots:
+            sent = time.monotonic()  # the metric is Sentry's latency, without the wait for a slot
             try:
                 async with self.session.request(
                     method, url, json=json, headers=self._auth, timeout=self._timeout
@@ -192,13 +193,12 @@ class Transport:
                     headers = dict(resp.headers)
                     status = resp.status
             except TimeoutError as exc:
-                SENTRY_REQUEST_SECONDS.labels(operation, "timeout").observe(time.monotonic() - started)
+                SENTRY_REQUEST_SECONDS.labels(operation, "timeout").observe(time.monotonic() - sent)
                 raise SentryTimeout(operation=operation) from exc
             except aiohttp.ClientError as exc:
-                SENTRY_REQUEST_SECONDS.labels(operation, "connection_error").observe(time.monotonic() - started)
+                SENTRY_REQUEST_SECONDS.labels(operation, "connection_error").observe(time.monotonic() - sent)
                 raise SentryUnavailable(type(exc).__name__, operation=operation) from exc
-        elapsed = time.monotonic() - started
-        SENTRY_REQUEST_SECONDS.labels(operation, str(status)).observe(elapsed)
+            SENTRY_REQUEST_SECONDS.labels(operation, str(status)).observe(time.monotonic() - sent)
         log.debug(
             "sentry.request",
             extra={
@@ -206,7 +206,7 @@ class Transport:
                 "method": method,
                 "path": url.path,
                 "status": status,
-                "ms": round(elapsed * 1000, 1),
+                "ms": round((time.monotonic() - started) * 1000, 1),
             },
         )
         self._note_rate_limit(headers)
