@@ -22,7 +22,7 @@ Servers, each its own process (`python -m bench.intake serve`), never the load g
   runs in a throwaway schema, dropped at the end.
 
 The load generator (`python -m bench.intake load`) is its own process: aiohttp, signed service-hook
-bodies of about 5 KB built from Sentry's published example (`servicehook.event.alert.json`), every
+bodies of about 5 KB built from the service-hook payload of `tests/fakes/sentry_hooks.py`, every
 one with its own event id so dedupe never short-circuits. The fake Slack the worker posts to runs in
 this (orchestrating) process, which is idle while a measurement runs.
 """
@@ -72,22 +72,6 @@ JSON = dict[str, Any]
 
 
 # ---------------------------------------------------------------------------------------------- bodies
-
-
-def fixtures_dir() -> Path:
-    raw = os.environ.get("SENTRY_WEBHOOK_FIXTURES")
-    return Path(raw) if raw else procs.REPO.parent / "shared" / "fixtures" / "sentry-webhooks"
-
-
-def missing_fixtures() -> str | None:
-    """Why the bench cannot run (the published example payload is absent), or None."""
-    path = fixtures_dir() / "servicehook.event.alert.json"
-    if path.is_file():
-        return None
-    return (
-        f"Sentry's example service-hook payload is not at {path}: "
-        "set SENTRY_WEBHOOK_FIXTURES to the folder of ../shared/fixtures/sentry-webhooks"
-    )
 
 
 def _frame(n: int) -> JSON:
@@ -162,11 +146,11 @@ class Bodies:
     """
 
     def __init__(self, *, tag: str, projects: int = CHANNELS, issues: int = ISSUES_PER_PROJECT, seed: int = 1) -> None:
+        from tests.fakes.sentry_hooks import service_hook_alert
         from tests.fakes.signing import service_hook_headers
 
         self._headers = service_hook_headers
-        payload = json.loads((fixtures_dir() / "servicehook.event.alert.json").read_text())
-        payload = _realistic(payload)
+        payload = _realistic(service_hook_alert())
         payload["project"]["slug"] = payload["project"]["name"] = "@@PROJECT@@"
         group, event = payload["group"], payload["event"]
         group["project"]["slug"] = group["project"]["name"] = "@@PROJECT@@"
@@ -842,10 +826,6 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parse_args(argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    if reason := missing_fixtures():
-        print(f"bench.intake skipped: {reason}", file=sys.stderr)
-        args.out.write_text(json.dumps({"skipped": reason}, indent=2))
-        return 0
     started = time.monotonic()
     info = procs.machine()
     logs = args.out.parent / "logs-intake"

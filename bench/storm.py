@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import math
 import os
 import sys
@@ -325,10 +324,6 @@ async def run(
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    if reason := intake.missing_fixtures():
-        print(f"bench.storm skipped: {reason}", file=sys.stderr)
-        args.out.write_text(json.dumps({"skipped": reason}, indent=2))
-        return 0
     started = time.monotonic()
     info = procs.machine()
     logs = args.out.parent / "logs-storm"

@@ -14,10 +14,10 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.settings import ConfigError, load_settings
+from bot.settings import ConfigError, Settings, load_settings
 from bot.store.migrations import SchemaError
 
-__all__ = ["main"]
+__all__ = ["log_level", "main"]
 
 log = logging.getLogger("bot")
 
@@ -25,7 +25,9 @@ log = logging.getLogger("bot")
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sentry-bot", description="A Slack ChatOps bot for Sentry.")
     parser.add_argument("--version", action="version", version=f"sentry-bot {__version__}")
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument(
+        "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="overrides LOG_LEVEL (default INFO)"
+    )
     sub = parser.add_subparsers(dest="mode", required=True, metavar="{serve,socket,worker,console,check,migrate}")
     serve = sub.add_parser("serve", help="HTTP mode: Slack Events API and Sentry webhooks")
     serve.add_argument("--host", default="127.0.0.1")
@@ -44,15 +46,24 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def log_level(given: str | None, mode: str, settings: Settings) -> str:
+    """`--log-level` when given, else `LOG_LEVEL`; the console, a chat where routine INFO lines would
+    interleave with the answers, logs warnings only unless one of the two asks for more."""
+    if given:
+        return given
+    if mode == "console" and "log_level" not in settings.model_fields_set:
+        return "WARNING"
+    return settings.log_level
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from bot.logs import configure_logging
 
-    # The console is a chat: routine INFO lines would interleave with the answers.
-    quiet = args.mode == "console" and args.log_level == "INFO"
-    configure_logging("WARNING" if quiet else args.log_level)
+    configure_logging(args.log_level or "INFO")
     try:
         settings = load_settings()
+        configure_logging(log_level(args.log_level, args.mode, settings), settings.log_format)
         if args.mode == "console":
             from bot.modes import console
 
@@ -65,14 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.modes import migrate
 
             return asyncio.run(migrate(settings))
-        if args.mode == "worker":
-            from bot.modes import worker
+        from bot.modes import serve, socket, worker
+        from bot.selfmonitor import self_monitoring
 
-            return asyncio.run(worker(settings, host=args.host, port=args.port))
-        from bot.modes import serve, socket
-
-        runner = serve if args.mode == "serve" else socket
-        return asyncio.run(runner(settings, host=args.host, port=args.port))
+        runner = {"serve": serve, "socket": socket, "worker": worker}[args.mode]
+        with self_monitoring(settings):
+            return asyncio.run(runner(settings, host=args.host, port=args.port))
     except SchemaError as exc:
         print(f"sentry-bot: {exc}", file=sys.stderr)
         return 1

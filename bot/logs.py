@@ -1,11 +1,24 @@
-"""Logging: one line per record, `extra=` fields appended, and no secret ever printed."""
+"""Logging: one line per record, `extra=` fields appended, and no secret ever printed.
+
+`LOG_FORMAT=text` (the default) writes `time LEVEL logger message key=value ...`; `LOG_FORMAT=json`
+writes one JSON object a line, `{"time", "level", "logger", "message", "fields": {...extras}}`, plus
+`"exception"` (the traceback) when there is one:
+
+    configure_logging("INFO", "json")
+    logging.getLogger("bot.commands").info("command", extra={"command": "issue", "ms": 12.5})
+    # {"time": "2026-12-01T22:50:00.123Z", "level": "INFO", "logger": "bot.commands", "message": "command",
+    #  "fields": {"command": "issue", "ms": 12.5}}
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from datetime import UTC, datetime
+from typing import Any, Literal, TextIO
 
-__all__ = ["RedactingFilter", "configure_logging", "redact"]
+__all__ = ["JsonFormatter", "RedactingFilter", "configure_logging", "redact"]
 
 # Slack tokens, Sentry tokens, bearer headers, and `secret=`/`token=` pairs.
 _SECRET_PATTERNS = [
@@ -50,11 +63,68 @@ class ExtrasFormatter(logging.Formatter):
         return redact(base)
 
 
-def configure_logging(level: str = "INFO") -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(ExtrasFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line; the `extra=` fields under "fields", so they never shadow the fixed keys."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "fields": {k: _plain(v) for k, v in vars(record).items() if k not in _STANDARD},
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            line["exception"] = record.exc_text
+        # Masked after encoding too: a token inside a traceback or a non-string field is caught here.
+        return redact(json.dumps(line, ensure_ascii=False, default=str))
+
+
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, (str, int, float, bool, type(None), list, dict)) else str(value)
+
+
+class _BoltSameToken(logging.Filter):
+    """Drops Bolt's "As you gave `client` as well, `token` will be unused.": Bolt reads SLACK_BOT_TOKEN
+    from the environment by itself (`slack_bolt/app/async_app.py`) and warns at every start that the
+    client the bot gives it wins, when that client was built from the same variable."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+# slack_sdk tests `logger.level <= DEBUG` on its own logger, which is 0 (NOTSET) unless set: it then
+# builds a debug line of every request and answer and logs "A retry handler found" at INFO.
+_SLACK_SDK_LOGGERS = (
+    "slack_sdk.web.async_base_client",
+    "slack_sdk.web.base_client",
+    "slack_sdk.webhook.async_client",  # Bolt's `respond`, to response_urls
+)
+
+
+def configure_logging(
+    level: str = "INFO", fmt: Literal["text", "json"] = "text", *, stream: TextIO | None = None
+) -> None:
+    """The root logger writes `fmt` lines at `level` to `stream` (stderr), secrets masked."""
+    handler = logging.StreamHandler(stream)
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(ExtrasFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # aiosqlite's DEBUG lines repeat every statement with its parameters: hook secrets among them.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
+    for name in _SLACK_SDK_LOGGERS:
+        logging.getLogger(name).setLevel(level)
+    bolt = logging.getLogger("slack_bolt.AsyncApp")
+    bolt.filters[:] = [f for f in bolt.filters if not isinstance(f, _BoltSameToken)] + [_BoltSameToken()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from functools import partial
 
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -12,6 +13,7 @@ from bot.console import CONSOLE_USER, Console, demo_settings, run_console
 from bot.runtime import open_services
 from bot.server import Shutdown, build_web_app, serve_app
 from bot.settings import Settings
+from bot.slack.calls import counted
 
 __all__ = ["check", "console", "migrate", "serve", "slack_client", "socket", "worker"]
 
@@ -21,7 +23,7 @@ def slack_client(settings: Settings) -> AsyncWebClient:
     assert settings.slack_bot_token is not None
     client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=str(settings.slack_api_url))
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
-    return client
+    return counted(client)
 
 
 class _NoDirectory:
@@ -133,12 +135,16 @@ async def worker(settings: Settings, *, host: str, port: int) -> int:
     """Only the alert worker (routing, delivery, schedules), beside receivers run with
     `BOT_ALERT_WORKER=off`; `/healthz`, `/readyz` and `/metrics` on host:port."""
     settings.require("slack_bot_token")
+    from bot.alerts.metrics import refresh_outbox_gauges
     from bot.wiring import open_database, running_worker
 
     shutdown = Shutdown(grace=settings.bot_shutdown_grace)
     with shutdown.on_signals():
         async with open_database(settings) as db, running_worker(db, slack_client(settings), shutdown=shutdown):
-            await serve_app(build_web_app(None, ready=db.ping, shutdown=shutdown), host, port, shutdown=shutdown)
+            app = build_web_app(
+                None, ready=db.ping, shutdown=shutdown, before_scrape=partial(refresh_outbox_gauges, db)
+            )
+            await serve_app(app, host, port, shutdown=shutdown)
     return 0
 
 

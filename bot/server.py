@@ -27,6 +27,7 @@ __all__ = ["Shutdown", "build_web_app", "serve_app"]
 log = logging.getLogger("bot")
 
 Ready = Callable[[], Awaitable[bool]]
+Refresh = Callable[[], Awaitable[None]]
 
 
 class Shutdown:
@@ -70,9 +71,16 @@ class Shutdown:
 
 
 def build_web_app(
-    bolt: AsyncApp | None, *, ready: Ready | None = None, shutdown: Shutdown | None = None
+    bolt: AsyncApp | None,
+    *,
+    ready: Ready | None = None,
+    shutdown: Shutdown | None = None,
+    before_scrape: Refresh | None = None,
 ) -> web.Application:
     """`POST /slack/events` (when `bolt` is given), `GET /healthz`, `/readyz` and `/metrics`.
+
+    `before_scrape` sets the gauges computed at scrape time (the outbox's); if it fails, the other
+    metrics are served all the same and the failure is logged.
 
     Other routes (the Sentry webhook receiver) are added by their owners on the returned app.
     """
@@ -93,6 +101,11 @@ def build_web_app(
         return web.json_response({"status": "ready" if ok else "not ready"}, status=200 if ok else 503)
 
     async def metrics(request: web.Request) -> web.Response:
+        if before_scrape is not None:
+            try:
+                await before_scrape()
+            except Exception:
+                log.exception("metrics.refresh-failed")
         body = generate_latest(REGISTRY)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 

@@ -41,6 +41,9 @@ _EXPECTS: dict[str, str] = {
     "BOT_SHUTDOWN_GRACE": "a number of seconds, 0 or more",
     "BOT_ALERT_WORKER": "on (this process also delivers alerts) or off (receive only)",
     "BOT_AUTO_MIGRATE": "on (upgrade the database schema at start) or off (only sentry-bot migrate does)",
+    "LOG_FORMAT": "text or json (one JSON object a line)",
+    "LOG_LEVEL": "a level name: DEBUG, INFO, WARNING or ERROR",
+    "SENTRY_DSN": "a Sentry DSN such as https://key@o0.ingest.sentry.io/0 (the bot's own errors)",
 }
 
 
@@ -77,6 +80,11 @@ class Settings(BaseSettings):
     bot_shutdown_grace: float = Field(default=10, ge=0)
     bot_alert_worker: Literal["on", "off"] = "on"
     bot_auto_migrate: Literal["on", "off"] = "on"
+
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # The bot's own errors and traces go here (sentry-sdk); a secret-bearing URL, so never printed.
+    sentry_dsn: SecretStr | None = None
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -116,6 +124,16 @@ class Settings(BaseSettings):
     @classmethod
     def _switch(cls, v: Any) -> Any:
         return v.strip().lower() if isinstance(v, str) else v
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_any_case(cls, v: Any) -> Any:
+        return v.strip().lower() if isinstance(v, str) else v
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_any_case(cls, v: Any) -> Any:
+        return v.strip().upper() if isinstance(v, str) else v
 
     @field_validator("database_url")
     @classmethod

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from functools import partial
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.alerts.metrics import refresh_outbox_gauges
 from bot.alerts.outbox import Outbox
 from bot.alerts.receiver import add_webhook_routes
 from bot.alerts.subscriptions import SubscriptionService
@@ -23,6 +25,7 @@ from bot.runtime import open_services
 from bot.server import Shutdown, build_web_app
 from bot.settings import Settings
 from bot.slack.app import build_bolt_app
+from bot.slack.calls import counted
 from bot.slack.directory import SlackDirectory
 from bot.store import Database
 from bot.views.blocks import Block
@@ -44,7 +47,7 @@ async def running_worker(
     """The alert worker (routing, delivery, janitor), started; on exit it finishes the Slack calls under
     way within what is left of the shutdown's grace and gives up its channel leases."""
     # The worker paces each channel and honours Retry-After itself, so its client must not retry 429s.
-    worker = AlertWorker(db, AsyncWebClient(token=client.token, base_url=client.base_url))
+    worker = AlertWorker(db, counted(AsyncWebClient(token=client.token, base_url=client.base_url)))
     await worker.start()
     try:
         yield worker
@@ -73,7 +76,7 @@ async def running_bot(
         wake = worker.wake if worker is not None else None
         services.alerts = Outbox(db, on_stored=wake)
         bolt = build_bolt_app(settings=settings, services=services, dispatcher=dispatcher, client=client)
-        app = build_web_app(bolt, ready=db.ping, shutdown=shutdown)
+        app = build_web_app(bolt, ready=db.ping, shutdown=shutdown, before_scrape=partial(refresh_outbox_gauges, db))
         add_webhook_routes(app, settings=settings, db=db, on_stored=wake)
         yield app, bolt
 

@@ -29,8 +29,6 @@ def run_bench(module: str, out: Path, *extra: str) -> dict[str, Any]:
     )
     assert run.returncode == 0, run.stderr[-3000:]
     report: dict[str, Any] = json.loads(out.read_text())
-    if "skipped" in report and isinstance(report["skipped"], str):
-        pytest.skip(report["skipped"])  # e.g. the Sentry webhook fixtures are not there
     assert "| " in run.stdout  # the table
     return report
 

@@ -69,28 +69,26 @@ class WebhookReceiver:
 
     async def handle(self, request: web.Request) -> web.Response:
         kind = _kind(request)
+        # The one INFO line per delivery; resource and action from the headers until the body is verified.
+        line: dict[str, object] = {
+            "kind": kind,
+            "resource": request.headers.get("Sentry-Hook-Resource", "event"),
+            "action": None,
+        }
         try:
             body = await _read_body(request)
             incoming = await self._verify(request, body)
         except _Refused as refused:
-            WEBHOOKS.labels(kind, refused.outcome).inc()
-            return web.json_response({"ok": False, "error": refused.reason}, status=refused.status)
+            return _answer(kind, line, refused.outcome, {"ok": False, "error": refused.reason}, status=refused.status)
         if incoming is None:
-            WEBHOOKS.labels(kind, "ignored").inc()
-            return web.json_response({"ok": True, "stored": False})
+            return _answer(kind, line, "ignored", {"ok": True, "stored": False})
+        line |= {"resource": incoming.resource, "action": incoming.action, "hook": incoming.hook}
         try:
             stored = await self._outbox.put(incoming)
         except (SQLAlchemyError, OSError):
             log.exception("alerts.webhook.store-failed", extra={"resource": incoming.resource, "hook": incoming.hook})
-            WEBHOOKS.labels(kind, "unavailable").inc()
-            return web.json_response({"ok": False, "error": UNAVAILABLE}, status=503)
-        WEBHOOKS.labels(kind, "stored" if stored else "duplicate").inc()
-        # DEBUG: in a storm a line per webhook would cost more than storing it; the counts are in /metrics.
-        log.debug(
-            "alerts.webhook.accepted" if stored else "alerts.webhook.duplicate",
-            extra={"resource": incoming.resource, "action": incoming.action, "hook": incoming.hook},
-        )
-        return web.json_response({"ok": True, "stored": stored})
+            return _answer(kind, line, "unavailable", {"ok": False, "error": UNAVAILABLE}, status=503)
+        return _answer(kind, line, "stored" if stored else "duplicate", {"ok": True, "stored": stored})
 
     async def _verify(self, request: web.Request, body: bytes) -> Incoming | None:
         """The delivery to store; None for one to acknowledge only; _Refused for one to refuse."""
@@ -115,12 +113,20 @@ class WebhookReceiver:
             hook = str(installation.get("uuid")) if isinstance(installation, dict) else None
             if resource not in STORED_RESOURCES:
                 # installation.created/deleted and resources newer than this code: nothing to post.
-                log.info("alerts.webhook.ignored", extra={"resource": resource, "action": action, "hook": hook})
+                log.debug("alerts.webhook.ignored", extra={"resource": resource, "action": action, "hook": hook})
                 return None
             request_id = headers.get("Request-ID")
             key = f"app:{request_id}" if request_id else _body_key(f"app:{resource}", body)
             return Incoming(Source.SENTRY_APP, resource, action, payload, dedupe_key=key, hook=hook, body=body)
         raise _Refused(401, NOT_SIGNED, "bad_signature")
+
+
+def _answer(
+    kind: str, line: dict[str, object], outcome: str, body: dict[str, object], *, status: int = 200
+) -> web.Response:
+    WEBHOOKS.labels(kind, outcome).inc()
+    log.info("alerts.webhook", extra=line | {"outcome": outcome, "status": status})
+    return web.json_response(body, status=status)
 
 
 def _kind(request: web.Request) -> str:

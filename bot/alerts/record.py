@@ -16,11 +16,12 @@ from sqlalchemy import Connection, Row, exists, select, update
 
 from bot.alerts import hold
 from bot.alerts.config import DeliveryConfig
+from bot.alerts.metrics import DELIVERY_LAG
 from bot.alerts.plan import Call, Planner
 from bot.alerts.router import Kind, deliver, touch_channel
 from bot.alerts.slack_errors import Failure, plain_reason
 from bot.store import Database
-from bot.store.alerts import alert_messages, deliveries, digests, slack_channels, subscriptions
+from bot.store.alerts import alert_messages, deliveries, digests, slack_channels, subscriptions, webhook_outbox
 
 __all__ = ["Recorder"]
 
@@ -36,13 +37,17 @@ class Recorder:
 
     async def sent(self, call: Call, ts: str, now: float, *, started: float) -> None:
         """Record a call Slack accepted; `started` is when it was made (the pace counts from there)."""
-        await self._db.run_transaction(partial(self._sent, call=call, ts=ts, now=now, started=started))
+        received = await self._db.run_transaction(partial(self._sent, call=call, ts=ts, now=now, started=started))
+        if received is not None:  # observed once committed, so a transaction run again counts once
+            DELIVERY_LAG.observe(max(0.0, now - received))
 
     async def failed(self, call: Call, failure: Failure, now: float, *, started: float) -> None:
         await self._db.run_transaction(partial(self._failed, call=call, failure=failure, now=now, started=started))
 
-    def _sent(self, conn: Connection, *, call: Call, ts: str, now: float, started: float) -> None:
+    def _sent(self, conn: Connection, *, call: Call, ts: str, now: float, started: float) -> float | None:
+        """Records the answer; returns when the webhook behind the message arrived, if one did."""
         channel = _lock_channel(conn, call.channel_id)
+        received = None
         if call.digest_id is not None:
             conn.execute(
                 update(digests)
@@ -51,9 +56,12 @@ class Recorder:
             )
         else:
             self._delivered(conn, call, ts, now)
+            outbox_id = select(deliveries.c.outbox_id).where(deliveries.c.id == call.delivery_id).scalar_subquery()
+            received = conn.scalar(select(webhook_outbox.c.received_at).where(webhook_outbox.c.id == outbox_id))
         if call.probe:
             hold.end(conn, now)
         self.settle(conn, channel, now, not_before=started + self._config.pace)
+        return received
 
     def _failed(self, conn: Connection, *, call: Call, failure: Failure, now: float, started: float) -> None:
         channel = _lock_channel(conn, call.channel_id)

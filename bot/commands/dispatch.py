@@ -133,8 +133,14 @@ class Dispatcher:
             log.exception("command.crashed", extra={"command": name})
             reply = Reply(error_message(GENERIC_FAILURE))
         finally:
+            elapsed = time.perf_counter() - started
             COMMANDS.labels(name, outcome).inc()
-            COMMAND_SECONDS.labels(name).observe(time.perf_counter() - started)
+            COMMAND_SECONDS.labels(name).observe(elapsed)
+            # The command's name only: its text may carry an email, a URL or a secret (`forwarder add`).
+            log.info(
+                "command",
+                extra={"command": name, "outcome": outcome, "ms": round(elapsed * 1000, 1), "user": ctx.user_id},
+            )
         if cmd is not None and cmd.level is not Level.READ and outcome != "usage":
             await self._audit(ctx, cmd, text, outcome)
         return reply

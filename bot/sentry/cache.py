@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 from cachetools import TTLCache
 
+from bot.metrics import CACHE_LOOKUPS
+
 __all__ = ["CacheKey", "ReadCache"]
 
 T = TypeVar("T")
@@ -43,12 +45,15 @@ class ReadCache:
         """The cached value for `key`, or the result of `load()` shared by every concurrent caller."""
         if self.ttl > 0 and key in self._entries:
             self.hits += 1
+            CACHE_LOOKUPS.labels("hit").inc()
             return self._entries[key][0]  # type: ignore[no-any-return]
         pending = self._inflight.get(key)
         if pending is not None:
             self.hits += 1
+            CACHE_LOOKUPS.labels("hit").inc()
             return await asyncio.shield(pending)
         self.misses += 1
+        CACHE_LOOKUPS.labels("miss").inc()
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         generation = self._generation

@@ -29,6 +29,7 @@ from bot.errors import (
     SentryTimeout,
     SentryUnavailable,
 )
+from bot.metrics import SENTRY_REQUEST_SECONDS
 
 __all__ = ["Response", "Transport", "error_from_response"]
 
@@ -183,6 +184,7 @@ class Transport:
     async def _send(self, method: str, url: URL, *, json: Any, operation: str) -> Response:
         started = time.monotonic()
         async with self._slots:
+            sent = time.monotonic()  # the metric is Sentry's latency, without the wait for a slot
             try:
                 async with self.session.request(
                     method, url, json=json, headers=self._auth, timeout=self._timeout
@@ -191,9 +193,12 @@ class Transport:
                     headers = dict(resp.headers)
                     status = resp.status
             except TimeoutError as exc:
+                SENTRY_REQUEST_SECONDS.labels(operation, "timeout").observe(time.monotonic() - sent)
                 raise SentryTimeout(operation=operation) from exc
             except aiohttp.ClientError as exc:
+                SENTRY_REQUEST_SECONDS.labels(operation, "connection_error").observe(time.monotonic() - sent)
                 raise SentryUnavailable(type(exc).__name__, operation=operation) from exc
+            SENTRY_REQUEST_SECONDS.labels(operation, str(status)).observe(time.monotonic() - sent)
         log.debug(
             "sentry.request",
             extra={

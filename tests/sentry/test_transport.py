@@ -226,3 +226,40 @@ async def test_concurrency_is_capped_per_client(sentry_server, make_client):
     client = make_client(max_concurrency=3)
     await asyncio.gather(*(client.get_issue(str(i)) for i in range(12)))
     assert peak == 3
+
+
+def requests_counted(operation: str, status: str) -> float:
+    from bot.metrics import REGISTRY
+
+    labels = {"operation": operation, "status": status}
+    return REGISTRY.get_sample_value("sentry_bot_sentry_request_duration_seconds_count", labels) or 0.0
+
+
+async def test_each_attempt_is_counted_by_operation_and_status(sentry_server, make_client):
+    calls = 0
+
+    async def handler(request: web.Request) -> web.Response:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            return web.json_response({"detail": "Internal Error"}, status=503)
+        return web.json_response({"id": "2", "slug": "acme", "name": "Acme"})
+
+    sentry_server.handler = handler
+    before = requests_counted("get_organization", "503"), requests_counted("get_organization", "200")
+    await make_client(backoff=0.01).get_organization()
+    after = requests_counted("get_organization", "503"), requests_counted("get_organization", "200")
+    assert (after[0] - before[0], after[1] - before[1]) == (1, 1)
+
+
+async def test_a_request_that_gets_no_answer_is_counted_as_a_connection_error():
+    from bot.sentry import SentryClient
+
+    before = requests_counted("get_organization", "connection_error")
+    client = SentryClient(base_url="http://127.0.0.1:9/", token="t", org="acme", backoff=0.01)
+    try:
+        with pytest.raises(SentryUnavailable):
+            await client.get_organization()
+    finally:
+        await client.close()
+    assert requests_counted("get_organization", "connection_error") - before == 3  # a read is tried 3 times
