@@ -28,9 +28,9 @@ from aiohttp import web
 
 from bot.alerts.hooks import HookSecrets
 from bot.alerts.metrics import WEBHOOKS
+from bot.alerts.outage import TRANSIENT
 from bot.alerts.outbox import Incoming, OnStored, Outbox
 from bot.alerts.parse import Source
-from bot.alerts.router import TRANSIENT
 from bot.alerts.signatures import signature_matches
 from bot.settings import Settings
 from bot.store import Database

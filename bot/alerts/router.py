@@ -27,12 +27,12 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 from sqlalchemy import BindParameter, Connection, Text, bindparam, case, cast, select, tuple_, update
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as SQLATimeoutError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import jsoncodec
 from bot.alerts.metrics import DROPPED, QUARANTINED
 from bot.alerts.models import Alert, Drop, EventKind, IssueChange, Subscription
+from bot.alerts.outage import TRANSIENT
 from bot.alerts.parse import parse_or_drop
 from bot.alerts.subscriptions import subscription_from_row
 from bot.store import Database
@@ -47,7 +47,7 @@ from bot.store.alerts import (
     webhook_quarantine,
 )
 
-__all__ = ["TRANSIENT", "Kind", "Router", "deliver", "touch_channel", "touch_channels"]
+__all__ = ["Kind", "Router", "deliver", "touch_channel", "touch_channels"]
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +61,6 @@ FRESH_MAX = 1000
 # A list of outbox ids, bound as one parameter: building `in_([...])` afresh per batch cost more
 # than running the statement.
 _IDS: BindParameter[int] = bindparam("ids", expanding=True)
-
-# The store's failures that are an outage, not a row it cannot take: the batch is retried as it
-# is, later (`AlertWorker` logs the outage). Any other failure of a batch splits it (`Router._route`).
-TRANSIENT = (OperationalError, InterfaceError, DisconnectionError, SQLATimeoutError, OSError, TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -203,7 +199,7 @@ class Router:
         try:
             outcome = await self._db.run_transaction(partial(self._write, batch=batch, now=now))
         except TRANSIENT:
-            raise  # the database's trouble, not the webhooks': the rows stay queued
+            raise  # the database's trouble, not the webhooks': the rows stay queued (the worker logs it)
         except Exception as exc:
             if len(batch) > 1:
                 half = len(batch) // 2
