@@ -138,7 +138,7 @@ class WebhookReceiver:
                 # installation.created/deleted and resources newer than this code: nothing to post.
                 log.info("alerts.webhook.ignored", extra={"resource": resource[:_MAX_ACTION], "hook": hook})
                 return None
-            action = "" if raw_action in (None, "") else _word(raw_action, _MAX_ACTION)
+            action = "" if raw_action in (None, "") else _word(raw_action) if isinstance(raw_action, str) else None
             if action is None:
                 raise _Refused(400, BAD_ACTION, "bad_field")
             request_id = headers.get("Request-ID")
