@@ -183,7 +183,8 @@ class Tally:
     statuses: Counter[int] = field(default_factory=Counter)
     accepted: int = 0  # answered 2xx
     stored: int = 0  # answered {"stored": true}
-    outcomes: Counter[str] = field(default_factory=Counter)  # delivered, digested, quarantined, dropped:<reason>
+    # delivered, digested, skipped, quarantined, dropped:<reason>, slack refused:<error>
+    outcomes: Counter[str] = field(default_factory=Counter)
     server_errors: list[list[str]] = field(default_factory=list)  # the mutations of each 5xx
     unaccounted: list[int] = field(default_factory=list)  # outbox ids with no outcome
 
@@ -227,8 +228,12 @@ async def _account(db: Database, tally: Tally) -> None:
         dead = set((await conn.execute(select(webhook_quarantine.c.outbox_id))).scalars())
         dropped = dict((await conn.execute(select(webhook_drops.c.outbox_id, webhook_drops.c.reason))).all())
         calls: dict[int, set[str]] = {}
-        for outbox_id, status in await conn.execute(select(d.outbox_id, d.status).where(d.outbox_id.is_not(None))):
+        errors: dict[int, str] = {}
+        found = await conn.execute(select(d.outbox_id, d.status, d.error).where(d.outbox_id.is_not(None)))
+        for outbox_id, status, error in found:
             calls.setdefault(outbox_id, set()).add(status)
+            if error:
+                errors[outbox_id] = error
     for row in rows:
         statuses = calls.get(row.id, set())
         if row.routed_at is None:
@@ -241,7 +246,10 @@ async def _account(db: Database, tally: Tally) -> None:
             tally.outcomes["delivered"] += 1
         elif "digested" in statuses:
             tally.outcomes["digested"] += 1
-        elif statuses and "pending" not in statuses:
-            tally.outcomes["slack refused (recorded on the delivery)"] += 1
+        elif statuses == {"skipped"}:
+            # Updates of a message never posted (its alert went into a digest): nothing to call.
+            tally.outcomes["skipped"] += 1
+        elif "failed" in statuses and row.id in errors:
+            tally.outcomes[f"slack refused:{errors[row.id]}"] += 1
         else:
             tally.unaccounted.append(row.id)
