@@ -18,7 +18,7 @@ from bot.store import Database, RawJSON
 from bot.store.alerts import webhook_drops, webhook_outbox, webhook_quarantine
 from tests.alerts.harness import CLIENT_SECRET, HOOK_GUID, HOOK_SECRET, Pipeline, hook_payload, messages, text_of
 from tests.alerts.payloads import comment, encode, issue_payload
-from tests.fakes import sentry_app_headers, service_hook_headers
+from tests.fakes import FakeSlack, sentry_app_headers, service_hook_headers
 
 
 def with_raw(payload: dict[str, Any], placeholder: str, raw: str) -> bytes:
@@ -161,9 +161,9 @@ async def test_a_stored_payload_that_does_not_decode_is_quarantined_and_the_othe
 
 
 async def test_a_row_the_store_refuses_is_quarantined_alone_and_the_batch_around_it_is_routed(
-    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+    fake_slack: FakeSlack, any_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Should a value get past parsing that the store cannot hold (here an integer SQLite refuses),
+    """Should a value get past parsing that the store cannot hold (here an integer beyond 64 bits),
     the batch is split until that row fails alone."""
     import bot.alerts.router as router
 
@@ -176,12 +176,13 @@ async def test_a_row_the_store_refuses_is_quarantined_alone_and_the_batch_around
         return parsed
 
     monkeypatch.setattr(router, "parse_or_drop", parse_with_a_bug)
-    await pipeline.subscribe("C1", "front-end")
-    await pipeline.worker.stop()  # the webhooks wait, to be routed in one batch
-    for n in range(10, 17):
-        assert await pipeline.service_hook(hook_payload(issue=str(n), event=f"e{n}")) == 200
-    await pipeline.worker.start()
-    await pipeline.drained()
+    async with Pipeline.start(fake_slack, any_db) as pipeline:
+        await pipeline.subscribe("C1", "front-end")
+        await pipeline.worker.stop()  # the webhooks wait, to be routed in one batch
+        for n in range(10, 17):
+            assert await pipeline.service_hook(hook_payload(issue=str(n), event=f"e{n}")) == 200
+        await pipeline.worker.start()
+        await pipeline.drained()
 
     (dead,) = await quarantined(pipeline.db)
     assert dead.stage == "route"
