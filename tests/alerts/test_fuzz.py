@@ -1,6 +1,7 @@
 """Fuzzed webhooks cannot crash, stall or block the pipeline.
 
-In the suite a bounded run (FUZZ_WEBHOOKS, default 120; FUZZ_SEED, default 11). The long run:
+In the suite a bounded run (FUZZ_WEBHOOKS, default 120; FUZZ_SEED, default 11; FUZZ_DB, sqlite
+or postgresql, default sqlite). The long run:
 
     FUZZ_WEBHOOKS=1000 .venv/bin/python -m pytest -q -s tests/alerts/test_fuzz.py -k mutated
 
@@ -13,27 +14,41 @@ from __future__ import annotations
 import math
 import os
 import random
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.alerts.models import Alert, Drop, IssueChange
 from bot.alerts.parse import MAX_COUNT, Source, parse_or_drop
 from tests.alerts.fuzz import SUBSCRIPTIONS, mutated, run
-from tests.alerts.harness import Pipeline, hook_payload, messages, text_of
+from tests.alerts.harness import FAKE_MIN_GAP, Pipeline, hook_payload, messages, text_of
 from tests.alerts.payloads import comment, event_alert, issue_payload, metric_alert
+from tests.fakes import FakeSlack
+from tests.store.support import connected
 
 COUNT = int(os.environ.get("FUZZ_WEBHOOKS", "120"))
 SEED = int(os.environ.get("FUZZ_SEED", "11"))
+DB = os.environ.get("FUZZ_DB", "sqlite")
 
 
-async def test_mutated_webhooks_get_no_5xx_and_every_stored_one_is_accounted_for(pipeline: Pipeline) -> None:
+@pytest.fixture
+async def fuzzed(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[Pipeline]:
+    fake_slack.enforce_rate("chat.postMessage", per_channel_per_second=1 / FAKE_MIN_GAP)
+    async with connected(DB, tmp_path) as db, Pipeline.start(fake_slack, db) as started:
+        yield started
+
+
+async def test_mutated_webhooks_get_no_5xx_and_every_stored_one_is_accounted_for(fuzzed: Pipeline) -> None:
+    pipeline = fuzzed
     for channel, project, options in SUBSCRIPTIONS:
         await pipeline.subscribe(channel, project, *options)
 
     tally = await run(pipeline, mutated(random.Random(SEED), count=COUNT), timeout=max(60.0, COUNT / 5))
-    print(f"\n{COUNT} mutated webhooks, seed {SEED}\n{tally.report()}")
+    print(f"\n{COUNT} mutated webhooks, seed {SEED}, {DB}\n{tally.report()}")
 
     assert tally.server_errors == []
     assert tally.unaccounted == []
