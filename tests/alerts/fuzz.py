@@ -185,6 +185,7 @@ class Tally:
     stored: int = 0  # answered {"stored": true}
     # delivered, digested, skipped, quarantined, dropped:<reason>, slack refused:<error>
     outcomes: Counter[str] = field(default_factory=Counter)
+    refusals: Counter[str] = field(default_factory=Counter)  # the error each 4xx gave
     server_errors: list[list[str]] = field(default_factory=list)  # the mutations of each 5xx
     unaccounted: list[int] = field(default_factory=list)  # outbox ids with no outcome
 
@@ -194,6 +195,7 @@ class Tally:
             f"sent {sum(self.statuses.values())}: accepted {self.accepted} (stored {self.stored}, "
             f"repeats or ignored {self.accepted - self.stored}), refused with 4xx {refused}, 5xx {len(self.server_errors)}",
             f"statuses {dict(sorted(self.statuses.items()))}",
+            "refusals: " + "; ".join(f"{k}: {v}" for k, v in self.refusals.most_common()),
             "stored webhooks: " + ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items())),
             f"unaccounted {len(self.unaccounted)}",
         ]
@@ -211,6 +213,8 @@ async def run(pipeline: Pipeline, webhooks: list[Webhook], *, concurrency: int =
         tally.statuses[resp.status] += 1
         if resp.status >= 500:
             tally.server_errors.append(webhook.mutations)
+        elif resp.status >= 400:
+            tally.refusals[f"{resp.status} {answer.get('error')}"] += 1
         elif resp.status < 300:
             tally.accepted += 1
             tally.stored += bool(answer.get("stored"))
