@@ -88,6 +88,12 @@ def build_web_app(
 
     async def slack_events(request: web.Request) -> web.Response:
         assert bolt is not None
+        try:
+            # Bolt decodes the body before it checks the signature: bytes that are not UTF-8
+            # would be a UnicodeDecodeError there (a 500). Slack sends UTF-8 only.
+            (await request.read()).decode("utf-8")
+        except UnicodeDecodeError:
+            return web.json_response({"ok": False, "error": "The body is not UTF-8."}, status=400)
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
 
     async def healthz(request: web.Request) -> web.Response:

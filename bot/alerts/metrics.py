@@ -19,8 +19,10 @@ from bot.store.alerts import deliveries, webhook_outbox
 
 __all__ = [
     "DELIVERY_LAG",
+    "DROPPED",
     "OUTBOX_DEPTH",
     "OUTBOX_OLDEST_AGE",
+    "QUARANTINED",
     "SLACK_CALLS",
     "TOKEN_REFUSED",
     "WEBHOOKS",
@@ -30,7 +32,8 @@ __all__ = [
 WEBHOOKS = Counter(
     "sentry_bot_webhooks",
     "Sentry deliveries to /sentry/webhook, by kind (service_hook, sentry_app, unsigned) and outcome "
-    "(stored, duplicate, ignored, bad_signature, unknown_hook, no_secret, too_large, bad_json, unavailable).",
+    "(stored, duplicate, ignored, bad_signature, unknown_hook, no_secret, too_large, bad_json, bad_field, "
+    "unstorable, unavailable).",
     ["kind", "outcome"],
     registry=REGISTRY,
 )
@@ -85,3 +88,19 @@ async def refresh_outbox_gauges(db: Database, *, clock: Callable[[], float] = ti
     OUTBOX_DEPTH.labels("digest").set(depth.unsynced_digests)
     oldest = min((t for t in (unrouted, pending) if t is not None), default=None)
     OUTBOX_OLDEST_AGE.set(max(0.0, clock() - oldest) if oldest is not None else 0.0)
+
+
+QUARANTINED = Counter(
+    "sentry_bot_webhooks_quarantined",
+    "Stored webhooks set aside in webhook_quarantine, by the stage that failed on them "
+    "(decode, parse, route); `/sentry doctor` shows the latest.",
+    ["stage"],
+    registry=REGISTRY,
+)
+DROPPED = Counter(
+    "sentry_bot_webhooks_dropped",
+    "Stored webhooks that became no Slack call, by reason (not_posted, no_id, no_subscriber, no_message, "
+    "already_shown).",
+    ["reason"],
+    registry=REGISTRY,
+)

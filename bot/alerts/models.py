@@ -16,6 +16,7 @@ __all__ = [
     "LEVELS",
     "Alert",
     "DigestEntry",
+    "Drop",
     "EventKind",
     "IssueChange",
     "Subscription",
@@ -35,6 +36,16 @@ class EventKind(StrEnum):
     COMMENT = "comment"  # a comment on an issue: a reply in its thread
     METRIC = "metric"  # a metric alert changed state
     ERROR = "error"  # every error event (Sentry App error.created): opt-in, it is a firehose
+
+
+class Drop(StrEnum):
+    """Why a stored webhook became no Slack call (`webhook_drops.reason`, a metrics label)."""
+
+    NOT_POSTED = "not_posted"  # a resource or action the bot does not post (a deleted comment, ...)
+    NO_ID = "no_id"  # no usable issue or metric alert id in it: nothing to thread it under
+    NO_SUBSCRIBER = "no_subscriber"  # an alert no channel's subscription wants
+    NO_MESSAGE = "no_message"  # an issue change about an issue no channel has a message for
+    ALREADY_SHOWN = "already_shown"  # an issue change every channel shows already (or none asked for)
 
 
 # Everything but the firehose.

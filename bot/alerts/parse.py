@@ -3,20 +3,26 @@
 Sentry's payloads differ by resource (DESIGN.md §3): a service hook posts
 `{"project", "group", "event"}`; a Sentry App posts `{"action", "data", "actor", "installation"}`
 whose `data` holds an `issue`, an `event`, an `error`, a `metric_alert` or a comment.
-`parse()` returns None for what the bot does not post (installations, deleted comments, ...).
+`parse()` returns None for what the bot does not post (installations, deleted comments, ...);
+`parse_or_drop()` says why instead.
+
+Whatever a signed body holds, these readers give values the store can hold: counts clamped to
+what an INTEGER column takes (`1e400`, `Infinity` and 2**70 become the largest count), text
+without lone surrogates or NUL characters, ids of at most 32 characters (else no id).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.alerts.models import Alert, EventKind, IssueChange
+from bot.alerts.models import Alert, Drop, EventKind, IssueChange
 
-__all__ = ["Source", "parse"]
+__all__ = ["MAX_COUNT", "Source", "parse", "parse_or_drop"]
 
 JSON = Mapping[str, Any]
 
@@ -45,11 +51,25 @@ _SHOWN_TAGS = (
 _MAX_TAGS = 6
 _EVENT_URL = re.compile(r"/projects/[^/]+/(?P<project>[^/]+)/events/")
 _ISSUE_URL = re.compile(r"^(?P<issue>.*?/issues/\d+/)")
+# The largest count stored: a 32-bit INTEGER column (alert_messages.events) on PostgreSQL.
+MAX_COUNT = 2**31 - 1
+# Sentry's issue ids are decimal numbers (bigint); longer is not an id (`alert_messages.issue_id`).
+_MAX_ID = 32
+# Text the store cannot encode (UTF-8 has no lone surrogates; PostgreSQL text has no NUL).
+_UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
+# Lengths of the columns these values land in (`bot/store/alerts.py`).
+_MAX_PROJECT, _MAX_STATUS, _MAX_ASSIGNEE = 100, 16, 200
 _STATUS_CHANGES = {"resolved": "resolved", "unresolved": "unresolved", "ignored": "ignored", "archived": "ignored"}
 
 
 def parse(source: str, resource: str, action: str, payload: JSON) -> Alert | IssueChange | None:
     """The alert or change a stored webhook carries, or None when there is nothing to post."""
+    parsed = parse_or_drop(source, resource, action, payload)
+    return None if isinstance(parsed, Drop) else parsed
+
+
+def parse_or_drop(source: str, resource: str, action: str, payload: JSON) -> Alert | IssueChange | Drop:
+    """The alert or change a stored webhook carries, or why there is nothing to post."""
     if source == Source.SERVICE_HOOK:
         return _service_hook(payload)
     data = _dict(payload.get("data"))
@@ -65,15 +85,15 @@ def parse(source: str, resource: str, action: str, payload: JSON) -> Alert | Iss
         return _metric_alert(action, data)
     if resource == "comment" and action in ("created", "updated"):
         return _comment(action, data, actor)
-    return None
+    return Drop.NOT_POSTED
 
 
-def _service_hook(payload: JSON) -> Alert | None:
+def _service_hook(payload: JSON) -> Alert | Drop:
     group, event = _dict(payload.get("group")), _dict(payload.get("event"))
-    issue_id = _str(group.get("id")) or _str(event.get("groupID"))
+    issue_id = _id(group.get("id")) or _id(event.get("groupID"))
     if not issue_id:
-        return None
-    project = _str(_dict(payload.get("project")).get("slug")) or _str(_dict(group.get("project")).get("slug"))
+        return Drop.NO_ID
+    project = _project(_dict(payload.get("project")).get("slug")) or _project(_dict(group.get("project")).get("slug"))
     tags = _tags(event.get("tags"))
     return Alert(
         kind=EventKind.ALERT,
@@ -92,20 +112,20 @@ def _service_hook(payload: JSON) -> Alert | None:
         tags=_shown(tags),
         link=_str(group.get("permalink")) or _str(group.get("url")),
         event_link=_str(event.get("url")),
-        status=_str(group.get("status")),
+        status=_str(group.get("status"), _MAX_STATUS),
         assignee=_assignee(group.get("assignedTo")),
     )
 
 
-def _event(event: JSON, kind: EventKind, *, rule: str | None = None) -> Alert | None:
-    issue_id = _str(event.get("issue_id")) or _str(event.get("groupID"))
+def _event(event: JSON, kind: EventKind, *, rule: str | None = None) -> Alert | Drop:
+    issue_id = _id(event.get("issue_id")) or _id(event.get("groupID"))
     if not issue_id:
-        return None
+        return Drop.NO_ID
     tags = _tags(event.get("tags"))
     web_url = _str(event.get("web_url"))
     # Event alerts name the project by id only; its slug is in the event's API URL.
     in_url = _EVENT_URL.search(_str(event.get("url")) or "")
-    project = in_url.group("project") if in_url else None
+    project = _project(in_url.group("project")) if in_url else None
     issue_page = _ISSUE_URL.match(web_url or "")
     return Alert(
         kind=kind,
@@ -124,12 +144,12 @@ def _event(event: JSON, kind: EventKind, *, rule: str | None = None) -> Alert | 
     )
 
 
-def _issue(action: str, issue: JSON, actor: str) -> Alert | IssueChange | None:
-    issue_id = _str(issue.get("id"))
+def _issue(action: str, issue: JSON, actor: str) -> Alert | IssueChange | Drop:
+    issue_id = _id(issue.get("id"))
     if not issue_id:
-        return None
+        return Drop.NO_ID
     if action == "created":
-        project = _str(_dict(issue.get("project")).get("slug"))
+        project = _project(_dict(issue.get("project")).get("slug"))
         return Alert(
             kind=EventKind.CREATED,
             key=f"issue:{issue_id}",
@@ -143,7 +163,7 @@ def _issue(action: str, issue: JSON, actor: str) -> Alert | IssueChange | None:
             users=_int(issue.get("userCount")),
             first_seen=_time(issue.get("firstSeen")),
             link=_str(issue.get("permalink")) or _str(issue.get("web_url")),
-            status=_str(issue.get("status")),
+            status=_str(issue.get("status"), _MAX_STATUS),
             assignee=_assignee(issue.get("assignedTo")),
         )
     common: dict[str, Any] = {
@@ -154,41 +174,43 @@ def _issue(action: str, issue: JSON, actor: str) -> Alert | IssueChange | None:
         "users": _int(issue.get("userCount")),
     }
     if action in _STATUS_CHANGES:
-        status = _str(issue.get("status")) or ("unresolved" if action == "unresolved" else _STATUS_CHANGES[action])
+        status = _str(issue.get("status"), _MAX_STATUS) or (
+            "unresolved" if action == "unresolved" else _STATUS_CHANGES[action]
+        )
         return IssueChange(kind=EventKind.RESOLVED, action=_STATUS_CHANGES[action], status=status, **common)
     if action in ("assigned", "unassigned"):
         assignee = _assignee(issue.get("assignedTo")) if action == "assigned" else None
         return IssueChange(
             kind=EventKind.ASSIGNED, action="assigned" if assignee else "unassigned", assignee=assignee, **common
         )
-    return None
+    return Drop.NOT_POSTED
 
 
-def _metric_alert(action: str, data: JSON) -> Alert | None:
+def _metric_alert(action: str, data: JSON) -> Alert | Drop:
     incident = _dict(data.get("metric_alert"))
-    incident_id = _str(incident.get("id"))
+    incident_id = _id(incident.get("id"))
     if not incident_id:
-        return None
+        return Drop.NO_ID
     rule = _dict(incident.get("alert_rule"))
-    projects = incident.get("projects") or rule.get("projects") or []
+    projects = _list(incident.get("projects")) or _list(rule.get("projects"))
     return Alert(
         kind=EventKind.METRIC,
         key=f"metric:{incident_id}",
-        projects=tuple(str(p) for p in projects if p),
+        projects=tuple(dict.fromkeys(p for p in map(_project, projects) if p)),
         title=_str(data.get("description_title")) or _str(rule.get("name")) or "Metric alert",
         environment=_str(rule.get("environment")),
         link=_str(data.get("web_url")),
         rule=_str(rule.get("name")),
-        status=action,
+        status=_str(action, _MAX_STATUS),
         # Sentry double-escapes the newline in this field.
         description=(_str(data.get("description_text")) or "").replace("\\n", "\n") or None,
     )
 
 
-def _comment(action: str, data: JSON, actor: str) -> IssueChange | None:
-    issue_id = _str(data.get("issue_id"))
+def _comment(action: str, data: JSON, actor: str) -> IssueChange | Drop:
+    issue_id = _id(data.get("issue_id"))
     if not issue_id:
-        return None
+        return Drop.NO_ID
     return IssueChange(
         kind=EventKind.COMMENT,
         issue_id=issue_id,
@@ -205,11 +227,35 @@ def _dict(value: Any) -> JSON:
     return value if isinstance(value, Mapping) else {}
 
 
-def _str(value: Any) -> str | None:
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _str(value: Any, limit: int | None = None) -> str | None:
     if value is None or isinstance(value, Mapping | list):
         return None
-    text = str(value).strip()
-    return text or None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    try:
+        text = str(value).strip()
+    except ValueError:  # an integer of more than 4300 digits has no str() by default
+        return None
+    text = _UNSTORABLE.sub("\ufffd", text)
+    return text[:limit] if limit is not None and text else text or None
+
+
+def _id(value: Any) -> str | None:
+    """An id: a string or integer of at most 32 characters, without spaces or unstorable characters."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    text = _str(value)
+    if text is None or len(text) > _MAX_ID or "\ufffd" in text or any(c.isspace() for c in text):
+        return None
+    return text
+
+
+def _project(value: Any) -> str | None:
+    return _str(value, _MAX_PROJECT)
 
 
 def _time(value: Any) -> datetime | None:
@@ -220,10 +266,14 @@ def _time(value: Any) -> datetime | None:
 
 
 def _int(value: Any) -> int | None:
+    """A count, clamped to 0..MAX_COUNT; None for what is no number (NaN, text, objects)."""
+    if isinstance(value, float) and math.isinf(value):
+        return MAX_COUNT if value > 0 else 0
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return min(max(number, 0), MAX_COUNT)
 
 
 def _tags(raw: Any) -> dict[str, str]:
@@ -236,8 +286,8 @@ def _tags(raw: Any) -> dict[str, str]:
             key, value = tag
         else:
             continue
-        if key is not None and value is not None:
-            tags[str(key)] = str(value)
+        if (k := _str(key)) is not None and (v := _str(value)) is not None:
+            tags[k] = v
     return tags
 
 
@@ -247,5 +297,5 @@ def _shown(tags: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
 
 def _assignee(value: Any) -> str | None:
     if isinstance(value, Mapping):
-        return _str(value.get("name")) or _str(value.get("email"))
-    return _str(value)
+        return _str(value.get("name"), _MAX_ASSIGNEE) or _str(value.get("email"), _MAX_ASSIGNEE)
+    return _str(value, _MAX_ASSIGNEE)

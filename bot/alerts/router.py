@@ -18,21 +18,34 @@ channel's `alert_messages` rows. Nobody waits for a channel while holding an `al
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
-from sqlalchemy import BindParameter, Connection, bindparam, case, select, tuple_, update
+from sqlalchemy import BindParameter, Connection, Text, bindparam, case, cast, select, tuple_, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import jsoncodec
-from bot.alerts.models import Alert, EventKind, IssueChange, Subscription
-from bot.alerts.parse import parse
+from bot.alerts.metrics import DROPPED, QUARANTINED
+from bot.alerts.models import Alert, Drop, EventKind, IssueChange, Subscription
+from bot.alerts.outage import TRANSIENT
+from bot.alerts.parse import parse_or_drop
 from bot.alerts.subscriptions import subscription_from_row
 from bot.store import Database
-from bot.store.alerts import alert_messages, deliveries, digests, slack_channels, subscriptions, webhook_outbox
+from bot.store.alerts import (
+    alert_messages,
+    deliveries,
+    digests,
+    slack_channels,
+    subscriptions,
+    webhook_drops,
+    webhook_outbox,
+    webhook_quarantine,
+)
 
 __all__ = ["Kind", "Router", "deliver", "touch_channel", "touch_channels"]
 
@@ -49,8 +62,43 @@ FRESH_MAX = 1000
 # than running the statement.
 _IDS: BindParameter[int] = bindparam("ids", expanding=True)
 
-# A stored webhook, parsed: an alert, an issue change, None (nothing to post), or why it failed.
-Parsed = Alert | IssueChange | str | None
+
+@dataclass(frozen=True)
+class _Failed:
+    """Why a row is quarantined: the stage that failed on it (decode, parse, route) and its error."""
+
+    stage: str
+    reason: str
+
+    @classmethod
+    def of(cls, stage: str, exc: BaseException) -> _Failed:
+        return cls(stage, _storable(f"{type(exc).__name__}: {exc}")[:1000])
+
+
+# A stored webhook, parsed: an alert, an issue change, why there is nothing to post, or why it failed.
+Parsed = Alert | IssueChange | Drop | _Failed
+
+
+class _Row(NamedTuple):
+    row: Any  # id, source, resource, action, hook
+    text: bytes | str  # the payload's JSON, as stored
+    parsed: Parsed
+
+
+@dataclass
+class _Outcome:
+    routed: int
+    quarantined: list[str] = field(default_factory=list)  # stages
+    dropped: list[Drop] = field(default_factory=list)
+    due_now: bool = False
+
+
+def _storable(text: str) -> str:
+    """`text` without what the store cannot encode (an error message may quote the bad input)."""
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+_UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 
 
 class Kind(StrEnum):
@@ -122,12 +170,16 @@ class Router:
         is not held while payloads are decoded, nor taken at all when nothing waits), then claimed
         in it. `on_due` is called after the
         commit when a channel became due at once (not when every channel waits for its digest).
+
+        A row that cannot be decoded or parsed is quarantined in that transaction. A batch the
+        database refuses for anything but an outage is split in halves, and those again, so the
+        one row it cannot take is quarantined alone and the others are routed (see `TRANSIENT`).
         """
         o = webhook_outbox.c
         async with self._db.read() as conn:
             rows = (
                 await conn.execute(
-                    select(o.id, o.source, o.resource, o.action)
+                    select(o.id, o.source, o.resource, o.action, o.hook)
                     .where(o.routed_at.is_(None))
                     .order_by(o.id)
                     .limit(limit)
@@ -135,26 +187,50 @@ class Router:
             ).all()
             if not rows:
                 return 0
-            payloads = {row.id: jsoncodec.loads(p) for row in rows if (p := self._fresh.pop(row.id, None)) is not None}
-            if missing := [row.id for row in rows if row.id not in payloads]:
-                found = await conn.execute(select(o.id, o.payload).where(o.id.in_(_IDS)), {"ids": missing})
-                payloads.update((id_, payload) for id_, payload in found)
-        batch = [(row, _parse(row, payloads[row.id])) for row in rows]
-        routed, due_now = await self._db.run_transaction(partial(self._write, batch=batch, now=now))
-        if due_now and self._on_due is not None:
-            self._on_due()
-        return routed
+            texts = {row.id: p for row in rows if (p := self._fresh.pop(row.id, None)) is not None}
+            if missing := [row.id for row in rows if row.id not in texts]:
+                # As text: a payload the JSON decoder refuses must fail alone, not this query.
+                found = await conn.execute(select(o.id, cast(o.payload, Text)).where(o.id.in_(_IDS)), {"ids": missing})
+                texts.update((id_, text) for id_, text in found)
+        batch = [_Row(row, text := texts.get(row.id, ""), _parse(row, text)) for row in rows]
+        return await self._route(batch, now)
 
-    def _write(self, conn: Connection, *, batch: list[tuple[Any, Parsed]], now: float) -> tuple[int, bool]:
-        """Route the parsed rows still unrouted (another replica may have taken some); how many
-        were, and whether a channel became due at once."""
+    async def _route(self, batch: list[_Row], now: float) -> int:
+        try:
+            outcome = await self._db.run_transaction(partial(self._write, batch=batch, now=now))
+        except TRANSIENT:
+            raise  # the database's trouble, not the webhooks': the rows stay queued (the worker logs it)
+        except Exception as exc:
+            if len(batch) > 1:
+                half = len(batch) // 2
+                return await self._route(batch[:half], now) + await self._route(batch[half:], now)
+            (row,) = batch
+            log.warning(
+                "alerts.route.refused-by-store",
+                extra={"outbox_id": row.row.id, "resource": row.row.resource, "error": type(exc).__name__},
+            )
+            outcome = await self._db.run_transaction(
+                partial(self._write, batch=[row._replace(parsed=_Failed.of("route", exc))], now=now)
+            )
+        for stage in outcome.quarantined:
+            QUARANTINED.labels(stage).inc()
+        for reason in outcome.dropped:
+            DROPPED.labels(reason).inc()
+        if outcome.due_now and self._on_due is not None:
+            self._on_due()
+        return outcome.routed
+
+    def _write(self, conn: Connection, *, batch: list[_Row], now: float) -> _Outcome:
+        """Route the parsed rows still unrouted (another replica may have taken some): how many
+        were, what was quarantined or dropped, and whether a channel became due at once."""
         o = webhook_outbox.c
         claim = select(o.id).where(o.id.in_(_IDS), o.routed_at.is_(None)).with_for_update(skip_locked=True)
-        claimed = set(conn.execute(claim, {"ids": [row.id for row, _ in batch]}).scalars())
-        batch = [(row, item) for row, item in batch if row.id in claimed]
+        claimed = set(conn.execute(claim, {"ids": [r.row.id for r in batch]}).scalars())
+        batch = [r for r in batch if r.row.id in claimed]
+        outcome = _Outcome(routed=len(batch))
         if not batch:
-            return 0, False
-        items = [item for _, item in batch]
+            return outcome
+        items = [r.parsed for r in batch]
         projects = {p for item in items if isinstance(item, Alert) for p in item.projects}
         subs = self._subscriptions(conn, projects) if projects else []
         targets = [self._targets(conn, item, subs) for item in items]
@@ -163,25 +239,71 @@ class Router:
         later = self._refresh_times(conn, sorted(alerted - changed), now)
         # Every channel of the batch is locked first, in one order (see the module docstring).
         touch_channels(self._db, conn, {ch: later.get(ch, now) for ch in alerted | changed})
-        failed: dict[int, str] = {}
+        failed: dict[int, _Failed] = {}
+        dropped: dict[int, Drop] = {}
         alerts = _AlertWrites(self._escalations, now)
-        for (row, item), channels in zip(batch, targets, strict=True):
-            error = item if isinstance(item, str) else None
+        for r, channels in zip(batch, targets, strict=True):
+            item, outbox_id = r.parsed, r.row.id
+            result: _Failed | Drop | None = item if isinstance(item, _Failed | Drop) else None
             if isinstance(item, Alert):
-                error = alerts.add(row, item, channels)
+                result = alerts.add(r.row, item, channels) or (None if channels else Drop.NO_SUBSCRIBER)
             elif isinstance(item, IssueChange):
                 alerts.flush(conn)  # the change must see the alerts before it
-                error = self._apply(conn, row, item, channels, now)
-            if error:
-                failed[row.id] = error
+                result = self._apply(conn, r.row, item, channels, now)
+            if isinstance(result, _Failed):
+                failed[outbox_id] = result
+            elif result is not None:
+                dropped[outbox_id] = result
         alerts.flush(conn)
         # An escalation is not folded into a digest: its channel is due now after all (locked already).
         escalated = alerts.urgent & set(later)
         touch_channels(self._db, conn, dict.fromkeys(escalated, now))
         conn.execute(update(webhook_outbox).where(o.id.in_(_IDS)).values(routed_at=now), {"ids": sorted(claimed)})
-        for outbox_id, error in failed.items():
-            conn.execute(update(webhook_outbox).where(o.id == outbox_id).values(error=error))
-        return len(batch), bool((alerted | changed) - set(later) or escalated)
+        if failed:
+            self._quarantine(conn, [r for r in batch if r.row.id in failed], failed, now)
+        if dropped:
+            conn.execute(
+                webhook_drops.insert(),
+                [{"outbox_id": i, "reason": reason, "dropped_at": now} for i, reason in sorted(dropped.items())],
+            )
+        outcome.quarantined = [f.stage for f in failed.values()]
+        outcome.dropped = list(dropped.values())
+        outcome.due_now = bool((alerted | changed) - set(later) or escalated)
+        return outcome
+
+    @staticmethod
+    def _quarantine(conn: Connection, rows: list[_Row], failed: Mapping[int, _Failed], now: float) -> None:
+        o = webhook_outbox.c
+        for r in rows:
+            conn.execute(update(webhook_outbox).where(o.id == r.row.id).values(error=failed[r.row.id].reason))
+        conn.execute(
+            webhook_quarantine.insert(),
+            [
+                {
+                    "outbox_id": r.row.id,
+                    "source": r.row.source,
+                    "resource": r.row.resource,
+                    "action": r.row.action,
+                    "hook": r.row.hook,
+                    "payload": _storable(r.text if isinstance(r.text, str) else r.text.decode("utf-8", "replace")),
+                    "stage": failed[r.row.id].stage,
+                    "reason": failed[r.row.id].reason,
+                    "quarantined_at": now,
+                }
+                for r in rows
+            ],
+        )
+        for r in rows:
+            failure = failed[r.row.id]
+            log.error(
+                "alerts.route.quarantined",
+                extra={
+                    "outbox_id": r.row.id,
+                    "resource": r.row.resource,
+                    "stage": failure.stage,
+                    "reason": failure.reason,
+                },
+            )
 
     def _refresh_times(self, conn: Connection, channels: list[str], now: float) -> dict[str, float]:
         """Of `channels`, those in a storm whose digest Slack shows, with when it may next be refreshed."""
@@ -205,9 +327,7 @@ class Router:
         return [subscription_from_row(r._mapping) for r in rows]
 
     @staticmethod
-    def _targets(
-        conn: Connection, item: Alert | IssueChange | str | None, subs: Sequence[Subscription] = ()
-    ) -> dict[str, bool]:
+    def _targets(conn: Connection, item: Parsed, subs: Sequence[Subscription] = ()) -> dict[str, bool]:
         """The channels an item goes to, each with its threads flag."""
         if isinstance(item, IssueChange):
             where = alert_messages.c.issue_key == item.key
@@ -224,25 +344,28 @@ class Router:
 
     def _apply(
         self, conn: Connection, row: Any, change: IssueChange, channels: dict[str, bool], now: float
-    ) -> str | None:
-        """Queue an issue change's deliveries; the reason it could not be, if it could not."""
+    ) -> _Failed | Drop | None:
+        """Queue an issue change's deliveries; why it made none, if it made none."""
         try:
             with conn.begin_nested():
                 # Again: an alert earlier in the batch may have just given the issue a channel
                 # (which the batch has locked already).
                 current = self._targets(conn, change)
-                self._route_change(conn, change, sorted(current), outbox_id=row.id, now=now)
+                if not current:
+                    return Drop.NO_MESSAGE
+                queued = self._route_change(conn, change, sorted(current), outbox_id=row.id, now=now)
         except SQLAlchemyError:
-            raise  # the database's trouble, not the webhook's: the whole batch is retried later
+            raise  # the store refused: the batch is split until this row fails alone (`_route`)
         except (ValidationError, ValueError, KeyError, TypeError) as exc:
             # A payload this code cannot handle must not block the queue behind it.
-            log.exception("alerts.route.failed", extra={"outbox_id": row.id, "resource": row.resource})
-            return f"{type(exc).__name__}: {exc}"[:1000]
-        return None
+            return _Failed.of("route", exc)
+        return None if queued else Drop.ALREADY_SHOWN
 
     def _route_change(
         self, conn: Connection, change: IssueChange, channels: list[str], *, outbox_id: int, now: float
-    ) -> None:
+    ) -> int:
+        """Queue the change's updates and replies in `channels`; how many."""
+        queued = 0
         where = alert_messages.c.issue_key == change.key
         subs = conn.execute(
             select(subscriptions).where(
@@ -276,10 +399,13 @@ class Router:
                     deliver(
                         conn, channel_id, Kind.UPDATE, outbox_id=outbox_id, issue_key=change.key, payload={}, now=now
                     )
+                    queued += 1
             if (channel_id, state.project) in wanted:
                 deliver(
                     conn, channel_id, Kind.REPLY, outbox_id=outbox_id, issue_key=change.key, payload=payload, now=now
                 )
+                queued += 1
+        return queued
 
 
 class _AlertWrites:
@@ -296,14 +422,13 @@ class _AlertWrites:
         self._alerts: list[tuple[int, Alert, dict[str, Any], dict[str, bool]]] = []
         self.urgent: set[str] = set()  # channels that got more than alerts (escalations)
 
-    def add(self, row: Any, alert: Alert, channels: dict[str, bool]) -> str | None:
-        """Queue an alert's deliveries; the reason it could not be, if it could not."""
+    def add(self, row: Any, alert: Alert, channels: dict[str, bool]) -> _Failed | None:
+        """Queue an alert's deliveries; why it could not be, if it could not."""
         try:
             payload = alert.model_dump(mode="json")
         except (ValidationError, ValueError, KeyError, TypeError) as exc:
             # A payload this code cannot handle must not block the queue behind it.
-            log.exception("alerts.route.failed", extra={"outbox_id": row.id, "resource": row.resource})
-            return f"{type(exc).__name__}: {exc}"[:1000]
+            return _Failed.of("route", exc)
         if channels:
             self._alerts.append((row.id, alert, payload, channels))
         return None
@@ -412,13 +537,19 @@ def _delivery(
     }
 
 
-def _parse(row: Any, payload: Mapping[str, Any]) -> Parsed:
-    """The row's alert or change; None when there is nothing to post; a string saying why it failed."""
+def _parse(row: Any, text: bytes | str) -> Parsed:
+    """The row's alert or change, why there is nothing to post, or why it could not be read."""
     try:
-        return parse(row.source, row.resource, row.action, payload)
-    except (ValidationError, ValueError, KeyError, TypeError) as exc:
-        log.exception("alerts.route.unparsable", extra={"outbox_id": row.id, "resource": row.resource})
-        return f"{type(exc).__name__}: {exc}"[:1000]
+        payload = jsoncodec.loads(text)
+    except Exception as exc:  # RecursionError as well as ValueError: nothing may escape a row
+        return _Failed.of("decode", exc)
+    if not isinstance(payload, Mapping):
+        return _Failed("decode", f"not a JSON object but {type(payload).__name__}")
+    try:
+        return parse_or_drop(row.source, row.resource, row.action, payload)
+    except Exception as exc:
+        # A payload this code cannot handle must not block the queue behind it.
+        return _Failed.of("parse", exc)
 
 
 def deliver(

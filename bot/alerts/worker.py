@@ -37,12 +37,57 @@ from bot.alerts.sender import Sender
 from bot.store import Database
 from bot.store.alerts import slack_channels
 
-__all__ = ["AlertWorker"]
+__all__ = ["AlertWorker", "Trouble"]
 
 log = logging.getLogger(__name__)
 
 # Never sleep less than this between two polls, so a claim lost to another replica cannot spin.
 _MIN_SLEEP = 0.005
+
+# While a loop keeps failing (the database is down), how often it logs how many polls failed.
+TROUBLE_REPORT_EVERY = 30.0
+
+
+class Trouble:
+    """One loop's failures in a row, logged once when they start (with the traceback), as a count
+    every `report_every` seconds while they last, and once when the loop works again: a database
+    outage of a few seconds is three lines, not a traceback per poll.
+
+        trouble = Trouble("route")
+        try: ...; trouble.ended()
+        except Exception as exc: trouble.failed(exc)
+    """
+
+    def __init__(
+        self, loop: str, *, report_every: float = TROUBLE_REPORT_EVERY, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._loop = loop
+        self._report_every = report_every
+        self._clock = clock
+        self.failures = 0
+        self._since = self._reported = 0.0
+
+    def failed(self, exc: BaseException) -> None:
+        now = self._clock()
+        self.failures += 1
+        if self.failures == 1:
+            self._since = self._reported = now
+            log.error("alerts.worker.failing", exc_info=exc, extra={"loop": self._loop, "error": type(exc).__name__})
+        elif now - self._reported >= self._report_every:
+            self._reported = now
+            log.warning(
+                "alerts.worker.still-failing",
+                extra={"loop": self._loop, "failures": self.failures, "seconds": round(now - self._since, 1)},
+            )
+
+    def ended(self) -> None:
+        if not self.failures:
+            return
+        log.warning(
+            "alerts.worker.recovered",
+            extra={"loop": self._loop, "failures": self.failures, "seconds": round(self._clock() - self._since, 1)},
+        )
+        self.failures = 0
 
 
 class AlertWorker:
@@ -96,9 +141,13 @@ class AlertWorker:
             raise RuntimeError("AlertWorker already started")
         self._stopping = False
         self._stopped.clear()
+        senders = Trouble("send")  # one for all sending tasks: an outage fails them all
         self._tasks = [
             asyncio.create_task(self._route_loop(), name="alerts-router"),
-            *(asyncio.create_task(self._send_loop(), name=f"alerts-sender-{i}") for i in range(self._config.senders)),
+            *(
+                asyncio.create_task(self._send_loop(senders), name=f"alerts-sender-{i}")
+                for i in range(self._config.senders)
+            ),
             asyncio.create_task(self._janitor_loop(), name="alerts-janitor"),
         ]
         log.info("alerts.worker.started", extra={"worker": self.name, "senders": self._config.senders})
@@ -143,12 +192,15 @@ class AlertWorker:
     # write lock, and idle polls holding it would make the webhook receiver wait.
 
     async def _route_loop(self) -> None:
+        trouble = Trouble("route")
         while not self._stopping:
             try:
                 routed = await self._router.route_batch(self._clock())
-            except Exception:
-                # The database hiccuped (or a bug): keep the worker alive, the rows stay queued.
-                log.exception("alerts.worker.route-error")
+                trouble.ended()
+            except Exception as exc:
+                # The database is down (a row it refuses is quarantined, not raised): keep the
+                # worker alive, the rows stay queued.
+                trouble.failed(exc)
                 routed = False
             if routed:
                 if routed < BATCH:  # caught up: let the next webhooks gather into one batch
@@ -156,25 +208,29 @@ class AlertWorker:
             else:
                 await self._sleep(self._webhooks, self._config.poll)
 
-    async def _send_loop(self) -> None:
+    async def _send_loop(self, trouble: Trouble) -> None:
         while not self._stopping:
             delay = self._config.poll
             try:
                 ready = await self._sender.next_ready()
                 if ready is not None and ready <= self._clock() and await self._sender.turn():
+                    trouble.ended()
                     continue
+                trouble.ended()
                 if ready is not None:
                     delay = min(delay, ready - self._clock())
-            except Exception:
-                log.exception("alerts.worker.send-error")
+            except Exception as exc:
+                trouble.failed(exc)
             await self._sleep(self._work, max(_MIN_SLEEP, delay))
 
     async def _janitor_loop(self) -> None:
+        trouble = Trouble("prune")
         while not self._stopping:
             try:
                 await prune(self._db, before=self._clock() - self._config.retention)
-            except Exception:
-                log.exception("alerts.worker.prune-error")
+                trouble.ended()
+            except Exception as exc:
+                trouble.failed(exc)
             await self._sleep(self._stopped, self._config.janitor_every)
 
     async def _sleep(self, event: asyncio.Event, delay: float) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from bot.alerts.outage import TRANSIENT
+from bot.alerts.quarantine import quarantine_summary
 from bot.commands.auth import allowed
 from bot.commands.context import Ctx, Reply
 from bot.commands.registry import Args, Level, arg, registry
@@ -72,7 +76,26 @@ async def doctor(ctx: Ctx, args: Args) -> Reply:
     if ctx.services.subscriptions is not None:
         problem = await ctx.services.subscriptions.delivery_problem(ctx.now.timestamp())
         checks.append(f"❌ Alert delivery: {esc(problem)}" if problem else "✅ Alert delivery: not held")
+    if ctx.services.store is not None:
+        checks.append(await _quarantine_line(ctx))
     return Reply(message("Bot self-check", [header("Bot self-check"), section("\n".join(checks))]))
+
+
+async def _quarantine_line(ctx: Ctx) -> str:
+    """Webhooks the router set aside (bot/alerts/quarantine.py): what failed last, and where to look."""
+    try:
+        summary = await quarantine_summary(ctx.services.store)
+    except TRANSIENT:
+        return "❌ Alert store unreachable: the quarantine could not be read"
+    if not summary.count:
+        return "✅ No webhooks quarantined"
+    when = datetime.fromtimestamp(summary.latest_at or 0.0, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    plural = "webhook" if summary.count == 1 else "webhooks"
+    return (
+        f"⚠️ {summary.count} {plural} quarantined (could not be parsed or routed; the others were): "
+        f"latest at {when}, outbox id {summary.latest_outbox_id}: {esc((summary.latest_reason or '')[:300])}. "
+        "Their payloads are in the `webhook_quarantine` table."
+    )
 
 
 @registry.command(

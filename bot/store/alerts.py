@@ -38,7 +38,9 @@ __all__ = [
     "slack_auth_hold",
     "slack_channels",
     "subscriptions",
+    "webhook_drops",
     "webhook_outbox",
+    "webhook_quarantine",
 ]
 
 COMPONENT = register(Component("alerts", version=1))
@@ -64,6 +66,36 @@ webhook_outbox = Table(
     Column("routed_at", Float),  # NULL until routed into deliveries
     Column("error", Text),  # why routing gave up on it, if it did
     Index("ix_webhook_outbox_pending", "id", sqlite_where=_UNROUTED, postgresql_where=_UNROUTED),
+)
+
+# Dead letters: a stored webhook that could not be parsed, routed or stored further, set aside
+# (its outbox row marked routed) so that it never blocks the ones behind it. Kept as it came, to
+# look at or replay.
+webhook_quarantine = Table(
+    "webhook_quarantine",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("outbox_id", Id),  # not a foreign key: the dead letter outlives its pruned outbox row
+    Column("source", String(16), nullable=False),
+    Column("resource", String(32), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("hook", String(64)),
+    Column("payload", Text, nullable=False),  # the JSON text as stored, which may not even decode
+    Column("stage", String(16), nullable=False),  # decode | parse | route: where it failed
+    Column("reason", Text, nullable=False),  # the error, e.g. "OverflowError: cannot convert float infinity"
+    Column("quarantined_at", Float, nullable=False),
+    Index(None, "quarantined_at"),
+)
+
+# Webhooks routed to no Slack call, and why (`bot.alerts.router.Drop`): nothing in them to post,
+# no channel subscribed, no message about the issue to update. One row per such outbox row.
+webhook_drops = Table(
+    "webhook_drops",
+    metadata,
+    Column("outbox_id", Id, primary_key=True),
+    Column("reason", String(32), nullable=False),
+    Column("dropped_at", Float, nullable=False),
+    Index(None, "dropped_at"),
 )
 
 # One row per delivery Sentry may send again (Request-ID, or hook GUID + event id).

@@ -7,27 +7,21 @@ the worker, a SQLite (or PostgreSQL) store, and the fake Slack.
         await p.drained()
         assert fake.count("chat.postMessage") == 1
 
-Payload builders start from Sentry's published examples (`../shared/fixtures/sentry-webhooks`,
-or `SENTRY_WEBHOOK_FIXTURES`) and change only what a test names.
+Payload builders are the project's own, in the shapes Sentry documents (`tests/alerts/payloads.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import socket
 import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -36,6 +30,7 @@ from bot.alerts.models import Subscription
 from bot.alerts.receiver import add_webhook_routes
 from bot.settings import Settings
 from bot.store import Database
+from tests.alerts.payloads import encode, hook_payload, issue_payload
 from tests.fakes import FakeSlack, sentry_app_headers, service_hook_headers
 
 HOOK_GUID = "7f2b8a52c7e94f0c9f2a1d4e6b8c0a13"
@@ -59,62 +54,7 @@ FAST = DeliveryConfig(
 )
 FAKE_MIN_GAP = 0.05
 
-_REPO = Path(__file__).resolve().parents[2]
-
-
-@cache
-def fixtures_dir() -> Path:
-    raw = os.environ.get("SENTRY_WEBHOOK_FIXTURES")
-    path = Path(raw) if raw else _REPO.parent / "shared" / "fixtures" / "sentry-webhooks"
-    if not path.is_dir():
-        pytest.skip(f"Sentry webhook fixtures not found at {path}: set SENTRY_WEBHOOK_FIXTURES to their folder")
-    return path
-
-
-def fixture(name: str) -> dict[str, Any]:
-    """A published example payload, e.g. `fixture("issue.created")`; a fresh copy each time."""
-    return json.loads((fixtures_dir() / f"{name}.json").read_text())
-
-
-def hook_payload(
-    *,
-    issue: str = "1170820242",
-    event: str = "bb78c1407cea4519aa397afc059c793d",
-    project: str = "front-end",
-    level: str = "error",
-    environment: str | None = None,
-    count: int | None = None,
-    title: str | None = None,
-) -> dict[str, Any]:
-    """The service hook example (event.alert) about another issue, event, project, level..."""
-    body = fixture("servicehook.event.alert")
-    body["project"]["slug"] = body["group"]["project"]["slug"] = project
-    group, ev = body["group"], body["event"]
-    group["id"] = ev["groupID"] = issue
-    group["shortId"] = f"{project.upper()}-{issue}"
-    group["level"] = level
-    group["url"] = f"https://test-org.sentry.io/issues/{issue}/"
-    ev["id"] = ev["eventID"] = event
-    if count is not None:
-        group["count"] = str(count)
-    if title is not None:
-        group["title"] = ev["title"] = title
-    if environment is not None:
-        ev["tags"].append({"key": "environment", "value": environment})
-    return body
-
-
-def issue_payload(action: str, *, issue: str = "1170820242", actor: str = "colleen", **fields: Any) -> dict[str, Any]:
-    """The Sentry App `issue.created` example turned into `issue.<action>` by `actor`."""
-    body = fixture("issue.created")
-    body["action"] = action
-    body["actor"] = {"type": "user", "id": 7, "name": actor}
-    body["data"]["issue"].update({"id": issue, **fields})
-    return body
-
-
-def encode(payload: Mapping[str, Any]) -> bytes:
-    return json.dumps(payload).encode()
+__all__ = ["FAST", "Pipeline", "account", "encode", "hook_payload", "issue_payload", "messages", "posts", "text_of"]
 
 
 @dataclass

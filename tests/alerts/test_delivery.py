@@ -9,7 +9,8 @@ from sqlalchemy import select
 from bot.alerts.router import Router
 from bot.alerts.slack_errors import plain_reason
 from bot.store.alerts import deliveries
-from tests.alerts.harness import Pipeline, fixture, hook_payload, issue_payload, messages, posts, text_of
+from tests.alerts.harness import Pipeline, hook_payload, issue_payload, messages, posts, text_of
+from tests.alerts.payloads import comment, metric_alert
 
 ISSUE = "1170820242"
 
@@ -110,7 +111,7 @@ async def test_comments_and_change_replies_follow_the_events_filter(pipeline: Pi
     await pipeline.subscribe("CQUIET", "front-end", "--events", "alert")
     await pipeline.service_hook(hook_payload(issue="100"))
     await pipeline.drained()
-    await pipeline.sentry_app("comment", fixture("comment.created"))  # a comment on issue 100
+    await pipeline.sentry_app("comment", comment("created"))  # a comment on issue 100
     await pipeline.sentry_app("issue", issue_payload("resolved", issue="100", status="resolved"))
     await pipeline.drained()
 
@@ -124,12 +125,9 @@ async def test_comments_and_change_replies_follow_the_events_filter(pipeline: Pi
 
 async def test_metric_alert_states_share_a_thread(pipeline: Pipeline) -> None:
     await pipeline.subscribe("C1", "bar")
-    critical = fixture("metric_alert.resolved")
-    critical["action"] = "critical"
-    critical["data"]["description_title"] = "Critical: Too many errors"
-    await pipeline.sentry_app("metric_alert", critical)
+    await pipeline.sentry_app("metric_alert", metric_alert("critical"))
     await pipeline.drained()
-    await pipeline.sentry_app("metric_alert", fixture("metric_alert.resolved"))
+    await pipeline.sentry_app("metric_alert", metric_alert("resolved"))
     await pipeline.drained()
     parent, reply = messages(pipeline.fake, "C1")
     assert "🚨" in text_of(parent)

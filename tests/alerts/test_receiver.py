@@ -1,4 +1,4 @@
-"""POST /sentry/webhook over real HTTP: every published example through to Slack, and every refusal."""
+"""POST /sentry/webhook over real HTTP: every kind of webhook through to Slack, and every refusal."""
 
 from __future__ import annotations
 
@@ -21,12 +21,12 @@ from tests.alerts.harness import (
     HOOK_SECRET,
     Pipeline,
     encode,
-    fixture,
     hook_payload,
     messages,
     posts,
     text_of,
 )
+from tests.alerts.payloads import comment, event_alert, installation, issue_payload, metric_alert
 from tests.fakes import FakeSlack, sentry_app_headers, service_hook_headers
 
 
@@ -35,18 +35,20 @@ async def stored(db: Database) -> int:
         return await conn.scalar(select(func.count()).select_from(webhook_outbox)) or 0
 
 
-# ---------------------------------------------------------------------- every example, end to end
+# ---------------------------------------------------------------------- every kind, end to end
 
 
-async def test_every_published_example_is_accepted_and_reaches_the_subscribed_channel(pipeline: Pipeline) -> None:
-    await pipeline.subscribe("CFRONT", "front-end")  # the service hook, event alert and issue examples
-    await pipeline.subscribe("CBAR", "bar")  # the metric alert example
+async def test_every_kind_of_webhook_is_accepted_and_reaches_the_subscribed_channel(pipeline: Pipeline) -> None:
+    await pipeline.subscribe("CFRONT", "front-end")  # the service hook, event alert and issue
+    await pipeline.subscribe("CBAR", "bar")  # the metric alert
 
-    assert await pipeline.service_hook(fixture("servicehook.event.alert")) == 200
-    for name in ("event_alert.triggered", "issue.created", "metric_alert.resolved", "comment.created"):
-        assert await pipeline.sentry_app(name.split(".")[0], fixture(name)) == 200
+    assert await pipeline.service_hook(hook_payload()) == 200
+    assert await pipeline.sentry_app("event_alert", event_alert()) == 200
+    assert await pipeline.sentry_app("issue", issue_payload("created")) == 200
+    assert await pipeline.sentry_app("metric_alert", metric_alert("resolved")) == 200
+    assert await pipeline.sentry_app("comment", comment("created")) == 200
     status, answer = await pipeline.post(
-        body := encode(fixture("installation.created")),
+        body := encode(installation("created")),
         sentry_app_headers(CLIENT_SECRET, body, resource="installation"),
     )
     assert (status, answer["stored"]) == (200, False)  # acknowledged, nothing to post
@@ -68,8 +70,8 @@ async def test_every_published_example_is_accepted_and_reaches_the_subscribed_ch
     assert len(pipeline.fake.calls_to("chat.postMessage")) == 4
 
 
-async def test_an_example_for_an_unsubscribed_project_is_stored_but_posted_nowhere(pipeline: Pipeline) -> None:
-    assert await pipeline.service_hook(fixture("servicehook.event.alert")) == 200
+async def test_an_alert_for_an_unsubscribed_project_is_stored_but_posted_nowhere(pipeline: Pipeline) -> None:
+    assert await pipeline.service_hook(hook_payload()) == 200
     await pipeline.drained()
     assert await stored(pipeline.db) == 1
     assert pipeline.fake.count("chat.postMessage") == 0
@@ -130,7 +132,7 @@ async def test_a_bad_or_missing_signature_is_refused_with_401(pipeline: Pipeline
 
 async def test_sentry_app_webhooks_are_refused_without_a_client_secret(fake_slack: FakeSlack, db: Database) -> None:
     async with Pipeline.start(fake_slack, db, client_secret=None) as pipeline:
-        body = encode(fixture("issue.created"))
+        body = encode(issue_payload("created"))
         status, answer = await pipeline.post(body, sentry_app_headers(CLIENT_SECRET, body, resource="issue"))
     assert status == 401
     assert "SENTRY_CLIENT_SECRET" in answer["error"]
@@ -150,7 +152,7 @@ async def test_a_stored_hook_secret_wins_over_the_configured_one(pipeline: Pipel
 async def test_the_same_sentry_app_delivery_twice_is_stored_once(pipeline: Pipeline) -> None:
     await pipeline.subscribe("C1", "front-end")
     for _ in range(2):
-        assert await pipeline.sentry_app("issue", fixture("issue.created"), request_id="req-1") == 200
+        assert await pipeline.sentry_app("issue", issue_payload("created"), request_id="req-1") == 200
     await pipeline.drained()
     assert await stored(pipeline.db) == 1
     assert pipeline.fake.count("chat.postMessage") == 1

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
+from tests.alerts.payloads import hook_payload
 from tests.fakes.signing import service_hook_headers
-
-FIXTURES = Path(
-    os.environ.get("SENTRY_WEBHOOK_FIXTURES", Path(__file__).parents[3] / "shared/fixtures/sentry-webhooks")
-)
 
 
 @pytest.fixture
 def service_hook_payload() -> dict:
-    path = FIXTURES / "servicehook.event.alert.json"
-    if not path.exists():
-        pytest.skip(f"Sentry's example webhook payloads are not at {FIXTURES} (set SENTRY_WEBHOOK_FIXTURES)")
-    return json.loads(path.read_text())
+    return hook_payload(project="web")
 
 
 async def test_a_subscribed_channel_receives_the_alert_with_its_buttons(bot, service_hook_payload):
@@ -28,8 +20,6 @@ async def test_a_subscribed_channel_receives_the_alert_with_its_buttons(bot, ser
     assert answer["text"].startswith("Subscribed to web")
     (hook,) = [h for h in bot.sentry.data.hooks.values() if h.url == "https://bot.acme.example/sentry/webhook"]
 
-    service_hook_payload["project"]["slug"] = "web"
-    service_hook_payload["group"]["project"]["slug"] = "web"
     body = json.dumps(service_hook_payload).encode()
     async with bot.http.post(
         bot.url + "sentry/webhook", data=body, headers=service_hook_headers(hook.secret, body, guid=hook.id)

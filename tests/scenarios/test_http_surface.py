@@ -47,3 +47,11 @@ async def test_another_workspace_is_refused(bot):
         assert "another Slack workspace" in await resp.text()
     assert bot.slack.responses(key) == []
     assert bot.sentry.requests == [] or all("/issues/" not in r.path for r in bot.sentry.requests)
+
+
+async def test_a_body_that_is_not_utf8_is_refused_with_400(bot):
+    """Slack sends UTF-8 form bodies; Latin-1 bytes (signed or not) are a client's error, never a 500."""
+    body = "command=/sentry&text=caf\xe9".encode("latin-1")
+    resp = await bot.post(body)
+    assert resp.status == 400
+    assert bot.slack.count("chat.postMessage") == 0
