@@ -162,7 +162,8 @@ class Console:
         if line.startswith("click"):
             await self.click(line.removeprefix("click").strip())
             return True
-        text = line.removeprefix("/sentry").strip() if line.startswith("/sentry") else line
+        command = self.dispatcher.command
+        text = line.removeprefix(command).strip() if line.split(" ", 1)[0] == command else line
         self.show_reply(await self.dispatcher.run(text, self.ctx()))
         return True
 

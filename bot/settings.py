@@ -38,6 +38,7 @@ _EXPECTS: dict[str, str] = {
     "BOT_READ_POLICY": "member (read commands need a mapped Sentry member) or everyone",
     "BOT_AUDIT_CHANNEL": "a Slack channel ID such as C012AB3CD",
     "BOT_ALLOWED_CHANNELS": "Slack channel IDs separated by commas",
+    "SLACK_COMMAND": "a slash command such as /sentry or /triage (lowercase, at most 32 characters)",
 }
 
 
@@ -55,6 +56,9 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: AnyHttpUrl = AnyHttpUrl("https://slack.com/api/")
+    # Sentry's own Slack app also claims /sentry; a workspace with both gives this bot another name.
+    # Slack: a command starts with /, is lowercase, at most 32 characters (app manifest reference).
+    slack_command: str = Field(default="/sentry", pattern=r"^/[a-z0-9][a-z0-9_.-]{0,30}$")
 
     # Sentry > Settings > Auth Tokens; the organization slug; self-hosted or region URL
     sentry_auth_token: SecretStr | None = None
