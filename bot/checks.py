@@ -51,6 +51,7 @@ class Status(StrEnum):
 class Finding:
     status: Status
     text: str
+    subject: str = ""  # the variable it is about, so one variable is reported once
 
     def line(self) -> str:
         return f"{self.status.value:<6}{self.text}"
@@ -67,8 +68,8 @@ def warn(text: str) -> Finding:
     return Finding(Status.WARN, text)
 
 
-def fail(text: str) -> Finding:
-    return Finding(Status.FAIL, text)
+def fail(text: str, *, subject: str = "") -> Finding:
+    return Finding(Status.FAIL, text, subject)
 
 
 # --- tokens, recognised by their prefix -----------------------------------------------------------
@@ -117,9 +118,9 @@ def _setting_error(env: str, error: Any) -> Finding:
     """One invalid setting in words; a token is described by its kind, never shown."""
     if env in _WANTED_SLACK and isinstance(error.get("input"), str):
         _, wanted = _WANTED_SLACK[env]
-        return fail(f"{env} is {slack_token_kind(error['input'])}: expected {wanted}.")
+        return fail(f"{env} is {slack_token_kind(error['input'])}: expected {wanted}.", subject=env)
     reason = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-    return fail(f"{env} is invalid ({reason}): expected {_EXPECTS.get(env, 'a valid value')}.")
+    return fail(f"{env} is invalid ({reason}): expected {_EXPECTS.get(env, 'a valid value')}.", subject=env)
 
 
 def lenient_settings() -> tuple[Settings, list[Finding]]:
@@ -158,7 +159,7 @@ async def config_probe(settings: Settings, mode: CheckMode) -> list[Finding]:
         try:
             settings.require(name)
         except ConfigError as exc:
-            findings.append(fail(str(exc)))
+            findings.append(fail(str(exc), subject=name.upper()))
     if mode != "console":
         if settings.sentry_client_secret is None:
             findings.append(

@@ -50,7 +50,11 @@ async def _console(settings: Settings, email: str | None) -> int:
 async def check(settings: Settings, *, mode: CheckMode = "serve", findings: Sequence[Finding] = ()) -> int:
     """Run every probe for `mode` and print each finding; 1 when any failed. `findings` are problems
     found before (invalid settings), listed first."""
-    every = [*findings, *await run_probes(settings, mode)]
+    every: list[Finding] = []
+    for finding in [*findings, *await run_probes(settings, mode)]:
+        # An invalid variable is reset to its default to let the rest run: say it once, as invalid.
+        if not finding.subject or all(f.subject != finding.subject for f in every):
+            every.append(finding)
     for finding in every:
         print(finding.line())
     failures = sum(f.status is Status.FAIL for f in every)
