@@ -36,6 +36,7 @@ __all__ = [
     "SLACK_METHOD_SCOPES",
     "Permission",
     "command_operations",
+    "family_lines",
     "family_permissions",
     "manifest_text",
     "permission_of",
@@ -398,6 +399,15 @@ def sentry_app_schema(url: str) -> dict[str, Any]:
     }
 
 
+def family_lines(needs: Mapping[str, Mapping[str, Permission]]) -> list[tuple[str, str]]:
+    """(family, "Resource: Level, ...") for each family, the permission check first; the README's table."""
+    rows = []
+    for family, per_resource in sorted(needs.items(), key=lambda kv: (kv[0] != EVERY_COMMAND, kv[0])):
+        ordered = sorted(per_resource.values(), key=lambda p: RESOURCES.index(p.resource))
+        rows.append((family, ", ".join(f"{p.resource}: {p.level}" for p in ordered) or "nothing"))
+    return rows
+
+
 def sentry_app_text(url: str, registry: Registry = default_registry) -> str:
     """What to enter in Sentry's form for an internal integration serving the bot at `url`."""
     base = url.rstrip("/")
@@ -415,11 +425,7 @@ def sentry_app_text(url: str, registry: Registry = default_registry) -> str:
         level = permission.level if permission else "No Access"
         lines.append(f"  {resource + ':':<15}{level}")
     lines += ["", "Which command families need what:"]
-    for family, per_resource in sorted(needs.items(), key=lambda kv: (kv[0] != EVERY_COMMAND, kv[0])):
-        wanted = ", ".join(
-            f"{p.resource} {p.level}" for p in sorted(per_resource.values(), key=lambda p: RESOURCES.index(p.resource))
-        )
-        lines.append(f"  {family}: {wanted or 'nothing'}")
+    lines += [f"  {family}: {wanted}" for family, wanted in family_lines(needs)]
     lines += [
         "",
         f"Webhooks (tick these resources): {', '.join(WEBHOOK_RESOURCES)}",
