@@ -162,3 +162,21 @@ async def test_socket_mode_needs_the_app_token():
     assert err.decode().strip() == (
         "sentry-bot: SLACK_APP_TOKEN is not set: expected an app-level token starting with xapp- (Socket Mode)."
     )
+
+
+async def test_an_unreachable_slack_is_named_by_its_url():
+    async with run_sandbox(seed_state()) as sentry_url:
+        slack_url = f"http://127.0.0.1:{unused_port()}/api/"
+        code, out = await run_check(
+            {
+                "SLACK_BOT_TOKEN": "xoxb-test",
+                "SLACK_SIGNING_SECRET": "s",
+                "SLACK_API_URL": slack_url,
+                "SENTRY_URL": sentry_url,
+                "SENTRY_AUTH_TOKEN": INTEGRATION_TOKEN,
+                "SENTRY_ORG": "acme",
+            }
+        )
+    assert code == 1
+    assert f"FAIL  could not reach Slack at {slack_url}" in out
+    assert "ok    Sentry: organization acme" in out
