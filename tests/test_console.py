@@ -61,3 +61,18 @@ def test_a_configuration_error_is_one_line_naming_the_variable():
     assert result.returncode == 2
     assert result.stderr.strip().startswith("sentry-bot: CACHE_TTL_SECONDS is invalid")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_console_speaks_the_configured_command():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SENTRY_", "BOT_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--demo"],
+        input="/triage archive\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**env, "SLACK_COMMAND": "/triage"},
+        check=False,
+    )
+    assert "Usage: `/triage archive <issue>" in result.stdout
+    assert "/sentry" not in result.stdout
