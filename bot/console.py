@@ -31,7 +31,7 @@ __all__ = ["Console", "render_message", "run_console"]
 
 CONSOLE_USER = "UCONSOLE"
 PROMPT = "you> "
-GREETING = "sentry-bot console: type `/sentry help`, `click N` to press a button, `quit` to leave."
+GREETING = "sentry-bot console: type `{command} help`, `click N` to press a button, `quit` to leave."
 
 _LINK = re.compile(r"<([^<>|]+)\|([^<>]+)>")
 _BARE_LINK = re.compile(r"<((?:https?|mailto):[^<>|]+)>")
@@ -162,7 +162,8 @@ class Console:
         if line.startswith("click"):
             await self.click(line.removeprefix("click").strip())
             return True
-        text = line.removeprefix("/sentry").strip() if line.startswith("/sentry") else line
+        command = self.dispatcher.command
+        text = line.removeprefix(command).strip() if line.split(" ", 1)[0] == command else line
         self.show_reply(await self.dispatcher.run(text, self.ctx()))
         return True
 
@@ -206,7 +207,7 @@ class Console:
 async def run_console(console: Console, stdin: TextIO = sys.stdin) -> None:
     interactive = stdin.isatty()
     if interactive:
-        console.out.write(GREETING + "\n\n")
+        console.out.write(GREETING.format(command=console.dispatcher.command) + "\n\n")
     loop = asyncio.get_running_loop()
     while True:
         if interactive:

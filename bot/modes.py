@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Sequence
 from functools import partial
 
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.checks import CheckMode, Finding, Status, run_probes
 from bot.console import CONSOLE_USER, Console, demo_settings, run_console
 from bot.runtime import open_services
 from bot.server import Shutdown, build_web_app, serve_app
@@ -48,45 +50,17 @@ async def _console(settings: Settings, email: str | None) -> int:
     return 0
 
 
-async def check(settings: Settings) -> int:
-    """Validate the configuration, then reach Slack and Sentry; print what is wrong in plain words."""
-    from bot.settings import ConfigError
-
-    failures = 0
-
-    def report(ok: bool, line: str) -> None:
-        nonlocal failures
-        failures += not ok
-        print(("ok    " if ok else "FAIL  ") + line)
-
-    for names, what in (
-        (("sentry_auth_token", "sentry_org"), "Sentry settings"),
-        (("slack_bot_token",), "Slack bot token"),
-        (("slack_signing_secret",), "Slack signing secret (needed by serve)"),
-    ):
-        try:
-            settings.require(*names)
-            report(True, what)
-        except ConfigError as exc:
-            report(False, str(exc))
-    if settings.slack_bot_token is not None:
-        try:
-            auth = await slack_client(settings).auth_test()
-            report(True, f"Slack: signed in as {auth.get('user')} in workspace {auth.get('team')}")
-        except Exception as exc:  # any failure is reported in words, never as a traceback
-            report(False, f"Slack auth.test failed: {getattr(exc, 'response', {}).get('error', type(exc).__name__)}")
-    if settings.sentry_auth_token is not None and settings.sentry_org:
-        async with open_services(settings, directory=_NoDirectory()) as (services, _):
-            try:
-                org = await services.sentry.get_organization()
-                report(True, f"Sentry: organization {org.slug} ({org.name}) at {settings.sentry_url}")
-            except Exception as exc:
-                message = exc.user_message() if hasattr(exc, "user_message") else type(exc).__name__
-                report(False, f"Sentry organization {settings.sentry_org}: {message}")
-    from bot.store.check import check_database
-
-    for ok, line in await check_database(settings.database_url, auto_migrate=settings.bot_auto_migrate == "on"):
-        report(ok, line)
+async def check(settings: Settings, *, mode: CheckMode = "serve", findings: Sequence[Finding] = ()) -> int:
+    """Run every probe for `mode` and print each finding; 1 when any failed. `findings` are problems
+    found before (invalid settings), listed first."""
+    every: list[Finding] = []
+    for finding in [*findings, *await run_probes(settings, mode)]:
+        # An invalid variable is reset to its default to let the rest run: say it once, as invalid.
+        if not finding.subject or all(f.subject != finding.subject for f in every):
+            every.append(finding)
+    for finding in every:
+        print(finding.line())
+    failures = sum(f.status is Status.FAIL for f in every)
     print("All checks passed." if not failures else f"{failures} check(s) failed.", file=sys.stderr)
     return 1 if failures else 0
 

@@ -35,4 +35,7 @@ async def open_services(
         identity = Identity(
             sentry=sentry, directory=directory, admins=settings.bot_admins if admins is None else admins
         )
-        yield Services(settings=settings, sentry=sentry, identity=identity), Dispatcher(registry)
+        yield (
+            Services(settings=settings, sentry=sentry, identity=identity),
+            Dispatcher(registry, command=settings.slack_command),
+        )

@@ -44,6 +44,7 @@ _EXPECTS: dict[str, str] = {
     "LOG_FORMAT": "text or json (one JSON object a line)",
     "LOG_LEVEL": "a level name: DEBUG, INFO, WARNING or ERROR",
     "SENTRY_DSN": "a Sentry DSN such as https://key@o0.ingest.sentry.io/0 (the bot's own errors)",
+    "SLACK_COMMAND": "a slash command such as /sentry or /triage (lowercase, at most 32 characters)",
 }
 
 
@@ -61,6 +62,9 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: AnyHttpUrl = AnyHttpUrl("https://slack.com/api/")
+    # Sentry's own Slack app also claims /sentry; a workspace with both gives this bot another name.
+    # Slack: a command starts with /, is lowercase, at most 32 characters (app manifest reference).
+    slack_command: str = Field(default="/sentry", pattern=r"^/[a-z0-9][a-z0-9_.-]{0,30}$")
 
     # Sentry > Settings > Auth Tokens; the organization slug; self-hosted or region URL
     sentry_auth_token: SecretStr | None = None

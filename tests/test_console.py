@@ -53,10 +53,26 @@ def test_bad_input_gets_usage_and_an_example_not_a_traceback():
 
 
 def test_a_configuration_error_is_one_line_naming_the_variable():
+    # serve stops at the first bad value; `check` lists them all instead (tests/scenarios/test_check.py).
     env = {**os.environ, "CACHE_TTL_SECONDS": "soon"}
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "check"], capture_output=True, text=True, timeout=60, env=env, check=False
+        [sys.executable, "-m", "bot", "serve"], capture_output=True, text=True, timeout=60, env=env, check=False
     )
     assert result.returncode == 2
     assert result.stderr.strip().startswith("sentry-bot: CACHE_TTL_SECONDS is invalid")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_console_speaks_the_configured_command():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SENTRY_", "BOT_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--demo"],
+        input="/triage archive\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**env, "SLACK_COMMAND": "/triage"},
+        check=False,
+    )
+    assert "Usage: `/triage archive <issue>" in result.stdout
+    assert "/sentry" not in result.stdout

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from bot.commands.auth import authorize
 from bot.commands.context import Ctx, Reply
 from bot.commands.registry import Command, Level, Registry
+from bot.commands.slash import DEFAULT, renamed, slash, using
 from bot.errors import PermissionDenied, SentryBotError, UsageError
 from bot.metrics import COMMAND_SECONDS, COMMANDS
 from bot.views import help as help_view
@@ -64,8 +65,9 @@ def tokenize(text: str) -> list[str]:
 
 
 class Dispatcher:
-    def __init__(self, registry: Registry, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, registry: Registry, *, clock: Callable[[], float] = time.time, command: str = DEFAULT) -> None:
         self.registry = registry
+        self.command = command  # SLACK_COMMAND: what usage lines and help call the command
         self._clock = clock
         # Help is generated from the registry, so it changes only when a command is declared; building
         # the overview took ~110 µs, a fifth of the bot's CPU per `/sentry help` (bench/README.md).
@@ -89,11 +91,11 @@ class Dispatcher:
             suggestions = self.registry.suggest(tokens)
             if len(tokens) == 1 and (undashed := _UNDASHED_SHORT_ID.match(tokens[0])):
                 suggestions = [f"{undashed.group(1).upper()}-{undashed.group(2).upper()}", *suggestions]
-            hint = f" Did you mean {' or '.join(f'`/sentry {s}`' for s in suggestions)}?" if suggestions else ""
+            hint = f" Did you mean {' or '.join(f'`{slash()} {s}`' for s in suggestions)}?" if suggestions else ""
             raise UsageError(
                 f"`{' '.join(tokens)[:60]}` is not a command I know.{hint}",
-                usage="/sentry help",
-                example="/sentry WEB-12A",
+                usage=f"{slash()} help",
+                example=f"{slash()} WEB-12A",
             )
         return found
 
@@ -104,6 +106,10 @@ class Dispatcher:
 
     async def run(self, text: str, ctx: Ctx) -> Reply:
         """Answer `/sentry <text>` for `ctx.user_id`. Never raises."""
+        with using(self.command):
+            return await self._run(text, ctx)
+
+    async def _run(self, text: str, ctx: Ctx) -> Reply:
         text = normalize(text)
         tokens = tokenize(text)
         if not tokens or tokens[0].lower() in ("help", "-h", "--help", "?"):
@@ -124,6 +130,9 @@ class Dispatcher:
                 return Reply(confirmation(cmd.confirm(args), value=value))
             reply = await cmd.run(ctx.but(command_text=text), args)
         except SentryBotError as exc:
+            if isinstance(exc, UsageError):
+                # Usage lines written as text elsewhere say /sentry; say the configured command.
+                exc.usage, exc.example = renamed(exc.usage), renamed(exc.example)
             outcome = _OUTCOMES.get(type(exc), "sentry_error")
             if outcome == "sentry_error":
                 log.info("command.failed", extra={"command": name, "error": type(exc).__name__})
@@ -161,7 +170,7 @@ class Dispatcher:
                 suggestions = self.registry.suggest(topic)
                 hint = f" Did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
                 missing = " ".join(topic)[:60]
-                return Reply(error_message(f"There is no `{missing}` command.{hint} Try `/sentry help`."))
+                return Reply(error_message(f"There is no `{missing}` command.{hint} Try `{slash()} help`."))
             return self._generated_help(found[0])
         return self._generated_help(None)
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from bot.commands.slash import slash
 from bot.errors import UsageError
 
 if TYPE_CHECKING:
@@ -124,11 +125,11 @@ class Command:
 
     @property
     def usage(self) -> str:
-        return " ".join(["/sentry", self.name, *(p.usage() for p in self.params)])
+        return " ".join([slash(), self.name, *(p.usage() for p in self.params)])
 
     @property
     def example(self) -> str:
-        return f"/sentry {self.examples[0]}" if self.examples else self.usage
+        return f"{slash()} {self.examples[0]}" if self.examples else self.usage
 
     def parse(self, tokens: Sequence[str]) -> Args:
         """Bind `tokens` (the words after the command's own) to its parameters."""

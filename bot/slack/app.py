@@ -241,7 +241,7 @@ def build_bolt_app(
         reply = await dispatcher.run(text, make_ctx(body))
         await responses.send(body.get("response_url"), payload_for(reply, text.strip()))
 
-    @app.command(re.compile(r"^/sentry"))
+    @app.command(settings.slack_command)
     async def ack_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         app.after_ack(run_command(body), answer_to=body.get("response_url"))

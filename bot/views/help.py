@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from bot.commands.registry import Command, Level, Registry
+from bot.commands.slash import slash
 from bot.views.blocks import context, divider, esc, header, message, section
 from bot.views.common import Message
 
@@ -36,11 +37,11 @@ def overview(registry: Registry) -> Message:
             families[cmd.family].append(cmd)
     blocks = [
         header("Sentry bot: commands"),
-        section("Type `/sentry WEB-12A` to see an issue, or `/sentry help <command>` for details and examples."),
+        section(f"Type `{slash()} WEB-12A` to see an issue, or `{slash()} help <command>` for details and examples."),
     ]
     ordered = sorted(families.items(), key=lambda kv: FAMILY_ORDER.index(kv[0]) if kv[0] in FAMILY_ORDER else 99)
     for family, cmds in ordered:
-        lines = [f"`{esc(c.usage.removeprefix('/sentry '))}`  {c.summary}" for c in cmds]
+        lines = [f"`{esc(c.usage.removeprefix(slash() + ' '))}`  {c.summary}" for c in cmds]
         blocks.append(divider())
         blocks.append(section(f"*{family}*\n" + "\n".join(lines)))
     blocks.append(context("A short ID (`WEB-12A`), an event ID (32 hex characters) or an issue URL alone also works."))
@@ -48,10 +49,10 @@ def overview(registry: Registry) -> Message:
 
 
 def command_help(cmd: Command) -> Message:
-    examples = "\n".join(f"`/sentry {esc(e)}`" for e in cmd.examples) or "—"
+    examples = "\n".join(f"`{slash()} {esc(e)}`" for e in cmd.examples) or "—"
     blocks = [
         section(f"*{cmd.summary}*\nUsage: `{esc(cmd.usage)}`"),
         section(f"*Examples*\n{examples}"),
         context(f"Permission: {LEVEL_WORDS[cmd.level]}"),
     ]
-    return message(f"Help for /sentry {cmd.name}", blocks)
+    return message(f"Help for {slash()} {cmd.name}", blocks)
