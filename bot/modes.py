@@ -7,7 +7,7 @@ import sys
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.console import CONSOLE_USER, Console, demo_settings, run_console
+from bot.console import open_console, run_console
 from bot.runtime import open_services
 from bot.server import serve_app
 from bot.settings import Settings
@@ -31,17 +31,8 @@ class _NoDirectory:
 
 
 async def console(settings: Settings, *, demo: bool, email: str | None) -> int:
-    if demo:
-        async with demo_settings(settings) as (demo_config, owner_email):
-            return await _console(demo_config, email or owner_email)
-    return await _console(settings, email)
-
-
-async def _console(settings: Settings, email: str | None) -> int:
-    async with open_services(settings, directory=_NoDirectory()) as (services, dispatcher):
-        if email:
-            await services.identity.pin(CONSOLE_USER, email)
-        await run_console(Console(services, dispatcher))
+    async with open_console(settings, demo=demo, email=email) as chat:
+        await run_console(chat)
     return 0
 
 

@@ -19,7 +19,7 @@ from bot.commands.registry import Command, Level, Registry
 from bot.errors import PermissionDenied, SentryBotError, UsageError
 from bot.metrics import COMMAND_SECONDS, COMMANDS
 from bot.views import help as help_view
-from bot.views.common import error_message
+from bot.views.common import Message, error_message
 from bot.views.confirm import confirmation
 from bot.views.routing import encode
 
@@ -79,6 +79,15 @@ class Dispatcher:
                 return self._builtin("issue"), tokens
         found = self.registry.match(tokens)
         if found is None:
+            group = self.registry.group(tokens[:1])
+            if group:
+                word = tokens[0].lower()
+                names = ", ".join(f"`{c.name}`" for c in group)
+                raise UsageError(
+                    f"`{word}` starts several commands: {names}.",
+                    usage=f"/sentry help {word}",
+                    example=group[0].example,
+                )
             suggestions = self.registry.suggest(tokens)
             hint = f" Did you mean {' or '.join(f'`/sentry {s}`' for s in suggestions)}?" if suggestions else ""
             raise UsageError(
@@ -140,29 +149,39 @@ class Dispatcher:
             log.exception("audit.failed", extra={"command": cmd.name})
 
     def _help(self, topic: list[str]) -> Reply:
-        if topic:
-            found = self.registry.match(topic)
-            if found is None:
-                suggestions = self.registry.suggest(topic)
-                hint = f" Did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
-                missing = " ".join(topic)[:60]
-                return Reply(error_message(f"There is no `{missing}` command.{hint} Try `/sentry help`."))
-            return self._generated_help(found[0])
-        return self._generated_help(None)
+        words = [w.lower() for w in topic]
+        if words == ["help"]:
+            return self._generated_help("help", help_view.help_help)
+        found = self.registry.match(words) if words else None
+        if found is not None and not found[1]:
+            cmd = found[0]
+            related = [c for c in self.registry.group(cmd.words) if c is not cmd]
+            return self._generated_help(cmd.name, lambda: help_view.command_help(cmd, related))
+        group = self.registry.group(words)
+        if group:
+            topic_text = " ".join(words)
+            return self._generated_help(topic_text, lambda: help_view.group_help(topic_text, group))
+        if found is not None:
+            cmd = found[0]
+            return self._generated_help(cmd.name, lambda: help_view.command_help(cmd))
+        if words:
+            suggestions = self.registry.suggest(words)
+            hint = f" Did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
+            missing = " ".join(topic)[:60]
+            return Reply(error_message(f"There is no `{missing}` command.{hint} Try `/sentry help`."))
+        return self._generated_help(None, lambda: help_view.overview(self.registry))
 
-    def _generated_help(self, cmd: Command | None) -> Reply:
-        """The overview (`cmd` None) or one command's help, built once per state of the registry.
+    def _generated_help(self, key: str | None, build: Callable[[], Message]) -> Reply:
+        """The overview (`key` None) or one topic's help, built once per state of the registry.
 
         The cached message is shared between answers: like every Reply, it is read, never changed.
         """
         if self._help_for != len(self.registry.commands):
             self._help_cache.clear()
             self._help_for = len(self.registry.commands)
-        key = cmd.name if cmd is not None else None
         reply = self._help_cache.get(key)
         if reply is None:
-            message = help_view.overview(self.registry) if cmd is None else help_view.command_help(cmd)
-            reply = self._help_cache[key] = Reply(message)
+            reply = self._help_cache[key] = Reply(build())
         return reply
 
     def check_confirmation(self, value: dict[str, object], user_id: str) -> str:

@@ -249,6 +249,24 @@ class Registry:
             return None
         return best[0], list(tokens[best[1] :])
 
+    def group(self, words: Sequence[str]) -> list[Command]:
+        """The commands that `words` starts, for `help scim` or a bare `/sentry forwarder`.
+
+        The last word also names its plural (`hook` lists `hooks`, `hook add`, `hook remove`).
+        """
+        wanted = tuple(w.lower() for w in words)
+        if not wanted:
+            return []
+        head, last = wanted[:-1], wanted[-1]
+        return [
+            cmd
+            for cmd in self.commands
+            if not cmd.hidden
+            and len(cmd.words) >= len(wanted)
+            and cmd.words[: len(head)] == head
+            and cmd.words[len(head)] in (last, last + "s")
+        ]
+
     def suggest(self, tokens: Sequence[str]) -> list[str]:
         """Command names close to what was typed, for "did you mean"."""
         names = [c.name for c in self.commands if not c.hidden]

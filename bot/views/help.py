@@ -8,7 +8,7 @@ from bot.commands.registry import Command, Level, Registry
 from bot.views.blocks import context, divider, esc, header, message, section
 from bot.views.common import Message
 
-__all__ = ["command_help", "overview"]
+__all__ = ["command_help", "group_help", "help_help", "overview"]
 
 LEVEL_WORDS = {
     Level.READ: "read: any linked Sentry member",
@@ -47,11 +47,39 @@ def overview(registry: Registry) -> Message:
     return message("Sentry bot: commands", blocks)
 
 
-def command_help(cmd: Command) -> Message:
+def _usage_lines(cmds: list[Command]) -> str:
+    return "\n".join(f"`{esc(c.usage)}`  {c.summary}" for c in cmds)
+
+
+def command_help(cmd: Command, related: list[Command] | None = None) -> Message:
+    """One command's usage, examples and permission; `related` are the other commands its words start."""
     examples = "\n".join(f"`/sentry {esc(e)}`" for e in cmd.examples) or "—"
     blocks = [
         section(f"*{cmd.summary}*\nUsage: `{esc(cmd.usage)}`"),
         section(f"*Examples*\n{examples}"),
-        context(f"Permission: {LEVEL_WORDS[cmd.level]}"),
     ]
+    if related:
+        blocks.append(section(f"*Related*\n{_usage_lines(related)}"))
+    blocks.append(context(f"Permission: {LEVEL_WORDS[cmd.level]}"))
     return message(f"Help for /sentry {cmd.name}", blocks)
+
+
+def group_help(topic: str, cmds: list[Command]) -> Message:
+    """Every command `topic` starts (`help scim`), each with its usage and first example."""
+    lines = [f"`{esc(c.usage)}`  {c.summary}\n      e.g. `{esc(c.example)}`" for c in cmds]
+    blocks = [
+        header(f"/sentry {topic}"),
+        section("\n".join(lines)),
+        context(f"`/sentry help <command>` shows one command's details, e.g. `/sentry help {esc(cmds[-1].name)}`."),
+    ]
+    return message(f"Help for /sentry {topic}: {len(cmds)} commands", blocks)
+
+
+def help_help() -> Message:
+    """What `help` itself takes: it is answered before the registry, so it is described here."""
+    blocks = [
+        section("*Show the commands, or one command's usage and examples*\nUsage: `/sentry help [command]`"),
+        section("*Examples*\n`/sentry help`\n`/sentry help assign`\n`/sentry help scim`"),
+        context("Permission: anyone; a word that starts several commands (`scim`, `hook`) lists them all."),
+    ]
+    return message("Help for /sentry help", blocks)
