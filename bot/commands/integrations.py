@@ -130,8 +130,8 @@ FORWARDER_OPTIONS = (
     summary="Forward events to Segment, SQS or Splunk",
     level=Level.ADMIN,
     examples=[
-        "forwarder add splunk --config instance_url=https://splunk.acme.example:8088,index=sentry,source=sentry,token=abc",
-        "forwarder add segment --config write_key=abc123 --enroll-new on",
+        "forwarder add splunk --config instance_url=https://splunk.acme.example:8088,index=sentry,source=sentry,token=abc"
+        " --enroll-new on",
     ],
     family=FAMILY,
 )
