@@ -85,3 +85,12 @@ async def test_share_in_the_demo_posts_the_answer_in_the_channel():
         assert lines[-1] == "  [1] Share in channel"
         shared = await answer(console, "click 1")
         assert shared[:2] == ["(shared in the channel)", "== Projects =="]
+
+
+@pytest.mark.parametrize("group_by", ["category", "project", "outcome"])
+async def test_usage_in_the_demo_totals_attachment_bytes_apart_from_event_counts(group_by):
+    async with demo() as console:
+        (table,) = [line for line in await answer(console, f"/sentry usage --group-by {group_by}") if "```" in line]
+        totals = [line for line in table.splitlines() if line.startswith("Total")]
+        assert any("attachment (bytes)" in line for line in totals), table
+        assert any(" error " in f"{line} " for line in totals), table
