@@ -7,37 +7,17 @@ store), through the same `open_console` the `console --demo` mode uses.
 
 from __future__ import annotations
 
-import io
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
 from bot.commands import Level, registry
-from bot.console import Console, open_console
-from bot.settings import Settings
 from bot.views import text as t
+from tests.demo import answer, demo, is_error
 
 EXAMPLES = [(cmd, example) for cmd in registry if not cmd.hidden for example in cmd.examples]
 SETUP = {"unsubscribe": ["subscribe web"]}  # what must be true before the example makes sense
 CONFIRM_LINE = t.CONFIRM.split("{summary}")[0]
-
-
-@asynccontextmanager
-async def demo() -> AsyncIterator[Console]:
-    async with open_console(Settings(_env_file=None), demo=True, out=io.StringIO()) as console:
-        yield console
-
-
-async def answer(console: Console, line: str) -> list[str]:
-    """What the console shows for `line`, as lines of text."""
-    await console.handle(line)
-    return console.screen.lines
-
-
-def is_error(lines: list[str]) -> bool:
-    return bool(lines) and lines[0].startswith(t.WARNING.format(text=""))
 
 
 @pytest.mark.parametrize(("cmd", "example"), EXAMPLES, ids=[e for _, e in EXAMPLES])

@@ -57,7 +57,7 @@ async def project(ctx: Ctx, args: Args) -> Reply:
 async def stats(ctx: Ctx, args: Args) -> Reply:
     since = args.since if args.since is not None else since_value("24h")
     points = await ctx.sentry.project_stats(
-        args.project, stat=args.stat, since=int(since), until=args.until, resolution=args.resolution
+        args.project, stat=args.stat, since=since, until=args.until, resolution=args.resolution
     )
     return Reply(project_stats_card(args.project, points, stat=args.stat, resolution=args.resolution), shareable=True)
 

@@ -15,6 +15,7 @@ there is no second table to keep in sync. Matching takes the longest run of comm
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -26,6 +27,14 @@ if TYPE_CHECKING:
     from bot.commands.context import Ctx, Reply
 
 __all__ = ["Args", "Command", "Level", "Param", "Registry", "arg", "flag", "opt", "registry"]
+
+
+# Positional parameters with these names go into a Sentry API path as one segment, so they must be
+# a slug (`web`, `frontend`), a short ID (`WEB-12A`), a numeric or hex id, or a tag key
+# (`sentry:release`): Sentry's slugs are letters, digits, `-` and `_`, and tag keys add `.` and `:`.
+# Anything else (`../x`, `a?b`) is a usage error naming the parameter, never a percent-encoded path.
+IDENTIFIER_PARAMS = frozenset({"project", "team", "id", "hook_id", "link_id", "event_id", "key", "issue"})
+_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}")
 
 
 class Level(StrEnum):
@@ -47,10 +56,16 @@ class Param:
     convert: Callable[[str], Any] | None = None
     metavar: str | None = None
     default: Any = None
+    identifier: bool = False
 
     @property
     def key(self) -> str:
         return self.name.lstrip("-").replace("-", "_")
+
+    @property
+    def shown(self) -> str:
+        """The parameter as a message names it: `--since`, `<project>`."""
+        return f"`{self.name}`" if self.kind != "arg" else f"<{self.metavar or self.name}>"
 
     def usage(self) -> str:
         shown = self.metavar or ("|".join(self.choices) if self.choices else self.name.lstrip("-"))
@@ -71,8 +86,12 @@ def arg(
     convert: Callable[[str], Any] | None = None,
     metavar: str | None = None,
 ) -> Param:
-    """A positional argument; `rest=True` takes every remaining word."""
-    return Param(name, "arg", not optional, tuple(choices), rest, convert, metavar)
+    """A positional argument; `rest=True` takes every remaining word.
+
+    An argument named in `IDENTIFIER_PARAMS` (`project`, `id`...) must look like a Sentry identifier.
+    """
+    identifier = name.replace("-", "_") in IDENTIFIER_PARAMS and not choices
+    return Param(name, "arg", not optional, tuple(choices), rest, convert, metavar, identifier=identifier)
 
 
 def opt(
@@ -173,15 +192,26 @@ class Command:
         if param.choices and raw.lower() not in param.choices:
             raise self.usage_error(f"`{raw[:40]}` is not one of: {', '.join(param.choices)}.")
         value: Any = raw.lower() if param.choices else raw
+        if param.identifier and not _IDENTIFIER.fullmatch(raw) and not _is_url(param, raw):
+            raise self.usage_error(
+                f"`{raw[:40]}` cannot be {param.shown}: give a slug, short ID or id "
+                "(letters, digits, `-`, `_`, `.` or `:`)."
+            )
         if param.convert is not None:
             try:
                 value = param.convert(value)
-            except (ValueError, TypeError) as exc:
-                raise self.usage_error(f"Bad {param.name.lstrip('-')}: {exc}") from None
+            except (ValueError, TypeError, ArithmeticError) as exc:
+                # ArithmeticError: `int(float("1e400"))` is an OverflowError, not a ValueError.
+                raise self.usage_error(f"Bad {param.shown}: {exc}") from None
         return value
 
     def usage_error(self, reason: str) -> UsageError:
         return UsageError(reason, usage=self.usage, example=self.example)
+
+
+def _is_url(param: Param, raw: str) -> bool:
+    """An issue may also be named by its Sentry link, which the issue lookup checks itself."""
+    return param.key == "issue" and raw.startswith(("https://", "http://"))
 
 
 @dataclass
