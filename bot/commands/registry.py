@@ -136,6 +136,7 @@ class Command:
     confirm: Callable[[Args], str] | None = None
     family: str = "general"
     hidden: bool = False
+    anyone: bool = False  # runs for every Slack user, linked or not (`whoami` is how they find out)
 
     @property
     def name(self) -> str:
@@ -229,6 +230,7 @@ class Registry:
         confirm: Callable[[Args], str] | None = None,
         family: str = "general",
         hidden: bool = False,
+        anyone: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Declare a command; see the module docstring."""
         key = tuple(words.split())
@@ -236,6 +238,8 @@ class Registry:
         def register(run: Handler) -> Handler:
             if self.find(key) is not None:
                 raise ValueError(f"command declared twice: {words}")
+            if anyone and level is not Level.READ:
+                raise ValueError(f"only a read command can be open to anyone: {words}")
             if level is Level.DESTRUCTIVE and confirm is None:
                 raise ValueError(f"destructive command without a confirmation: {words}")
             self.commands.append(
@@ -250,6 +254,7 @@ class Registry:
                     confirm=confirm,
                     family=family,
                     hidden=hidden,
+                    anyone=anyone,
                 )
             )
             return run

@@ -16,7 +16,7 @@ LEVEL_WORDS = {
     Level.ADMIN: "admin: Sentry owner or manager",
     Level.DESTRUCTIVE: "destructive: Sentry owner or manager, after a confirmation",
 }
-
+ANYONE = "anyone, linked to a Sentry member or not"
 
 FAMILY_ORDER = [
     "Issues",
@@ -60,7 +60,7 @@ def command_help(cmd: Command, related: list[Command] | None = None) -> Message:
     ]
     if related:
         blocks.append(section(f"*Related*\n{_usage_lines(related)}"))
-    blocks.append(context(f"Permission: {LEVEL_WORDS[cmd.level]}"))
+    blocks.append(context(f"Permission: {ANYONE if cmd.anyone else LEVEL_WORDS[cmd.level]}"))
     return message(f"Help for /sentry {cmd.name}", blocks)
 
 
