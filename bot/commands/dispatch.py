@@ -19,6 +19,7 @@ from bot.commands.registry import Command, Level, Registry
 from bot.errors import PermissionDenied, SentryBotError, UsageError
 from bot.metrics import COMMAND_SECONDS, COMMANDS
 from bot.views import help as help_view
+from bot.views.blocks import LIMITS
 from bot.views.common import Message, error_message
 from bot.views.confirm import confirmation
 from bot.views.routing import encode
@@ -120,6 +121,13 @@ class Dispatcher:
             if cmd.level is Level.DESTRUCTIVE and not ctx.confirmed:
                 assert cmd.confirm is not None
                 value = encode(cmd=text, by=ctx.user_id, exp=int(self._clock()) + CONFIRM_SECONDS)
+                if len(value) > LIMITS["value"]:
+                    # Slack refuses a button value over 2,000 characters, and a cut one is not JSON.
+                    raise cmd.usage_error(
+                        f"`{cmd.name}` is too long to confirm: the command is {len(text):,} characters, "
+                        f"and at most {LIMITS['value'] - len(value) + len(text):,} fit in a Confirm button. "
+                        "Shorten it (fewer or shorter values) and run it again."
+                    )
                 outcome = "confirm"
                 return Reply(confirmation(cmd.confirm(args), value=value))
             reply = await cmd.run(ctx.but(command_text=text), args)
@@ -186,6 +194,8 @@ class Dispatcher:
 
     def check_confirmation(self, value: dict[str, object], user_id: str) -> str:
         """The command text a Confirm click stands for, if `user_id` may confirm it now."""
+        if not value:  # `decode` gives {} for a value that is not JSON
+            raise UsageError("This confirmation is damaged. Run the command again.")
         if value.get("by") != user_id:
             raise PermissionDenied("Only the person who asked for this can confirm it.")
         expires = value.get("exp")
