@@ -9,7 +9,7 @@
 
 Help, usage lines, "did you mean" and the permission check are all derived from these declarations:
 there is no second table to keep in sync. Matching takes the longest run of command words
-(`member add` beats `member`).
+(`member add` beats `member`); a word that starts several commands (`scim`) names their group.
 """
 
 from __future__ import annotations
