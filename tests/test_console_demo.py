@@ -43,7 +43,7 @@ async def test_identity_set_with_an_at_name_typed_in_the_console_means_that_demo
 async def test_an_at_name_nobody_in_the_demo_has_is_refused_with_how_to_mention():
     async with demo() as console:
         lines = await answer(console, "/sentry identity set @nobody carol@acme.example")
-        assert lines[0].startswith("⚠️ Bad user: `@nobody` is not a Slack user: mention them, like @alice\n")
+        assert lines[0].startswith("⚠️ Bad <@user>: `@nobody` is not a Slack user: mention them, like @alice\n")
         assert "Usage: `/sentry identity set <@user> <email>`" in lines[0]
 
 

@@ -162,22 +162,23 @@ class Dispatcher:
             return self._generated_help("help", help_view.help_help)
         found = self.registry.match(words) if words else None
         if found is not None and not found[1]:
-            cmd = found[0]
-            related = [c for c in self.registry.group(cmd.words) if c is not cmd]
-            return self._generated_help(cmd.name, lambda: help_view.command_help(cmd, related))
+            return self._command_help(found[0])
         group = self.registry.group(words)
         if group:
             topic_text = " ".join(words)
             return self._generated_help(topic_text, lambda: help_view.group_help(topic_text, group))
-        if found is not None:
-            cmd = found[0]
-            return self._generated_help(cmd.name, lambda: help_view.command_help(cmd))
+        if found is not None:  # `help member foo`: the command its first words name
+            return self._command_help(found[0])
         if words:
             suggestions = self.registry.suggest(words)
             hint = f" Did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
             missing = " ".join(topic)[:60]
             return Reply(error_message(f"There is no `{missing}` command.{hint} Try `/sentry help`."))
         return self._generated_help(None, lambda: help_view.overview(self.registry))
+
+    def _command_help(self, cmd: Command) -> Reply:
+        related = [c for c in self.registry.group(cmd.words) if c is not cmd]
+        return self._generated_help(cmd.name, lambda: help_view.command_help(cmd, related))
 
     def _generated_help(self, key: str | None, build: Callable[[], Message]) -> Reply:
         """The overview (`key` None) or one topic's help, built once per state of the registry.
