@@ -13,21 +13,29 @@ import asyncio
 import html
 import re
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import tempfile
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from pydantic import SecretStr
 
+from bot.alerts.subscriptions import SubscriptionService
+from bot.audit import AuditLog
 from bot.commands.context import Ctx, Reply, Services
 from bot.commands.dispatch import Dispatcher
+from bot.identity_store import StoredOverrides
 from bot.interactions import Interactions, OpenModal
+from bot.runtime import open_services
 from bot.settings import Settings
+from bot.store import Database
+from bot.views.common import with_share
 from bot.views.routing import Action, Callback, decode
 
-__all__ = ["Console", "render_message", "run_console"]
+__all__ = ["Console", "ConsoleDirectory", "Demo", "open_console", "render_message", "run_console"]
 
 CONSOLE_USER = "UCONSOLE"
 PROMPT = "you> "
@@ -36,6 +44,40 @@ GREETING = "sentry-bot console: type `{command} help`, `click N` to press a butt
 _LINK = re.compile(r"<([^<>|]+)\|([^<>]+)>")
 _BARE_LINK = re.compile(r"<((?:https?|mailto):[^<>|]+)>")
 _MENTION = re.compile(r"<@([A-Z0-9]+)>")
+# `@alice` typed as a word of its own (not the `@` inside an email address).
+_TYPED_MENTION = re.compile(r"(?<!\S)@([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def console_user_id(email: str) -> str:
+    """The console's Slack-like user id for a demo member: `alice@acme.example` → `UALICE`."""
+    return "U" + re.sub(r"[^A-Z0-9]", "", email.partition("@")[0].upper())
+
+
+class ConsoleDirectory:
+    """The console's stand-in for Slack's user directory.
+
+    The console has no Slack, so `@alice` typed there means the console user for a demo member
+    (`UALICE`, email alice@acme.example); without `--demo` it knows nobody.
+    """
+
+    def __init__(self, emails: Mapping[str, str] | None = None) -> None:
+        self.emails = dict(emails or {})
+
+    @classmethod
+    def of_members(cls, emails: list[str]) -> ConsoleDirectory:
+        return cls({console_user_id(e): e for e in emails})
+
+    async def email_of(self, user_id: str) -> str | None:
+        return self.emails.get(user_id)
+
+    def mentions(self, text: str) -> str:
+        """`@alice` as Slack sends a typed mention (`<@UALICE>`), for the users this directory knows."""
+
+        def mention(match: re.Match[str]) -> str:
+            user_id = console_user_id(match.group(1))
+            return f"<@{user_id}>" if user_id in self.emails else match.group(0)
+
+        return _TYPED_MENTION.sub(mention, text)
 
 
 def mrkdwn_to_text(text: str) -> str:
@@ -137,11 +179,19 @@ def modal_choices(view: dict[str, Any], suggestions: list[dict[str, Any]]) -> li
 
 
 class Console:
-    def __init__(self, services: Services, dispatcher: Dispatcher, *, out: TextIO = sys.stdout) -> None:
+    def __init__(
+        self,
+        services: Services,
+        dispatcher: Dispatcher,
+        *,
+        out: TextIO = sys.stdout,
+        directory: ConsoleDirectory | None = None,
+    ) -> None:
         self.services = services
         self.dispatcher = dispatcher
         self.interactions = Interactions(dispatcher)
         self.out = out
+        self.directory = directory or ConsoleDirectory()
         self.screen = Screen()
 
     def ctx(self) -> Ctx:
@@ -164,11 +214,15 @@ class Console:
             return True
         command = self.dispatcher.command
         text = line.removeprefix(command).strip() if line.split(" ", 1)[0] == command else line
-        self.show_reply(await self.dispatcher.run(text, self.ctx()))
+        text = self.directory.mentions(text)
+        self.show_reply(await self.dispatcher.run(text, self.ctx()), command_text=text)
         return True
 
-    def show_reply(self, reply: Reply) -> None:
-        screen = render_message(reply.message)
+    def show_reply(self, reply: Reply, *, command_text: str = "") -> None:
+        message = reply.message
+        if reply.shareable and command_text:
+            message = {**message, "blocks": with_share(message.get("blocks", []), command_text)}
+        screen = render_message(message)
         if reply.in_channel:
             screen.lines.insert(0, "(shared in the channel)")
         self.show(screen)
@@ -222,15 +276,25 @@ async def run_console(console: Console, stdin: TextIO = sys.stdin) -> None:
             break
 
 
+@dataclass(frozen=True)
+class Demo:
+    """The Sentry stand-in the demo runs against: settings pointing at it, and its members."""
+
+    settings: Settings
+    owner_email: str
+    member_emails: list[str]
+
+
 @asynccontextmanager
-async def demo_settings(settings: Settings) -> AsyncIterator[tuple[Settings, str]]:
+async def demo_settings(settings: Settings) -> AsyncIterator[Demo]:
     """Settings pointing at the in-process Sentry stand-in, and the email of its first owner,
     whom the console user acts as."""
     from bot.sandbox import run_sandbox, seed_state
 
     state = seed_state()
     async with run_sandbox(state, host="127.0.0.1", port=0) as url:
-        owner = next(m for m in state.data.members.values() if m.org_role == "owner")
+        members = list(state.data.members.values())
+        owner = next(m for m in members if m.org_role == "owner")
         demo = settings.model_copy(
             update={
                 "sentry_url": url,
@@ -238,4 +302,46 @@ async def demo_settings(settings: Settings) -> AsyncIterator[tuple[Settings, str
                 "sentry_org": state.data.organization.slug,
             }
         )
-        yield demo, owner.email
+        yield Demo(demo, owner.email, [m.email for m in members if m.email])
+
+
+@asynccontextmanager
+async def demo_store() -> AsyncIterator[Database]:
+    """A throw-away store for the demo, so subscriptions, the audit log and identity links work:
+    an SQLite file in a temporary directory, deleted at exit."""
+    with tempfile.TemporaryDirectory(prefix="sentry-bot-demo-") as folder:
+        async with Database.connect(f"sqlite:///{Path(folder) / 'demo.db'}") as db:
+            yield db
+
+
+@asynccontextmanager
+async def open_console(
+    settings: Settings, *, demo: bool, email: str | None = None, out: TextIO = sys.stdout
+) -> AsyncIterator[Console]:
+    """The console, with `--demo` against the Sentry stand-in and a throw-away store.
+
+    Without `--demo` it runs against the configured Sentry and, as before, without a store.
+
+    Args:
+        settings: the configuration; with `demo`, its Sentry settings are replaced by the stand-in's.
+        demo: run against the built-in Sentry stand-in with sample data.
+        email: the Sentry member the console user acts as (`--as`); the demo's owner by default.
+        out: where answers are written.
+    """
+    async with AsyncExitStack() as stack:
+        directory = ConsoleDirectory()
+        db: Database | None = None
+        if demo:
+            found = await stack.enter_async_context(demo_settings(settings))
+            settings, email = found.settings, email or found.owner_email
+            directory = ConsoleDirectory.of_members(found.member_emails)
+            db = await stack.enter_async_context(demo_store())
+        services, dispatcher = await stack.enter_async_context(open_services(settings, directory=directory))
+        if db is not None:
+            services.store = db
+            services.identity.overrides = await StoredOverrides.load(db)
+            services.audit = AuditLog(db)
+            services.subscriptions = SubscriptionService(db, settings=settings, sentry=services.sentry)
+        if email:
+            await services.identity.pin(CONSOLE_USER, email)
+        yield Console(services, dispatcher, out=out, directory=directory)

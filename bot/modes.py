@@ -11,8 +11,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.checks import CheckMode, Finding, Status, run_probes
-from bot.console import CONSOLE_USER, Console, demo_settings, run_console
-from bot.runtime import open_services
+from bot.console import open_console, run_console
 from bot.server import Shutdown, build_web_app, serve_app
 from bot.settings import Settings
 from bot.slack.calls import counted
@@ -28,25 +27,9 @@ def slack_client(settings: Settings) -> AsyncWebClient:
     return counted(client)
 
 
-class _NoDirectory:
-    """The console has no Slack directory: its one user is mapped explicitly."""
-
-    async def email_of(self, user_id: str) -> str | None:
-        return None
-
-
 async def console(settings: Settings, *, demo: bool, email: str | None) -> int:
-    if demo:
-        async with demo_settings(settings) as (demo_config, owner_email):
-            return await _console(demo_config, email or owner_email)
-    return await _console(settings, email)
-
-
-async def _console(settings: Settings, email: str | None) -> int:
-    async with open_services(settings, directory=_NoDirectory()) as (services, dispatcher):
-        if email:
-            await services.identity.pin(CONSOLE_USER, email)
-        await run_console(Console(services, dispatcher))
+    async with open_console(settings, demo=demo, email=email) as chat:
+        await run_console(chat)
     return 0
 
 

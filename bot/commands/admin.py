@@ -15,6 +15,12 @@ from bot.views.common import notice
 
 FAMILY = "The bot"
 
+UNLINKED = (
+    "You are not linked to a Sentry member: your Slack id is `{user_id}` and your Slack email ({email}) "
+    "matches no member of the organization. To get linked, ask an organization owner or manager to run "
+    "`/sentry identity set <@{user_id}> <your-sentry-email>`, or to invite your Slack email to Sentry."
+)
+
 
 def _slack_user(raw: str) -> str:
     user = raw.strip("<>@").split("|")[0]
@@ -24,14 +30,19 @@ def _slack_user(raw: str) -> str:
 
 
 @registry.command(
-    "whoami", summary="Your Sentry identity and what it allows", level=Level.READ, examples=["whoami"], family=FAMILY
+    "whoami",
+    summary="Your Sentry identity and what it allows",
+    level=Level.READ,
+    examples=["whoami"],
+    family=FAMILY,
+    anyone=True,
 )
 async def whoami(ctx: Ctx, args: Args) -> Reply:
     who = await ctx.services.identity.who(ctx.user_id)
     may = [level.value for level in Level if allowed(level, who, read_policy=ctx.settings.bot_read_policy)]
     member = who.member
     fields = [
-        ("Slack user", f"<@{ctx.user_id}>"),
+        ("Slack user", f"<@{ctx.user_id}> (`{esc(ctx.user_id)}`)"),
         ("Email", esc(who.email or "not visible to the bot")),
         ("Sentry member", esc(member.email or member.id) if member else "not linked"),
         ("Sentry role", esc(who.role or "—")),
@@ -39,7 +50,10 @@ async def whoami(ctx: Ctx, args: Args) -> Reply:
         ("Mapping", "set by an admin" if who.pinned else "by email"),
         ("You may run", ", ".join(may) or "nothing yet"),
     ]
-    return Reply(message("Who you are to the bot", [header("Who you are to the bot"), fields_section(fields)]))
+    blocks = [header("Who you are to the bot"), fields_section(fields)]
+    if member is None:
+        blocks.append(section(UNLINKED.format(user_id=esc(ctx.user_id), email=esc(who.email or "none visible"))))
+    return Reply(message("Who you are to the bot", blocks))
 
 
 @registry.command(

@@ -58,6 +58,6 @@ def refusal(cmd: Command, who: Who) -> str:
 async def authorize(cmd: Command, ctx: Ctx) -> Who:
     """The requester, if they may run `cmd`; PermissionDenied (with how to get access) otherwise."""
     who = await ctx.services.identity.who(ctx.user_id)
-    if not allowed(cmd.level, who, read_policy=ctx.settings.bot_read_policy):
+    if not cmd.anyone and not allowed(cmd.level, who, read_policy=ctx.settings.bot_read_policy):
         raise PermissionDenied(refusal(cmd, who))
     return who

@@ -20,7 +20,8 @@ from bot.commands.slash import DEFAULT, renamed, slash, using
 from bot.errors import PermissionDenied, SentryBotError, UsageError
 from bot.metrics import COMMAND_SECONDS, COMMANDS
 from bot.views import help as help_view
-from bot.views.common import error_message
+from bot.views.blocks import LIMITS
+from bot.views.common import Message, error_message
 from bot.views.confirm import confirmation
 from bot.views.routing import encode
 
@@ -88,6 +89,15 @@ class Dispatcher:
                 return self._builtin("issue"), tokens
         found = self.registry.match(tokens)
         if found is None:
+            group = self.registry.group(tokens[:1])
+            if group:
+                word = tokens[0].lower()
+                names = ", ".join(f"`{c.name}`" for c in group)
+                raise UsageError(
+                    f"`{word}` starts several commands: {names}.",
+                    usage=f"{slash()} help {word}",
+                    example=group[0].example,
+                )
             suggestions = self.registry.suggest(tokens)
             if len(tokens) == 1 and (undashed := _UNDASHED_SHORT_ID.match(tokens[0])):
                 suggestions = [f"{undashed.group(1).upper()}-{undashed.group(2).upper()}", *suggestions]
@@ -126,6 +136,13 @@ class Dispatcher:
             if cmd.level is Level.DESTRUCTIVE and not ctx.confirmed:
                 assert cmd.confirm is not None
                 value = encode(cmd=text, by=ctx.user_id, exp=int(self._clock()) + CONFIRM_SECONDS)
+                if len(value) > LIMITS["value"]:
+                    # Slack refuses a button value over 2,000 characters, and a cut one is not JSON.
+                    raise cmd.usage_error(
+                        f"`{cmd.name}` is too long to confirm: the command is {len(text):,} characters, "
+                        f"and at most {LIMITS['value'] - len(value) + len(text):,} fit in a Confirm button. "
+                        "Shorten it (fewer or shorter values) and run it again."
+                    )
                 outcome = "confirm"
                 return Reply(confirmation(cmd.confirm(args), value=value))
             reply = await cmd.run(ctx.but(command_text=text), args)
@@ -164,33 +181,46 @@ class Dispatcher:
             log.exception("audit.failed", extra={"command": cmd.name})
 
     def _help(self, topic: list[str]) -> Reply:
-        if topic:
-            found = self.registry.match(topic)
-            if found is None:
-                suggestions = self.registry.suggest(topic)
-                hint = f" Did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
-                missing = " ".join(topic)[:60]
-                return Reply(error_message(f"There is no `{missing}` command.{hint} Try `{slash()} help`."))
-            return self._generated_help(found[0])
-        return self._generated_help(None)
+        words = [w.lower() for w in topic]
+        if words == ["help"]:
+            return self._generated_help("help", help_view.help_help)
+        found = self.registry.match(words) if words else None
+        if found is not None and not found[1]:
+            return self._command_help(found[0])
+        group = self.registry.group(words)
+        if group:
+            topic_text = " ".join(words)
+            return self._generated_help(topic_text, lambda: help_view.group_help(topic_text, group))
+        if found is not None:  # `help member foo`: the command its first words name
+            return self._command_help(found[0])
+        if words:
+            suggestions = self.registry.suggest(words)
+            hint = f" Did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
+            missing = " ".join(topic)[:60]
+            return Reply(error_message(f"There is no `{missing}` command.{hint} Try `{slash()} help`."))
+        return self._generated_help(None, lambda: help_view.overview(self.registry))
 
-    def _generated_help(self, cmd: Command | None) -> Reply:
-        """The overview (`cmd` None) or one command's help, built once per state of the registry.
+    def _command_help(self, cmd: Command) -> Reply:
+        related = [c for c in self.registry.group(cmd.words) if c is not cmd]
+        return self._generated_help(cmd.name, lambda: help_view.command_help(cmd, related))
+
+    def _generated_help(self, key: str | None, build: Callable[[], Message]) -> Reply:
+        """The overview (`key` None) or one topic's help, built once per state of the registry.
 
         The cached message is shared between answers: like every Reply, it is read, never changed.
         """
         if self._help_for != len(self.registry.commands):
             self._help_cache.clear()
             self._help_for = len(self.registry.commands)
-        key = cmd.name if cmd is not None else None
         reply = self._help_cache.get(key)
         if reply is None:
-            message = help_view.overview(self.registry) if cmd is None else help_view.command_help(cmd)
-            reply = self._help_cache[key] = Reply(message)
+            reply = self._help_cache[key] = Reply(build())
         return reply
 
     def check_confirmation(self, value: dict[str, object], user_id: str) -> str:
         """The command text a Confirm click stands for, if `user_id` may confirm it now."""
+        if not value:  # `decode` gives {} for a value that is not JSON
+            raise UsageError("This confirmation is damaged. Run the command again.")
         if value.get("by") != user_id:
             raise PermissionDenied("Only the person who asked for this can confirm it.")
         expires = value.get("exp")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.commands.context import Ctx, Reply
-from bot.commands.refs import csv, find_member
+from bot.commands.refs import csv, find_member, sentry_id
 from bot.commands.registry import Args, Level, arg, opt, registry
 from bot.errors import UsageError
 from bot.views.blocks import esc
@@ -130,8 +130,8 @@ FORWARDER_OPTIONS = (
     summary="Forward events to Segment, SQS or Splunk",
     level=Level.ADMIN,
     examples=[
-        "forwarder add splunk --config instance_url=https://splunk.acme.example:8088,index=sentry,source=sentry,token=abc",
-        "forwarder add segment --config write_key=abc123 --enroll-new on",
+        "forwarder add splunk --config instance_url=https://splunk.acme.example:8088,index=sentry,source=sentry,token=abc"
+        " --enroll-new on",
     ],
     family=FAMILY,
 )
@@ -184,9 +184,9 @@ async def forwarder_remove(ctx: Ctx, args: Args) -> Reply:
     return Reply(notice(f"🗑️ Forwarder {esc(args.id)} deleted."))
 
 
-async def _integration_id(ctx: Ctx, provider: str, given: str | None) -> int:
-    if given:
-        return int(given)
+async def _integration_id(ctx: Ctx, provider: str, given: int | None) -> int:
+    if given is not None:
+        return given
     found = await ctx.sentry.list_integrations(provider_key=provider)
     if not found.items:
         raise UsageError(
@@ -207,7 +207,7 @@ EXTERNAL_USER_ARGS = (
     arg("member", metavar="email|id"),
     arg("provider", choices=EXTERNAL_PROVIDERS),
     arg("external_name", metavar="external-name"),
-    opt("--integration", metavar="id"),
+    opt("--integration", metavar="id", convert=sentry_id),
 )
 
 
@@ -268,7 +268,7 @@ async def external_user_remove(ctx: Ctx, args: Args) -> Reply:
     arg("team"),
     arg("provider", choices=EXTERNAL_PROVIDERS),
     arg("external_name", metavar="external-name"),
-    opt("--integration", metavar="id"),
+    opt("--integration", metavar="id", convert=sentry_id),
     summary="Link a team to its name in GitHub, Slack, GitLab...",
     level=Level.ADMIN,
     examples=["external-team add backend github @acme/backend"],
@@ -290,7 +290,7 @@ async def external_team_add(ctx: Ctx, args: Args) -> Reply:
     arg("id"),
     arg("provider", choices=EXTERNAL_PROVIDERS),
     arg("external_name", metavar="external-name"),
-    opt("--integration", metavar="id"),
+    opt("--integration", metavar="id", convert=sentry_id),
     summary="Change an external team link",
     level=Level.ADMIN,
     examples=["external-team update frontend 601 slack #frontend-oncall"],

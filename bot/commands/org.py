@@ -57,7 +57,7 @@ async def project(ctx: Ctx, args: Args) -> Reply:
 async def stats(ctx: Ctx, args: Args) -> Reply:
     since = args.since if args.since is not None else since_value("24h")
     points = await ctx.sentry.project_stats(
-        args.project, stat=args.stat, since=int(since), until=args.until, resolution=args.resolution
+        args.project, stat=args.stat, since=since, until=args.until, resolution=args.resolution
     )
     return Reply(project_stats_card(args.project, points, stat=args.stat, resolution=args.resolution), shareable=True)
 
@@ -73,7 +73,11 @@ async def stats(ctx: Ctx, args: Args) -> Reply:
     family=FAMILY,
 )
 async def usage(ctx: Ctx, args: Args) -> Reply:
-    group_by = [args.group_by] if args.group_by == "outcome" else [args.group_by, "outcome"]
+    # Categories count in different units (attachments in bytes), so every table splits by category
+    # and totals each one: a total across categories would add bytes to events.
+    group_by = {"category": ["category", "outcome"], "project": ["project", "category"]}.get(
+        args.group_by, [args.group_by, "category"]
+    )
     result = await ctx.sentry.org_stats(field=args.field, group_by=group_by, stats_period=args.period)
     names = {}
     if "project" in group_by:  # Sentry groups by project id: show slugs (the project list is cached)

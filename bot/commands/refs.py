@@ -18,8 +18,11 @@ __all__ = [
     "find_member",
     "issue_id_from",
     "load_issue",
+    "positive_int",
+    "sentry_id",
     "sentry_link",
     "since_value",
+    "unix_value",
 ]
 
 # The paths Sentry's own Slack unfurler reads (getsentry/sentry src/sentry/integrations/slack/unfurl/
@@ -121,22 +124,43 @@ def csv(raw: str) -> list[str]:
     return items
 
 
-def since_value(raw: str) -> float:
+# The latest moment a timestamp may name: 9999-12-31 23:59:59 UTC, the last second Python's
+# datetime (and Sentry's ISO dates) can show.
+_LATEST = 253_402_300_799
+
+
+def since_value(raw: str) -> int:
     """`24h`, `7d` (ago) or a unix timestamp, as a unix timestamp."""
     match = _DURATION.match(raw.lower())
     if match:
-        return time.time() - int(match.group(1)) * _SECONDS[match.group(2)]
+        seconds = int(match.group(1)) * _SECONDS[match.group(2)]
+        now = int(time.time())
+        if seconds > now:
+            raise ValueError(f"`{raw[:40]}` reaches back before 1970; try 30d")
+        return now - seconds
     try:
-        return float(raw)
+        float(raw)
     except ValueError:
-        raise ValueError(f"`{raw}` is not a duration like 24h or 7d, nor a unix timestamp") from None
+        raise ValueError(f"`{raw[:40]}` is not a duration like 24h or 7d, nor a unix timestamp") from None
+    return unix_value(raw)
 
 
-def unix_value(raw: str) -> float:
+def unix_value(raw: str) -> int:
+    """A unix timestamp (seconds since 1970, fractions dropped) up to the year 9999."""
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
-        raise ValueError(f"`{raw}` is not a unix timestamp") from None
+        raise ValueError(f"`{raw[:40]}` is not a unix timestamp, like 1714564800") from None
+    if not 0 <= value <= _LATEST:  # NaN fails both comparisons
+        raise ValueError(f"`{raw[:40]}` is not a unix timestamp between 0 and {_LATEST}, like 1714564800")
+    return int(value)
+
+
+def sentry_id(raw: str) -> int:
+    """A numeric Sentry id (an integration's, a project's): digits only, within Sentry's 64-bit ids."""
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 2**63:
+        raise ValueError(f"`{raw[:40]}` is not a numeric id, like 130414")
+    return int(raw)
 
 
 def positive_int(raw: str) -> int:

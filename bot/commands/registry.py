@@ -9,12 +9,13 @@
 
 Help, usage lines, "did you mean" and the permission check are all derived from these declarations:
 there is no second table to keep in sync. Matching takes the longest run of command words
-(`member add` beats `member`).
+(`member add` beats `member`); a word that starts several commands (`scim`) names their group.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -27,6 +28,14 @@ if TYPE_CHECKING:
     from bot.commands.context import Ctx, Reply
 
 __all__ = ["Args", "Command", "Level", "Param", "Registry", "arg", "flag", "opt", "registry"]
+
+
+# Positional parameters with these names go into a Sentry API path as one segment, so they must be
+# a slug (`web`, `frontend`), a short ID (`WEB-12A`), a numeric or hex id, or a tag key
+# (`sentry:release`): Sentry's slugs are letters, digits, `-` and `_`, and tag keys add `.` and `:`.
+# Anything else (`../x`, `a?b`) is a usage error naming the parameter, never a percent-encoded path.
+IDENTIFIER_PARAMS = frozenset({"project", "team", "id", "hook_id", "link_id", "event_id", "key", "issue"})
+_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}")
 
 
 class Level(StrEnum):
@@ -48,10 +57,16 @@ class Param:
     convert: Callable[[str], Any] | None = None
     metavar: str | None = None
     default: Any = None
+    identifier: bool = False
 
     @property
     def key(self) -> str:
         return self.name.lstrip("-").replace("-", "_")
+
+    @property
+    def shown(self) -> str:
+        """The parameter as a message names it: `--since`, `<project>`."""
+        return f"`{self.name}`" if self.kind != "arg" else f"<{self.metavar or self.name}>"
 
     def usage(self) -> str:
         shown = self.metavar or ("|".join(self.choices) if self.choices else self.name.lstrip("-"))
@@ -72,8 +87,12 @@ def arg(
     convert: Callable[[str], Any] | None = None,
     metavar: str | None = None,
 ) -> Param:
-    """A positional argument; `rest=True` takes every remaining word."""
-    return Param(name, "arg", not optional, tuple(choices), rest, convert, metavar)
+    """A positional argument; `rest=True` takes every remaining word.
+
+    An argument named in `IDENTIFIER_PARAMS` (`project`, `id`...) must look like a Sentry identifier.
+    """
+    identifier = name.replace("-", "_") in IDENTIFIER_PARAMS and not choices
+    return Param(name, "arg", not optional, tuple(choices), rest, convert, metavar, identifier=identifier)
 
 
 def opt(
@@ -118,6 +137,7 @@ class Command:
     confirm: Callable[[Args], str] | None = None
     family: str = "general"
     hidden: bool = False
+    anyone: bool = False  # runs for every Slack user, linked or not (`whoami` is how they find out)
 
     @property
     def name(self) -> str:
@@ -174,15 +194,26 @@ class Command:
         if param.choices and raw.lower() not in param.choices:
             raise self.usage_error(f"`{raw[:40]}` is not one of: {', '.join(param.choices)}.")
         value: Any = raw.lower() if param.choices else raw
+        if param.identifier and not _IDENTIFIER.fullmatch(raw) and not _is_url(param, raw):
+            raise self.usage_error(
+                f"`{raw[:40]}` cannot be {param.shown}: give a slug, short ID or id "
+                "(letters, digits, `-`, `_`, `.` or `:`)."
+            )
         if param.convert is not None:
             try:
                 value = param.convert(value)
-            except (ValueError, TypeError) as exc:
-                raise self.usage_error(f"Bad {param.name.lstrip('-')}: {exc}") from None
+            except (ValueError, TypeError, ArithmeticError) as exc:
+                # ArithmeticError: `int(float("1e400"))` is an OverflowError, not a ValueError.
+                raise self.usage_error(f"Bad {param.shown}: {exc}") from None
         return value
 
     def usage_error(self, reason: str) -> UsageError:
         return UsageError(reason, usage=self.usage, example=self.example)
+
+
+def _is_url(param: Param, raw: str) -> bool:
+    """An issue may also be named by its Sentry link, which the issue lookup checks itself."""
+    return param.key == "issue" and raw.startswith(("https://", "http://"))
 
 
 @dataclass
@@ -200,6 +231,7 @@ class Registry:
         confirm: Callable[[Args], str] | None = None,
         family: str = "general",
         hidden: bool = False,
+        anyone: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Declare a command; see the module docstring."""
         key = tuple(words.split())
@@ -207,6 +239,8 @@ class Registry:
         def register(run: Handler) -> Handler:
             if self.find(key) is not None:
                 raise ValueError(f"command declared twice: {words}")
+            if anyone and level is not Level.READ:
+                raise ValueError(f"only a read command can be open to anyone: {words}")
             if level is Level.DESTRUCTIVE and confirm is None:
                 raise ValueError(f"destructive command without a confirmation: {words}")
             self.commands.append(
@@ -221,6 +255,7 @@ class Registry:
                     confirm=confirm,
                     family=family,
                     hidden=hidden,
+                    anyone=anyone,
                 )
             )
             return run
@@ -249,6 +284,24 @@ class Registry:
         if best is None:
             return None
         return best[0], list(tokens[best[1] :])
+
+    def group(self, words: Sequence[str]) -> list[Command]:
+        """The commands that `words` starts, for `help scim` or a bare `/sentry forwarder`.
+
+        The last word also names its plural (`hook` lists `hooks`, `hook add`, `hook remove`).
+        """
+        wanted = tuple(w.lower() for w in words)
+        if not wanted:
+            return []
+        head, last = wanted[:-1], wanted[-1]
+        return [
+            cmd
+            for cmd in self.commands
+            if not cmd.hidden
+            and len(cmd.words) >= len(wanted)
+            and cmd.words[: len(head)] == head
+            and cmd.words[len(head)] in (last, last + "s")
+        ]
 
     def suggest(self, tokens: Sequence[str]) -> list[str]:
         """Command names close to what was typed, for "did you mean"."""

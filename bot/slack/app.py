@@ -43,8 +43,7 @@ from bot.interactions import Interactions, OpenModal, flatten_state
 from bot.settings import Settings
 from bot.slack.text import from_slack, slack_url
 from bot.store.events import SeenEvents
-from bot.views.blocks import LIMITS, actions
-from bot.views.common import error_message, share_button
+from bot.views.common import error_message, with_share
 from bot.views.issue import issue_card
 from bot.views.routing import Action, Callback, decode, encode
 
@@ -162,8 +161,7 @@ def payload_for(reply: Reply, command_text: str = "") -> dict[str, Any]:
     """The response_url / chat payload for a reply: ephemeral unless in_channel; Share when shareable."""
     blocks = list(reply.message.get("blocks", []))
     if reply.shareable and command_text:
-        # Keep the Share row inside Slack's 50 blocks: it replaces the last one when the list is full.
-        blocks = [*blocks[: LIMITS["blocks"] - 1], actions(share_button(command_text))]
+        blocks = with_share(blocks, command_text)
     payload: dict[str, Any] = {
         "text": reply.message.get("text", ""),
         "blocks": blocks,

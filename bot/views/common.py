@@ -31,6 +31,7 @@ __all__ = [
     "share_button",
     "utc",
     "utc_day",
+    "with_share",
 ]
 
 Message = dict[str, Any]
@@ -127,9 +128,26 @@ def more_button(command: str, cursor: str | None) -> Block | None:
     return button(t.MORE, Action.MORE, value=encode(cmd=command, cursor=cursor))
 
 
-def share_button(command: str) -> Block:
-    """A "Share in channel" button: re-runs `command` and posts its answer for everyone."""
-    return button(t.SHARE, Action.SHARE, value=encode(cmd=command))
+def share_button(command: str) -> Block | None:
+    """A "Share in channel" button: re-runs `command` and posts its answer for everyone.
+
+    None when `command` is too long to travel in a button: Slack refuses a whole message whose
+    button value exceeds 2,000 characters (Block Kit reference, button element: `value`, "Maximum
+    length for this field is 2000 characters"), and a cut value would re-run another command.
+    """
+    value = encode(cmd=command)
+    if len(value) > LIMITS["value"]:
+        return None
+    return button(t.SHARE, Action.SHARE, value=value)
+
+
+def with_share(blocks: Sequence[Block], command: str) -> list[Block]:
+    """`blocks` with a Share row at the end, kept inside Slack's 50 blocks (it replaces the last one
+    when the message is full); `blocks` alone when `command` is too long to share."""
+    share = share_button(command)
+    if share is None:
+        return list(blocks)
+    return [*blocks[: LIMITS["blocks"] - 1], actions(share)]
 
 
 def row_blocks(rows: Sequence[str], *, room: int) -> list[Block]:

@@ -109,6 +109,39 @@ def _fit(head: list[str], rows: list[str], tail: list[str]) -> list[str]:
     return [*head, *kept, *more, *tail]
 
 
+# Sentry's stats_v2 `field` and `category` parameters (openapi.json): `sum(quantity)` is bytes for
+# attachments and milliseconds for profile durations ("cannot be combined with other categories
+# since quantity represents bytes"); every other category counts events. Adding them up is meaningless.
+QUANTITY_UNITS = {"attachment": "bytes", "profile_duration": "ms", "profile_duration_ui": "ms"}
+
+
+def category_label(category: str, field: str) -> str:
+    """A data category with the unit its quantity is in, when that is not a count: `attachment (bytes)`."""
+    unit = QUANTITY_UNITS.get(category) if field == "sum(quantity)" else None
+    return f"{category} ({unit})" if unit else category
+
+
+def _totals(groups: Sequence[StatsGroup], keys: Sequence[str], field: str) -> list[tuple[str | None, float]]:
+    """The table's totals: one per data category when the rows carry one (their units differ),
+    largest first; a single total (category None) otherwise."""
+    if "category" not in keys:
+        return [(None, sum(_group_total(g, field) for g in groups))]
+    sums: dict[str, float] = {}
+    for g in groups:
+        category = str(g.by.get("category"))
+        sums[category] = sums.get(category, 0) + _group_total(g, field)
+    return sorted(sums.items(), key=lambda kv: kv[1], reverse=True)
+
+
+def _total_row(category: str | None, total: float, keys: Sequence[str], field: str) -> list[str]:
+    row = [t.USAGE_TOTAL, *([""] * (len(keys) - 1)), number(total)]
+    if category is not None:
+        at = keys.index("category")
+        label = category_label(category, field)
+        row[at] = f"{t.USAGE_TOTAL} {label}" if at == 0 else label
+    return row
+
+
 def usage_table(
     stats: StatsV2,
     *,
@@ -133,16 +166,23 @@ def usage_table(
     window = f"{utc(stats.start)} – {utc(stats.end)}" + (f" · {esc(period)}" if period else "")
     if not groups:
         return message(f"{title}: {t.USAGE_EMPTY}", [header(title), section(t.USAGE_EMPTY), context(window)])
-    cells = [[*_row_cells(g, keys, names or {}), number(_group_total(g, field))] for g in groups]
-    grand_total = number(sum(_group_total(g, field) for g in groups))
+    labels = {**(names or {})}
+    if "category" in keys:
+        labels["category"] = {c: category_label(c, field) for c in {str(g.by.get("category")) for g in groups}}
+    cells = [[*_row_cells(g, keys, labels), number(_group_total(g, field))] for g in groups]
+    totals = _totals(groups, keys, field)
+    footing = [_total_row(category, total, keys, field) for category, total in totals]
+    grand_total = " · ".join(
+        number(total) if category is None else f"{category_label(category, field)} {number(total)}"
+        for category, total in totals
+    )
     heading = [*keys, field]
-    footing = [t.USAGE_TOTAL, *([""] * (len(keys) - 1)), grand_total]
-    widths = [max(len(row[i]) for row in [heading, footing, *cells]) for i in range(len(heading))]
+    widths = [max(len(row[i]) for row in [heading, *footing, *cells]) for i in range(len(heading))]
     rule = "─" * (sum(widths) + 2 * (len(widths) - 1))
     lines = _fit(
         [_line(heading, widths), rule],
         [_line(row, widths) for row in cells],
-        [rule, _line(footing, widths)],
+        [rule, *(_line(row, widths) for row in footing)],
     )
     table = "\n".join([_FENCE, *lines, _FENCE])
     return message(f"{title}: {grand_total}", [header(title), section(table), context(window)])

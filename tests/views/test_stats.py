@@ -57,9 +57,15 @@ def test_a_long_series_is_summed_into_a_readable_width():
     assert field(msg, "Buckets") == "10,000 × 10s"
 
 
-def _table_rows(msg):
+def _table_parts(msg):
+    """The table's rows and its total lines (after the second rule)."""
     table = sections(msg)[0].strip("`\n").splitlines()
-    return table[2:-2]  # between the heading and its rule, and the rule and the total
+    rules = [i for i, line in enumerate(table) if line and set(line) == {"─"}]
+    return table[rules[0] + 1 : rules[1]], table[rules[1] + 1 :]
+
+
+def _table_rows(msg):
+    return _table_parts(msg)[0]
 
 
 def test_usage_table_sorts_by_total_with_thousands_separators():
@@ -75,11 +81,38 @@ def test_usage_table_sorts_by_total_with_thousands_separators():
     rows = _table_rows(msg)
     assert [r.split()[0] for r in rows] == ["error", "attachment", "transaction"]
     assert [r.split()[-1] for r in rows] == ["1,234,567", "20,000", "99"]
-    assert sections(msg)[0].splitlines()[-2].split() == ["Total", "1,254,666"]
+
+
+def test_usage_totals_each_category_in_its_own_unit_never_bytes_plus_events():
+    stats = usage(
+        {
+            ("error", "accepted"): 1_000,
+            ("error", "filtered"): 200,
+            ("attachment", "accepted"): 7_000_000,
+            ("profile_duration", "accepted"): 5_000,
+        }
+    )
+    msg = usage_table(stats, field="sum(quantity)", group_by=["category", "outcome"], period="24h")
+    _, totals = _table_parts(msg)
+    assert [re.split(r"\s{2,}", line) for line in totals] == [
+        ["Total attachment (bytes)", "7,000,000"],
+        ["Total profile_duration (ms)", "5,000"],
+        ["Total error", "1,200"],
+    ]
+    assert (
+        msg["text"] == "Usage · sum(quantity): attachment (bytes) 7,000,000 · profile_duration (ms) 5,000 · error 1,200"
+    )
+
+
+def test_usage_by_project_totals_per_category():
+    stats = usage({("web", "error"): 10, ("api", "error"): 5, ("web", "attachment"): 900}, keys=("project", "category"))
+    msg = usage_table(stats, field="sum(quantity)", group_by=["project", "category"], period=None)
+    _, totals = _table_parts(msg)
+    assert [line.split() for line in totals] == [["Total", "attachment", "(bytes)", "900"], ["Total", "error", "15"]]
 
 
 def test_usage_table_columns_are_aligned():
-    stats = usage({("error", "accepted"): 1_234_567, ("attachment", "filtered"): 5})
+    stats = usage({("error", "accepted"): 1_234_567, ("transaction", "filtered"): 5})
     rows = _table_rows(usage_table(stats, field="sum(quantity)", group_by=["category", "outcome"], period=None))
     assert len({len(r) for r in rows}) == 1
     assert len({r.index(r.split()[1]) for r in rows}) == 1
