@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.commands.context import Ctx, Reply
 from bot.commands.dispatch import Dispatcher
+from bot.commands.lookup import assignable
 from bot.errors import SentryBotError
 from bot.views import modals
 from bot.views.common import error_message, notice
@@ -105,10 +106,18 @@ class Interactions:
                 return await self.dispatcher.run(f'link {issue} "{url}"{quoted_identifier}', ctx)
         return Reply(error_message("That form is no longer supported; run the command again."))
 
-    async def suggest(self, action_id: str, query: str, ctx: Ctx) -> list[dict[str, Any]]:
-        """Options for an `external_select` (the assignee picker), filtered by what was typed."""
+    async def suggest(self, action_id: str, query: str, ctx: Ctx, *, metadata: str = "") -> list[dict[str, Any]]:
+        """Options for an `external_select` (the assignee picker), filtered by what was typed.
+
+        `metadata` is the modal's `private_metadata` (it names the issue): the picker then offers only
+        those Sentry lets take that issue, the members of its project's teams and those teams.
+        """
         if action_id != Action.ASSIGN:
             return []
+        issue_id = str(decode(metadata).get("issue", "")) if metadata else ""
+        if issue_id:
+            who = await assignable(ctx, await ctx.sentry.get_issue(issue_id))
+            return modals.assign_options(who.members, who.teams, query)
         members = await ctx.sentry.list_members(max_pages=10)
         teams = await ctx.sentry.list_teams(max_pages=10)
         return modals.assign_options(members.items, teams.items, query)

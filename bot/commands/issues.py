@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from bot.commands.context import Ctx, Reply
+from bot.commands.lookup import assignable, member_label
 from bot.commands.refs import load_issue, positive_int
 from bot.commands.registry import Args, Level, arg, flag, opt, registry
 from bot.errors import UsageError
+from bot.sentry.models import Issue
 from bot.views.blocks import esc
 from bot.views.common import notice
 from bot.views.event import event_card
@@ -120,11 +122,17 @@ async def archive(ctx: Ctx, args: Args) -> Reply:
     return await _changed(ctx, issue.id, "archived", how)
 
 
-async def assignee_value(ctx: Ctx, target: str) -> tuple[str, str]:
-    """Sentry's `assignedTo` for what was typed, and how to say it."""
+async def assignee_value(ctx: Ctx, issue: Issue, target: str) -> tuple[str, str]:
+    """Sentry's `assignedTo` for what was typed, and how to say it.
+
+    Sentry refuses anyone outside the issue's project's teams ("Cannot assign to non-team member"),
+    so the target is checked against those first and a refusal names who can be assigned.
+    """
     lowered = target.lower()
     if lowered in ("none", "nobody", "-"):
         return "", "unassigned"
+    shown = issue.short_id or issue.id
+    who = await assignable(ctx, issue)
     if lowered == "me" or target.startswith("<@"):
         user_id = ctx.user_id if lowered == "me" else target.strip("<>@").split("|")[0]
         email = await ctx.services.identity.email_of(user_id)
@@ -134,20 +142,21 @@ async def assignee_value(ctx: Ctx, target: str) -> tuple[str, str]:
                 usage="/sentry assign <issue> <email>",
                 example="/sentry assign WEB-12A alice@acme.example",
             )
-        return email, f"assigned to <@{user_id}>"
+        member = who.member_by_email(email)
+        if member is None or member.user is None:
+            raise who.refusal(email, shown)
+        return f"user:{member.user.id}", f"assigned to <@{user_id}>"
     if lowered.startswith("team:"):
         slug = target.split(":", 1)[1]
-        teams = await ctx.sentry.list_teams(max_pages=10)
-        team = next((t for t in teams if t.slug == slug or t.id == slug), None)
+        team = who.team(slug)
         if team is None:
-            raise UsageError(
-                f"There is no team `{slug}`.",
-                usage="/sentry assign <issue> team:<slug>",
-                example="/sentry assign WEB-12A team:backend",
-            )
+            raise who.refusal(target, shown)
         return f"team:{team.id}", f"assigned to team #{esc(team.slug)}"
     if lowered.startswith("user:") or "@" in target:
-        return target, f"assigned to {esc(target)}"
+        member = who.member_by_user_id(target[5:]) if lowered.startswith("user:") else who.member_by_email(target)
+        if member is None or member.user is None:
+            raise who.refusal(target, shown)
+        return f"user:{member.user.id}", f"assigned to {esc(member_label(member))}"
     raise UsageError(
         f"`{target}` is not someone I can assign.",
         usage="/sentry assign <issue> <@user | email | team:slug | me | none>",
@@ -166,7 +175,7 @@ async def assignee_value(ctx: Ctx, target: str) -> tuple[str, str]:
 )
 async def assign(ctx: Ctx, args: Args) -> Reply:
     issue = await load_issue(ctx, args.issue)
-    value, said = await assignee_value(ctx, args.assignee)
+    value, said = await assignee_value(ctx, issue, args.assignee)
     await ctx.sentry.update_issue(issue.id, assigned_to=value)
     return await _changed(ctx, issue.id, "assigned" if value else "unassigned", said)
 

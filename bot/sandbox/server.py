@@ -514,6 +514,20 @@ async def list_event_users(request: web.Request) -> web.Response:
     return paged(request, found, shapes.event_user)
 
 
+@routes.get(PROJECT + "/members/")
+async def list_project_members(request: web.Request) -> web.Response:
+    # openapi.json listProjectMembers: "active organization members that belong to any team assigned
+    # to the project" (so no pending invitees); an unpaged list of member summaries.
+    data = data_of(request)
+    project = data.project(request.match_info["project"])
+    found = [
+        m
+        for m in sorted(data.members.values(), key=lambda m: int(m.id))
+        if not m.pending and project.team_slug in m.team_roles
+    ]
+    return ok([shapes.member_summary(m) for m in found])
+
+
 @routes.get(PROJECT + "/tags/{key}/values/")
 async def list_tag_values(request: web.Request) -> web.Response:
     data = data_of(request)

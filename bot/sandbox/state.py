@@ -477,6 +477,8 @@ class SandboxData:
         status = self.status_change(body, issue)
         assign = "assignedTo" in body
         assignee = self.parse_actor(body.get("assignedTo")) if assign else None
+        if assignee is not None:
+            self.check_assignable(issue, assignee)
         flags = {name: boolean(body, name, False) for name in ISSUE_FLAGS if name in body}
         priority = choice(body, "priority", PRIORITIES) if "priority" in body else None
 
@@ -572,6 +574,21 @@ class SandboxData:
         if member is None or member.user_id is None:
             raise unknown  # pending invitees cannot be assigned
         return Actor("user", member.user_id)
+
+    def check_assignable(self, issue: Issue, actor: Actor) -> None:
+        """Only members of the project's teams, and those teams, may be assigned. Sentry's issue
+        validator (getsentry/sentry `api/helpers/group_index/validators/group.py`,
+        `validate_assignedTo`) checks `project.member_set` and `project.teams`; the DRF field error
+        comes back as `{"assignedTo": ["..."]}` with status 400."""
+        team_slug = self.projects[issue.project_slug].team_slug
+        if actor.type == "team":
+            team = self.team_by_id(actor.id)
+            if team is None or team.slug != team_slug:
+                raise ApiError.field("assignedTo", "Cannot assign to a team without access to the project")
+            return
+        member = self.member_by_user(actor.id)
+        if member is None or team_slug not in member.team_roles:
+            raise ApiError.field("assignedTo", "Cannot assign to non-team member")
 
     def apply_assignee(self, issue: Issue, actor: Actor | None) -> JSON | None:
         issue.assignee = actor

@@ -356,6 +356,11 @@ class SentryClient:
         path = self._project_path(project, "stats/")
         return await self._read("project_stats", path, parse, ("stats", f"project:{project}"), params)
 
+    async def list_project_members(self, project: str) -> list[m.Member]:
+        """Active members of any team of `project`: those Sentry lets be assigned its issues."""
+        path = self._project_path(project, "members/")
+        return await self._read("list_project_members", path, _rows(m.Member), ("members", f"project:{project}"))
+
     async def list_project_users(
         self, project: str, *, query: str | None = None, cursor: str | None = None, max_pages: int = 1
     ) -> Page[m.ProjectUser]:

@@ -298,7 +298,8 @@ async def test_resolving_and_archiving_an_issue(sandbox: Sandbox) -> None:
 
 
 async def test_assigning_an_issue(sandbox: Sandbox) -> None:
-    path = f"organizations/acme/issues/{next(iter(sandbox.state.data.issues))}/"
+    api_issue = next(i for i in sandbox.state.data.issues.values() if i.project_slug == "api")
+    path = f"organizations/acme/issues/{api_issue.id}/"
     status, changes, _ = await sandbox.call("PUT", path, json={"assignedTo": "erin@acme.example"})
     assert status == 200
     assert changes["assignedTo"] == {"type": "user", "id": "5205", "name": "Erin Walsh", "email": "erin@acme.example"}
@@ -315,6 +316,18 @@ async def test_assigning_an_issue(sandbox: Sandbox) -> None:
 
     status, body, _ = await sandbox.call("PUT", path, json={"assignedTo": "heidi@acme.example"})  # pending invite
     assert (status, body) == (400, {"assignedTo": ["Unknown actor input"]})
+
+
+async def test_only_members_of_the_projects_teams_and_those_teams_can_be_assigned(sandbox: Sandbox) -> None:
+    api_issue = next(i for i in sandbox.state.data.issues.values() if i.project_slug == "api")
+    path = f"organizations/acme/issues/{api_issue.id}/"
+    status, body, _ = await sandbox.call("PUT", path, json={"assignedTo": "alice@acme.example"})  # frontend only
+    assert (status, body) == (400, {"assignedTo": ["Cannot assign to non-team member"]})
+    mobile = sandbox.state.data.teams["mobile"].id
+    status, body, _ = await sandbox.call("PUT", path, json={"assignedTo": f"team:{mobile}"})
+    assert (status, body) == (400, {"assignedTo": ["Cannot assign to a team without access to the project"]})
+    status, _, _ = await sandbox.call("PUT", path, json={"assignedTo": "dave@acme.example"})  # frontend and backend
+    assert status == 200
 
 
 async def test_scim_provision_filter_and_deactivate(sandbox: Sandbox) -> None:

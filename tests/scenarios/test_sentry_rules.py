@@ -1,0 +1,54 @@
+"""Everyday journeys against Sentry's own rules: who can be assigned, what a link is called, what
+"not found" means, and answers that name things instead of ids."""
+
+from __future__ import annotations
+
+import json
+
+from bot.views import modals
+from bot.views.routing import encode
+from tests.fakes.signing import block_suggestion_body, slack_headers
+from tests.scenarios.conftest import SIGNING_SECRET
+
+API_1 = "5501024307"  # project api, team backend: bob, dave and erin
+
+
+async def picker_options(bot, issue_id: str, query: str = "") -> list[str]:
+    """The labels the assignee picker of `issue_id`'s Assign modal offers while `query` is typed."""
+    view = modals.assign_modal(issue_id, short_id=None, metadata=encode(issue=issue_id))
+    body = block_suggestion_body(modals.ASSIGN_ACTION, query, user_id="UALICE", view=view)
+    async with bot.http.post(bot.url + "slack/events", data=body, headers=slack_headers(SIGNING_SECRET, body)) as r:
+        assert r.status == 200
+        return [o["text"]["text"] for o in json.loads(await r.text())["options"]]
+
+
+async def test_the_picker_offers_only_those_sentry_lets_take_the_issue(bot):
+    labels = await picker_options(bot, API_1)
+    assert [label for label in labels if "@" in label] == [
+        "Bob Okafor (bob@acme.example)",
+        "Dave Kim (dave@acme.example)",
+        "Erin Walsh (erin@acme.example)",
+    ]
+    assert [label for label in labels if label.startswith("#")] == ["#backend"]
+
+
+async def test_assigning_someone_outside_the_projects_teams_says_who_can_be(bot):
+    answer = await bot.command("assign API-1 alice@acme.example")
+    assert "can't be assigned API-1" in answer["text"]
+    assert "#backend" in answer["text"]
+    assert "Unknown actor input" not in answer["text"]
+    assert bot.sentry.data.issues[API_1].assignee is None
+
+
+async def test_a_misspelt_assignee_gets_a_did_you_mean(bot):
+    answer = await bot.command("assign API-1 erin@acme.exmple")
+    assert "Did you mean `erin@acme.example`" in answer["text"]
+    answer = await bot.command("assign API-1 team:bakend")
+    assert "Did you mean `team:backend`?" in answer["text"]
+
+
+async def test_assigning_a_member_of_the_projects_team_names_them(bot):
+    answer = await bot.command("assign API-1 erin@acme.example")
+    assert "assigned to Erin Walsh" in str(answer["blocks"])
+    assert bot.sentry.data.issues[API_1].assignee is not None
+    assert bot.sentry.data.issues[API_1].assignee.id == "5205"
