@@ -65,9 +65,7 @@ class Interactions:
                 case Action.UNRESOLVE:
                     return await self.dispatcher.run(f"unresolve {issue}", ctx)
                 case Action.STATS:
-                    found = await ctx.sentry.get_issue(issue)
-                    project = found.project.slug if found.project else ""
-                    return await self.dispatcher.run(f"stats {project}", ctx)
+                    return await self.dispatcher.run(f"issue stats {issue}", ctx)
                 case Action.SHARE:
                     reply = await self.dispatcher.run(str(value.get("cmd", "")), ctx)
                     return Reply(reply.message, in_channel=True)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from bot.commands.context import Ctx, Reply
 from bot.commands.lookup import assignable, member_label
 from bot.commands.refs import load_issue, positive_int
 from bot.commands.registry import Args, Level, arg, flag, opt, registry
 from bot.errors import UsageError
-from bot.sentry.models import Issue
+from bot.sentry.models import Installation, Issue
 from bot.views.blocks import esc
 from bot.views.common import notice
 from bot.views.event import event_card
 from bot.views.installations import external_issue_card, external_issue_list
 from bot.views.issue import issue_card
+from bot.views.stats import issue_stats_card
 
 FAMILY = "Issues"
 ISSUE = "<issue>"
@@ -42,6 +46,19 @@ async def show_issue(ctx: Ctx, args: Args) -> Reply:
 async def show_event(ctx: Ctx, args: Args) -> Reply:
     found = await ctx.sentry.resolve_event_id(args.event_id.replace("-", ""))
     return Reply(event_card(found, now=ctx.now), shareable=True)
+
+
+@registry.command(
+    "issue stats",
+    arg("issue", metavar="issue"),
+    summary="An issue's own events over time (24 hours and 30 days)",
+    level=Level.READ,
+    examples=["issue stats WEB-12A"],
+    family=FAMILY,
+)
+async def show_issue_stats(ctx: Ctx, args: Args) -> Reply:
+    # Issue details carry the issue's counts in `stats` ("24h" hourly, "30d" daily; openapi.json).
+    return Reply(issue_stats_card(await load_issue(ctx, args.issue)), shareable=True)
 
 
 async def _changed(ctx: Ctx, issue_id: str, kind: str, said: str) -> Reply:
@@ -180,7 +197,7 @@ async def assign(ctx: Ctx, args: Args) -> Reply:
     return await _changed(ctx, issue.id, "assigned" if value else "unassigned", said)
 
 
-async def _installation(ctx: Ctx) -> str:
+async def _installation(ctx: Ctx) -> Installation:
     installs = await ctx.sentry.list_installations(max_pages=5)
     installed = [i for i in installs if (i.status or "installed") == "installed"]
     if not installed:
@@ -188,7 +205,26 @@ async def _installation(ctx: Ctx) -> str:
             "Linking needs a Sentry integration (Sentry App) installed in the organization; there is none.",
             usage="/sentry installations",
         )
-    return installed[0].uuid
+    return installed[0]
+
+
+_TRACKER_ID = re.compile(r"^(?P<project>[A-Za-z][\w.]*)-(?P<number>\d+)$")
+
+
+def tracker_parts(url: str, identifier: str | None) -> tuple[str, str]:
+    """The tracker's project and the issue's identifier in it, as Sentry wants them.
+
+    Sentry labels a link `{project}#{identifier}` (ExternalIssueCreator), so `SHOP-1500` becomes
+    project `SHOP`, identifier `1500`, shown as `SHOP#1500`. Without an identifier, the URL's last
+    segment is the identifier and its first path segment (or host) the project.
+    """
+    path = [p for p in urlsplit(url).path.split("/") if p]
+    typed = identifier or (path[-1] if path else "")
+    match = _TRACKER_ID.match(typed)
+    if match:
+        return match.group("project"), match.group("number")
+    project = path[0] if len(path) > 1 else (urlsplit(url).hostname or "link")
+    return project, typed or url
 
 
 @registry.command(
@@ -223,12 +259,16 @@ async def link(ctx: Ctx, args: Args) -> Reply:
             example="/sentry link WEB-12A https://linear.app/acme/issue/ENG-42 ENG-42",
         )
     issue = await load_issue(ctx, args.issue)
-    identifier = args.identifier or args.url.rstrip("/").rsplit("/", 1)[-1]
-    project = issue.project.slug if issue.project else "sentry"
+    project, identifier = tracker_parts(args.url, args.identifier)
+    installation = await _installation(ctx)
+    # Sentry keeps one link per issue and integration: linking again replaces it, so say so.
+    app = str(installation.app.get("slug") or "")
+    before = [x for x in await ctx.sentry.list_external_issues(issue.id) if x.service_type == app]
     created = await ctx.sentry.create_external_issue(
-        await _installation(ctx), issue_id=issue.id, web_url=args.url, project=project, identifier=identifier
+        installation.uuid, issue_id=issue.id, web_url=args.url, project=project, identifier=identifier
     )
-    return Reply(external_issue_card(created, verb="Linked"))
+    replaced = next((x for x in before if (x.web_url, x.display_name) != (created.web_url, created.display_name)), None)
+    return Reply(external_issue_card(created, verb="Linked", replaced=replaced))
 
 
 @registry.command(
@@ -240,5 +280,5 @@ async def link(ctx: Ctx, args: Args) -> Reply:
     family=FAMILY,
 )
 async def unlink(ctx: Ctx, args: Args) -> Reply:
-    await ctx.sentry.delete_external_issue(await _installation(ctx), args.link_id)
+    await ctx.sentry.delete_external_issue((await _installation(ctx)).uuid, args.link_id)
     return Reply(notice(f"Link {esc(args.link_id)} removed."))

@@ -181,6 +181,19 @@ class Issue(SentryModel):
     type: str | None = None
     priority: str | None = None
     num_comments: int | None = None
+    # The issue's own event counts, `{"24h": [[ts, count], ...], "30d": [...]}` (issue details, openapi.json).
+    stats: dict[str, list[StatPoint]] = {}
+
+    @field_validator("stats", mode="before")
+    @classmethod
+    def _stat_pairs(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+        return {
+            period: [{"timestamp": int(p[0]), "count": p[1]} if isinstance(p, list | tuple) else p for p in points]
+            for period, points in v.items()
+            if isinstance(points, list)
+        }
 
     @field_validator("count", "user_count", mode="before")
     @classmethod

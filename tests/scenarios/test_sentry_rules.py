@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from bot.views import modals
-from bot.views.routing import encode
+from bot.views.routing import Action, encode
 from tests.fakes.signing import block_suggestion_body, slack_headers
 from tests.scenarios.conftest import SIGNING_SECRET
 
@@ -52,3 +52,24 @@ async def test_assigning_a_member_of_the_projects_team_names_them(bot):
     assert "assigned to Erin Walsh" in str(answer["blocks"])
     assert bot.sentry.data.issues[API_1].assignee is not None
     assert bot.sentry.data.issues[API_1].assignee.id == "5205"
+
+
+async def test_a_link_is_labelled_with_the_trackers_identifier(bot):
+    answer = await bot.command("link WEB-1 https://tracker.acme.example/SHOP/issues/1500 SHOP-1500")
+    assert "|SHOP#1500>" in answer["text"]
+    assert "web#" not in answer["text"]
+
+
+async def test_linking_again_says_which_link_it_replaced(bot):
+    await bot.command("link WEB-1 https://tracker.acme.example/SHOP/issues/1500 SHOP-1500")
+    answer = await bot.command("link WEB-1 https://tracker.acme.example/SHOP/issues/1501 SHOP-1501")
+    assert "|SHOP#1501>" in answer["text"]
+    assert "It replaces <https://tracker.acme.example/SHOP/issues/1500|SHOP#1500>" in answer["text"]
+
+
+async def test_the_stats_button_shows_the_issues_own_events(bot):
+    key = await bot.click(Action.STATS, encode(issue="5501024301", short="WEB-12A"))
+    (stats,) = await bot.slack.wait_for_response(key)
+    assert stats["text"].startswith("Events of WEB-12A")
+    issue = bot.sentry.data.issues["5501024301"]
+    assert issue.title.split(":")[0] in str(stats["blocks"])
