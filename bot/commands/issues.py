@@ -58,7 +58,9 @@ async def show_event(ctx: Ctx, args: Args) -> Reply:
 )
 async def show_issue_stats(ctx: Ctx, args: Args) -> Reply:
     # Issue details carry the issue's counts in `stats` ("24h" hourly, "30d" daily; openapi.json).
-    return Reply(issue_stats_card(await load_issue(ctx, args.issue)), shareable=True)
+    # A short ID resolves to a summary without `stats`; the details carry them.
+    issue = await load_issue(ctx, args.issue)
+    return Reply(issue_stats_card(await ctx.sentry.get_issue(issue.id)), shareable=True)
 
 
 async def _changed(ctx: Ctx, issue_id: str, kind: str, said: str) -> Reply:

@@ -7,20 +7,24 @@ that names the missing thing and suggests the closest known names, from the (cac
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bot.commands.context import Ctx
-from bot.errors import UsageError
-from bot.sentry.models import Issue, Member, Team
+from bot.errors import NotFound, UsageError
+from bot.sentry.models import Integration, Issue, Member, Team
 
 __all__ = [
     "Assignable",
     "assignable",
+    "check_teams",
     "did_you_mean",
+    "integration_label",
     "member_label",
     "missing",
     "missing_project",
+    "naming",
     "project_slugs",
 ]
 
@@ -28,24 +32,68 @@ _SHOWN = 10
 
 
 def did_you_mean(typed: str, names: Iterable[str]) -> list[str]:
-    """Up to three known names close to `typed` (case-insensitive), closest first."""
+    """Up to three known names close to `typed` (case-insensitive), closest first.
+
+    Emails are compared by their part before the `@`, among those whose domain is close to the one
+    typed: a shared domain would make every address look like every other.
+    """
     known = {n.lower(): n for n in names if n}
-    close = difflib.get_close_matches(typed.lower(), list(known), n=3, cutoff=0.5)
-    prefixed = [k for k in known if k.startswith(typed.lower()) and k not in close] if typed else []
+    wanted = typed.lower()
+    if "@" in wanted:
+        local, _, domain = wanted.partition("@")
+        by_local: dict[str, list[str]] = {}
+        for key in known:
+            other_local, _, other_domain = key.partition("@")
+            if difflib.SequenceMatcher(None, domain, other_domain).ratio() >= 0.8:
+                by_local.setdefault(other_local, []).append(key)
+        close_locals = difflib.get_close_matches(local, list(by_local), n=3, cutoff=0.6)
+        return [known[k] for name in close_locals for k in by_local[name]][:3]
+    close = difflib.get_close_matches(wanted, list(known), n=3, cutoff=0.5)
+    prefixed = [k for k in known if k.startswith(wanted) and k not in close] if typed else []
     return [known[k] for k in (close + prefixed)[:3]]
 
 
-def missing(kind: str, typed: str, names: Iterable[str], *, usage: str, example: str | None = None) -> UsageError:
-    """ "There is no <kind> `typed`", with near matches, or the known names when none is near."""
+def missing(
+    kind: str,
+    typed: str,
+    names: Iterable[str],
+    *,
+    usage: str,
+    example: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    where: str = "",
+) -> UsageError:
+    """Says "there is no <kind> `typed`", with near matches, or the known names when none is near.
+
+    `labels` says how to show a known name (an id with what it is, say); `where` follows the name
+    (" in `web`").
+    """
     known = sorted(set(names), key=str.lower)
     near = did_you_mean(typed, known)
-    text = f"There is no {kind} `{typed}`."
+
+    def show(name: str) -> str:
+        return f"`{name}`" + (f" {labels[name]}" if labels and name in labels else "")
+
+    text = f"There is no {kind} `{typed}`{where}."
     if near:
-        text += " Did you mean " + " or ".join(f"`{n}`" for n in near) + "?"
+        text += " Did you mean " + " or ".join(show(n) for n in near) + "?"
     elif known:
         more = f" (and {len(known) - _SHOWN} more)" if len(known) > _SHOWN else ""
-        text += " Known: " + ", ".join(f"`{n}`" for n in known[:_SHOWN]) + more + "."
+        text += " Known: " + ", ".join(show(n) for n in known[:_SHOWN]) + more + "."
     return UsageError(text, usage=usage, example=example)
+
+
+@asynccontextmanager
+async def naming(explain: Callable[[], Awaitable[UsageError]]) -> AsyncIterator[None]:
+    """Inside the block, Sentry's bare 404 becomes `explain()`'s answer naming what is missing.
+
+    async with naming(lambda: missing_project(ctx, slug, usage="/sentry users <project>")):
+        page = await ctx.sentry.list_project_users(slug)
+    """
+    try:
+        yield
+    except NotFound:
+        raise (await explain()) from None
 
 
 async def project_slugs(ctx: Ctx) -> list[str]:
@@ -54,6 +102,21 @@ async def project_slugs(ctx: Ctx) -> list[str]:
 
 async def missing_project(ctx: Ctx, typed: str, *, usage: str, example: str | None = None) -> UsageError:
     return missing("project", typed, await project_slugs(ctx), usage=usage, example=example)
+
+
+async def check_teams(ctx: Ctx, slugs: Iterable[str], *, usage: str, example: str | None = None) -> None:
+    """Refuse, with near matches, team slugs the organization does not have (Sentry would refuse them)."""
+    known = [t.slug for t in await ctx.sentry.list_teams(max_pages=10)]
+    for slug in slugs:
+        if slug not in known:
+            raise missing("team", slug, known, usage=usage, example=example)
+
+
+def integration_label(integration: Integration) -> str:
+    """An installed integration as its settings page names it: "GitHub acme-org (id 130413)"."""
+    provider = integration.provider.name or integration.provider.key if integration.provider else ""
+    name = " ".join(part for part in (provider, integration.name) if part) or "integration"
+    return f"{name} (id {integration.id})"
 
 
 def member_label(member: Member) -> str:

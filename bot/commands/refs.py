@@ -6,6 +6,7 @@ import re
 import time
 
 from bot.commands.context import Ctx
+from bot.commands.lookup import missing
 from bot.errors import NotFound, UsageError
 from bot.sentry.models import Issue, Member
 
@@ -45,17 +46,24 @@ async def load_issue(ctx: Ctx, ref: str) -> Issue:
 
 
 async def find_member(ctx: Ctx, ref: str) -> Member:
-    """A member by email or member id."""
+    """A member by email or member id; a miss names near matches among the members' emails."""
     if "@" not in ref and ref.isdigit():
-        return await ctx.sentry.get_member(ref)
+        try:
+            return await ctx.sentry.get_member(ref)
+        except NotFound:
+            raise await missing_member(ctx, ref, kind="member with id") from None
     member = await ctx.services.identity.member_by_email(ref)
     if member is None:
-        raise UsageError(
-            f"No member of the organization has the email {ref}.",
-            usage="/sentry members",
-            example="/sentry member alice@acme.example",
-        )
+        raise await missing_member(ctx, ref, kind="member with the email")
     return member
+
+
+async def missing_member(ctx: Ctx, typed: str, *, kind: str) -> UsageError:
+    members = await ctx.sentry.list_members(max_pages=10)
+    labels = {m.email or m.id: f"(id {m.id})" for m in members}
+    return missing(
+        kind, typed, labels, usage="/sentry members", example="/sentry member alice@acme.example", labels=labels
+    )
 
 
 def csv(raw: str) -> list[str]:

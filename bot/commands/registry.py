@@ -117,6 +117,8 @@ class Command:
     confirm: Callable[[Args], str] | None = None
     family: str = "general"
     hidden: bool = False
+    # Looks up what a destructive command acts on, so its confirmation names it (not a bare id).
+    describe: Callable[[Ctx, Args], Awaitable[str]] | None = None
 
     @property
     def name(self) -> str:
@@ -199,6 +201,7 @@ class Registry:
         confirm: Callable[[Args], str] | None = None,
         family: str = "general",
         hidden: bool = False,
+        describe: Callable[[Ctx, Args], Awaitable[str]] | None = None,
     ) -> Callable[[Handler], Handler]:
         """Declare a command; see the module docstring."""
         key = tuple(words.split())
@@ -220,6 +223,7 @@ class Registry:
                     confirm=confirm,
                     family=family,
                     hidden=hidden,
+                    describe=describe,
                 )
             )
             return run

@@ -374,6 +374,13 @@ class SentryClient:
             max_pages=max_pages,
         )
 
+    async def list_tag_keys(self, project: str) -> list[m.TagKey]:
+        """The tag keys seen in `project` (the organization's tags endpoint, filtered to it)."""
+        params = {"project": [project]}
+        return await self._read(
+            "list_tag_keys", self._org_path("tags/"), _rows(m.TagKey), (f"project:{project}",), params
+        )
+
     async def list_tag_values(
         self, project: str, key: str, *, cursor: str | None = None, max_pages: int = 1
     ) -> Page[m.TagValue]:

@@ -42,6 +42,7 @@ __all__ = [
     "StatPoint",
     "StatsGroup",
     "StatsV2",
+    "TagKey",
     "TagValue",
     "Team",
     "TeamRef",
@@ -252,6 +253,12 @@ class StatsV2(SentryModel):
     end: datetime | None = None
     intervals: list[datetime] = []
     groups: list[StatsGroup] = []
+
+
+class TagKey(SentryModel):
+    key: str
+    name: str | None = None
+    total_values: int | None = None
 
 
 class StatPoint(SentryModel):

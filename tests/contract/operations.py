@@ -41,6 +41,7 @@ OPERATIONS: list[tuple[str, Call]] = [
     ("project_stats", lambda c: c.project_stats(PROJECT, stat="received", since=1700000000, resolution="1h")),
     ("list_project_members", lambda c: c.list_project_members(PROJECT)),
     ("list_project_users", lambda c: c.list_project_users(PROJECT)),
+    ("list_tag_keys", lambda c: c.list_tag_keys(PROJECT)),
     ("list_tag_values", lambda c: c.list_tag_values(PROJECT, "browser")),
     ("list_hooks", lambda c: c.list_hooks(PROJECT)),
     ("create_hook", lambda c: c.create_hook(PROJECT, "https://bot.example.com/sentry/webhook", ["event.alert"])),
