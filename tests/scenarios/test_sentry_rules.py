@@ -73,3 +73,45 @@ async def test_the_stats_button_shows_the_issues_own_events(bot):
     assert stats["text"].startswith("Events of WEB-12A")
     issue = bot.sentry.data.issues["5501024301"]
     assert issue.title.split(":")[0] in str(stats["blocks"])
+    assert "no data" not in str(stats["blocks"])  # the details' own stats, not the short ID's summary
+
+
+async def test_an_unknown_project_is_named_with_near_matches(bot):
+    for command in ("users apx", "hooks apx", "project apx", "stats apx", "tags apx browser"):
+        answer = await bot.command(command)
+        assert "There is no project `apx`. Did you mean `api`?" in answer["text"], command
+        assert "Sentry could not find that" not in answer["text"]
+
+
+async def test_an_unknown_tag_key_is_named_in_its_project(bot):
+    answer = await bot.command("tags web browsr")
+    assert "There is no tag key `browsr` in `web`. Did you mean `browser`" in answer["text"]
+
+
+async def test_unknown_teams_members_integrations_and_hooks_are_named(bot):
+    cases = {
+        "member add ivan@acme.example member --teams bakend": "There is no team `bakend`. Did you mean `backend`?",
+        "external-team add fronted github @acme/web": "There is no team `fronted`. Did you mean `frontend`?",
+        "member bob@acme.exmple": "There is no member with the email `bob@acme.exmple`. Did you mean `bob@acme.example`",
+        "member 9999": "There is no member with id `9999`. Known: `alice@acme.example` (id 1041)",
+        "integration 130499": "There is no installed integration with id `130499`.",
+        "hook remove web 0123": "There is no service hook `0123` in `web`. Known: `e655f6aa8e18a60ed2e83592e220532f` →",
+        "forwarder remove 7": "There is no data forwarder with id `7`. Known: `41`, `42`.",
+        "scim deactivate 9999": "There is no SCIM user with id `9999`.",
+    }
+    for command, said in cases.items():
+        answer = await bot.command(command, user="UBOB")
+        assert said in answer["text"], (command, answer["text"])
+
+
+async def test_confirmations_name_the_person_the_provider_and_the_url(bot):
+    cases = {
+        "scim deactivate 1047": "deactivate SCIM user *Grace Park <grace@acme.example>* (id 1047)",
+        "integration remove 130415": "uninstall *Jira acme (id 130415)*",
+        "forwarder remove 42": "delete the *segment* data forwarder (web, api)",
+        "hook remove web e655f6aa8e18a60ed2e83592e220532f": "posts to *https://hooks.acme.example/sentry/web*",
+        "member remove bob@acme.example": "remove *Bob Okafor <bob@acme.example>*",
+    }
+    for command, said in cases.items():
+        answer = await bot.command(command, user="UBOB")
+        assert said.replace("<", "&lt;").replace(">", "&gt;") in answer["text"], (command, answer["text"])
