@@ -150,11 +150,19 @@ FORWARDER_OPTIONS = (
     level=Level.ADMIN,
     examples=[
         "forwarder add splunk --config instance_url=https://splunk.acme.example:8088,index=sentry,source=sentry,token=abc",
-        "forwarder add segment --config write_key=abc123 --enroll-new on",
     ],
     family=FAMILY,
 )
 async def forwarder_add(ctx: Ctx, args: Args) -> Reply:
+    # Sentry keeps one forwarder per provider and refuses a second (DataForwarderSerializer.validate).
+    existing = next((f for f in await ctx.sentry.list_forwarders() if f.provider == args.provider), None)
+    if existing is not None:
+        raise UsageError(
+            f"There is already a {args.provider} forwarder (id {esc(existing.id)}); Sentry keeps one for each "
+            "provider. Change that one instead.",
+            usage="/sentry forwarder update <id> [--config k=v,k=v] [--projects 1,2] [--enabled on|off]",
+            example=f"/sentry forwarder update {existing.id} --enabled on",
+        )
     await ctx.sentry.create_forwarder(
         args.provider,
         config=args.config,

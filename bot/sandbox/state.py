@@ -496,7 +496,10 @@ class SandboxData:
         return changes
 
     def status_change(self, body: JSON, issue: Issue) -> StatusChange | None:
-        details = body.get("statusDetails") or {}
+        # Sentry reads the details from `statusDetails`, or from the body itself when it is absent
+        # (`status_details = result.pop("statusDetails", result)` in its group update helper,
+        # getsentry/sentry `api/helpers/group_index/update.py`): a top-level `ignoreCount` counts.
+        details = body.get("statusDetails", body) or {}
         if not isinstance(details, dict):
             raise ApiError.field("statusDetails", "Expected an object.")
         status = body.get("status")
@@ -655,7 +658,16 @@ class SandboxData:
         provider = choice(body, "provider", tuple(FORWARDER_CONFIG_KEYS)) if "provider" in body else None
         provider = provider or forwarder.provider
         if any(f.provider == provider and f is not forwarder for f in self.forwarders.values()):
-            raise ApiError.field("provider", f"A data forwarder for {provider} already exists.")
+            # DataForwarderSerializer.validate (getsentry/sentry `integrations/api/serializers/
+            # rest_framework/data_forwarder.py`) raises a non-field ValidationError.
+            raise ApiError(
+                400,
+                {
+                    "non_field_errors": [
+                        f"A DataForwarder with provider '{provider}' already exists for this organization."
+                    ]
+                },
+            )
         config = body.get("config", forwarder.config)
         if not isinstance(config, dict) or not all(isinstance(v, str) for v in config.values()):
             raise ApiError.field("config", "Expected an object of strings.")

@@ -115,3 +115,11 @@ async def test_confirmations_name_the_person_the_provider_and_the_url(bot):
     for command, said in cases.items():
         answer = await bot.command(command, user="UBOB")
         assert said.replace("<", "&lt;").replace(">", "&gt;") in answer["text"], (command, answer["text"])
+
+
+async def test_a_second_forwarder_for_a_provider_points_to_the_existing_one(bot):
+    segment = next(f for f in bot.sentry.data.forwarders.values() if f.provider == "segment")
+    answer = await bot.command("forwarder add segment --config write_key=abc123", user="UBOB")
+    assert f"There is already a segment forwarder (id {segment.id})" in answer["text"]
+    assert f"/sentry forwarder update {segment.id} --enabled on" in answer["text"]
+    assert [f.provider for f in bot.sentry.data.forwarders.values()].count("segment") == 1
