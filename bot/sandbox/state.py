@@ -361,16 +361,13 @@ class SandboxData:
             return {}
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
             raise ApiError.field("teamRoles", "Expected a list of {teamSlug, role} objects.")
-        roles: dict[str, str] = {}
-        for item in value:
-            slug = item.get("teamSlug")
-            if slug not in self.teams:
-                raise ApiError.field("teamRoles", f"Invalid team slug: {slug}")
-            role = item.get("role") or "contributor"
-            if role not in TEAM_ROLES:
-                raise ApiError.field("teamRoles", f"Invalid team role: {role}")
-            roles[slug] = role
-        return roles
+        # getsentry/sentry's member invite serializer (`validate_teamRoles`, then `validate_teams`):
+        # roles are checked first, then every slug must be an active team; the messages name neither.
+        if any(item.get("role") not in (*TEAM_ROLES, None) for item in value):
+            raise ApiError.field("teamRoles", "Invalid team-role")
+        if any(item.get("teamSlug") not in self.teams for item in value):
+            raise ApiError.field("teamRoles", "Invalid teams")
+        return {item["teamSlug"]: item.get("role") or "contributor" for item in value}
 
     def add_member(self, body: JSON) -> Member:
         email = email_address(body, "email")

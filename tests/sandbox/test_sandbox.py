@@ -318,6 +318,16 @@ async def test_assigning_an_issue(sandbox: Sandbox) -> None:
     assert (status, body) == (400, {"assignedTo": ["Unknown actor input"]})
 
 
+async def test_an_unknown_team_slug_or_team_role_is_refused_as_sentry_words_it(sandbox: Sandbox) -> None:
+    body = {"email": "ivan@acme.example", "orgRole": "member", "teamRoles": [{"teamSlug": "bakend", "role": None}]}
+    status, refused, _ = await sandbox.call("POST", "organizations/acme/members/", json=body)
+    assert (status, refused) == (400, {"teamRoles": ["Invalid teams"]})
+    body["teamRoles"] = [{"teamSlug": "backend", "role": "boss"}]
+    status, refused, _ = await sandbox.call("POST", "organizations/acme/members/", json=body)
+    assert (status, refused) == (400, {"teamRoles": ["Invalid team-role"]})
+    assert sandbox.state.data.member_by_email("ivan@acme.example") is None
+
+
 async def test_a_top_level_ignore_count_archives_until_that_many_events(sandbox: Sandbox) -> None:
     issue = next(iter(sandbox.state.data.issues.values()))
     path = f"organizations/acme/issues/{issue.id}/"
