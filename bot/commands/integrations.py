@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.commands.context import Ctx, Reply
-from bot.commands.lookup import check_teams, integration_label, missing, naming
+from bot.commands.lookup import check_teams, integration_label, member_label, missing, naming
 from bot.commands.refs import csv, find_member
 from bot.commands.registry import Args, Level, arg, opt, registry
 from bot.errors import UsageError
@@ -237,11 +237,12 @@ async def _integration_id(ctx: Ctx, provider: str, given: str | None) -> int:
     return int(found.items[0].id)
 
 
-async def _user_id(ctx: Ctx, ref: str) -> int:
+async def _linked_member(ctx: Ctx, ref: str) -> tuple[int, str]:
+    """The Sentry user id of the member `ref` names, and how to name them."""
     member = await find_member(ctx, ref)
     if member.user is None:
         raise UsageError(f"{ref} has not accepted their invitation yet, so has no Sentry user to link.")
-    return int(member.user.id)
+    return int(member.user.id), member_label(member)
 
 
 EXTERNAL_USER_ARGS = (
@@ -261,13 +262,14 @@ EXTERNAL_USER_ARGS = (
     family=FAMILY,
 )
 async def external_user_add(ctx: Ctx, args: Args) -> Reply:
+    user_id, who = await _linked_member(ctx, args.member)
     created = await ctx.sentry.create_external_user(
-        user_id=await _user_id(ctx, args.member),
+        user_id=user_id,
         external_name=args.external_name,
         provider=args.provider,
         integration_id=await _integration_id(ctx, args.provider, args.integration),
     )
-    return Reply(external_user_card(created, verb="Linked"))
+    return Reply(external_user_card(created, verb="Linked", member=who))
 
 
 @registry.command(
@@ -280,14 +282,15 @@ async def external_user_add(ctx: Ctx, args: Args) -> Reply:
     family=FAMILY,
 )
 async def external_user_update(ctx: Ctx, args: Args) -> Reply:
+    user_id, who = await _linked_member(ctx, args.member)
     updated = await ctx.sentry.update_external_user(
         args.id,
-        user_id=await _user_id(ctx, args.member),
+        user_id=user_id,
         external_name=args.external_name,
         provider=args.provider,
         integration_id=await _integration_id(ctx, args.provider, args.integration),
     )
-    return Reply(external_user_card(updated, verb="Updated"))
+    return Reply(external_user_card(updated, verb="Updated", member=who))
 
 
 @registry.command(
@@ -323,7 +326,7 @@ async def external_team_add(ctx: Ctx, args: Args) -> Reply:
         provider=args.provider,
         integration_id=await _integration_id(ctx, args.provider, args.integration),
     )
-    return Reply(external_team_card(created, verb="Linked"))
+    return Reply(external_team_card(created, verb="Linked", slug=args.team))
 
 
 @registry.command(
@@ -339,6 +342,7 @@ async def external_team_add(ctx: Ctx, args: Args) -> Reply:
     family=FAMILY,
 )
 async def external_team_update(ctx: Ctx, args: Args) -> Reply:
+    await check_teams(ctx, [args.team], usage="/sentry external-team update <team> <id> <provider> <external-name>")
     updated = await ctx.sentry.update_external_team(
         args.team,
         args.id,
@@ -346,7 +350,7 @@ async def external_team_update(ctx: Ctx, args: Args) -> Reply:
         provider=args.provider,
         integration_id=await _integration_id(ctx, args.provider, args.integration),
     )
-    return Reply(external_team_card(updated, verb="Updated"))
+    return Reply(external_team_card(updated, verb="Updated", slug=args.team))
 
 
 @registry.command(

@@ -45,7 +45,9 @@ async def show_issue(ctx: Ctx, args: Args) -> Reply:
 )
 async def show_event(ctx: Ctx, args: Args) -> Reply:
     found = await ctx.sentry.resolve_event_id(args.event_id.replace("-", ""))
-    return Reply(event_card(found, now=ctx.now), shareable=True)
+    issue_id = found.group_id or found.event.group_id
+    issue = await ctx.sentry.get_issue(issue_id) if issue_id else None
+    return Reply(event_card(found, now=ctx.now, issue=issue), shareable=True)
 
 
 @registry.command(

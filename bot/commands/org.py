@@ -168,7 +168,10 @@ async def relays(ctx: Ctx, args: Args) -> Reply:
     "keys", summary="Client keys (DSNs) of every project", level=Level.READ, examples=["keys"], family=FAMILY
 )
 async def keys(ctx: Ctx, args: Args) -> Reply:
-    return Reply(client_key_list(await ctx.sentry.list_client_keys(cursor=ctx.cursor), command="keys"), shareable=True)
+    page = await ctx.sentry.list_client_keys(cursor=ctx.cursor)
+    # Keys carry their project's id; people know projects by slug (the project list is cached).
+    projects = {p.id: p.slug for p in await ctx.sentry.list_projects(max_pages=10)}
+    return Reply(client_key_list(page, command="keys", projects=projects), shareable=True)
 
 
 @registry.command(

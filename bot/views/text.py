@@ -43,6 +43,7 @@ PROJECT = "Project {slug}"
 # --- events ------------------------------------------------------------------------------------
 EVENT_TITLE = "Event {event_id}"
 EVENT_ISSUE = "`{issue_id}` (`/sentry issue {issue_id}`)"
+EVENT_ISSUE_NAMED = "*{short_id}* {title} (`/sentry {short_id}`)"
 
 # --- lists -------------------------------------------------------------------------------------
 PROJECTS_TITLE = "Projects"

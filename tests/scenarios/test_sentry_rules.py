@@ -123,3 +123,17 @@ async def test_a_second_forwarder_for_a_provider_points_to_the_existing_one(bot)
     assert f"There is already a segment forwarder (id {segment.id})" in answer["text"]
     assert f"/sentry forwarder update {segment.id} --enabled on" in answer["text"]
     assert [f.provider for f in bot.sentry.data.forwarders.values()].count("segment") == 1
+
+
+async def test_lists_and_cards_name_projects_members_teams_and_issues(bot):
+    keys = await bot.command("keys", user="UBOB")
+    assert "project `web`" in keys["text"] + str(keys["blocks"])
+    assert all(f"project `{p.id}`" not in str(keys["blocks"]) for p in bot.sentry.data.projects.values())
+
+    event = await bot.command("event 566bf9d7c55a45f8d1a6e55e9b9b1325")
+    assert "*WEB-12A* TypeError" in str(event["blocks"])
+
+    user = await bot.command("external-user add alice@acme.example github @alice", user="UBOB")
+    assert "to Sentry user `Alice" in user["text"]
+    team = await bot.command("external-team add backend github @acme/backend", user="UBOB")
+    assert "to Sentry team `#backend`" in team["text"]
