@@ -137,3 +137,12 @@ async def test_lists_and_cards_name_projects_members_teams_and_issues(bot):
     assert "to Sentry user `Alice" in user["text"]
     team = await bot.command("external-team add backend github @acme/backend", user="UBOB")
     assert "to Sentry team `#backend`" in team["text"]
+
+
+async def test_subscribing_to_api_after_web_creates_apis_own_hook(bot):
+    await bot.command("subscribe web", user="UBOB")
+    ours = "https://bot.acme.example/sentry/webhook"
+    assert [h.project_slug for h in bot.sentry.data.hooks.values() if h.url == ours] == ["web"]
+    await bot.command("hooks web", user="UBOB")  # a lookup of web's hooks, cached
+    await bot.command("subscribe api", user="UBOB")
+    assert sorted(h.project_slug for h in bot.sentry.data.hooks.values() if h.url == ours) == ["api", "web"]
