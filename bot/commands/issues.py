@@ -191,7 +191,7 @@ async def assignee_value(ctx: Ctx, issue: Issue, target: str) -> tuple[str, str]
     arg("assignee", metavar="@user | email | team:slug | me | none"),
     summary="Assign an issue to a person or a team, or unassign it",
     level=Level.WRITE,
-    examples=["assign WEB-12A me", "assign WEB-12A team:backend", "assign WEB-12A none"],
+    examples=["assign WEB-12A me", "assign WEB-12A team:frontend", "assign WEB-12A none"],
     family=FAMILY,
 )
 async def assign(ctx: Ctx, args: Args) -> Reply:

@@ -69,7 +69,7 @@ async def member_add(ctx: Ctx, args: Args) -> Reply:
     opt("--teams", convert=csv, metavar="a,b"),
     summary="Change a member's role (and teams)",
     level=Level.ADMIN,
-    examples=["member role bob@acme.example admin", "member role bob@acme.example member --teams api"],
+    examples=["member role bob@acme.example admin", "member role bob@acme.example member --teams backend"],
     family=FAMILY,
 )
 async def member_role(ctx: Ctx, args: Args) -> Reply:
