@@ -9,7 +9,7 @@ from bot.commands.context import Ctx, Reply
 from bot.commands.lookup import assignable, member_label
 from bot.commands.refs import load_issue, positive_int
 from bot.commands.registry import Args, Level, arg, flag, opt, registry
-from bot.errors import UsageError
+from bot.errors import InvalidInput, UsageError
 from bot.sentry.models import Installation, Issue
 from bot.views.blocks import esc
 from bot.views.common import notice
@@ -197,7 +197,13 @@ async def assignee_value(ctx: Ctx, issue: Issue, target: str) -> tuple[str, str]
 async def assign(ctx: Ctx, args: Args) -> Reply:
     issue = await load_issue(ctx, args.issue)
     value, said = await assignee_value(ctx, issue, args.assignee)
-    await ctx.sentry.update_issue(issue.id, assigned_to=value)
+    try:
+        await ctx.sentry.update_issue(issue.id, assigned_to=value)
+    except InvalidInput as exc:
+        if "assignedTo" not in exc.fields:
+            raise
+        # Teams changed since the check: answer as for any target Sentry refuses.
+        raise (await assignable(ctx, issue)).refusal(args.assignee, issue.short_id or issue.id) from None
     return await _changed(ctx, issue.id, "assigned" if value else "unassigned", said)
 
 

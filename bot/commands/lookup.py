@@ -154,7 +154,7 @@ class Assignable:
     def refusal(self, typed: str, issue: str) -> UsageError:
         """The answer for a target Sentry would refuse (`Cannot assign to non-team member`)."""
         teams = ", ".join(f"#{s}" for s in self.team_slugs) or "no team"
-        near = did_you_mean(typed, self.names())
+        near = [n for n in did_you_mean(typed, self.names()) if n.lower() != typed.lower()]
         text = (
             f"`{typed}` can't be assigned {issue}: Sentry assigns an issue only to members of its project's "
             f"teams ({teams} for `{self.project}`) and to those teams."

@@ -146,3 +146,14 @@ async def test_subscribing_to_api_after_web_creates_apis_own_hook(bot):
     await bot.command("hooks web", user="UBOB")  # a lookup of web's hooks, cached
     await bot.command("subscribe api", user="UBOB")
     assert sorted(h.project_slug for h in bot.sentry.data.hooks.values() if h.url == ours) == ["api", "web"]
+
+
+async def test_sentrys_own_refusal_of_an_assignee_is_answered_with_who_can_be(bot):
+    # Sentry's answer when the team changed between the bot's check and the update
+    # (GroupValidator.validate_assignedTo's field error).
+    bot.sentry.fail_next(
+        400, method="PUT", path_contains=API_1, body={"assignedTo": ["Cannot assign to non-team member"]}
+    )
+    answer = await bot.command("assign API-1 erin@acme.example")
+    assert "can't be assigned API-1" in answer["text"]
+    assert "Who can be: `bob@acme.example`, `dave@acme.example`, `erin@acme.example`, `team:backend`." in answer["text"]
