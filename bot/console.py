@@ -254,7 +254,8 @@ class Console:
             return
         suggestions: list[dict[str, Any]] = []
         if view.get("callback_id") == Callback.ASSIGN:
-            suggestions = await self.interactions.suggest(Action.ASSIGN, "", self.ctx())
+            metadata = str(view.get("private_metadata") or "")
+            suggestions = await self.interactions.suggest(Action.ASSIGN, "", self.ctx(), metadata=metadata)
         self.show(render_modal(view, modal_choices(view, suggestions)))
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.commands.context import Ctx, Reply
 from bot.commands.dispatch import Dispatcher
+from bot.commands.lookup import assignable
 from bot.errors import SentryBotError
 from bot.views import modals
 from bot.views.common import error_message, notice
@@ -64,9 +65,7 @@ class Interactions:
                 case Action.UNRESOLVE:
                     return await self.dispatcher.run(f"unresolve {issue}", ctx)
                 case Action.STATS:
-                    found = await ctx.sentry.get_issue(issue)
-                    project = found.project.slug if found.project else ""
-                    return await self.dispatcher.run(f"stats {project}", ctx)
+                    return await self.dispatcher.run(f"issue stats {issue}", ctx)
                 case Action.SHARE:
                     reply = await self.dispatcher.run(str(value.get("cmd", "")), ctx)
                     return Reply(reply.message, in_channel=True)
@@ -105,10 +104,18 @@ class Interactions:
                 return await self.dispatcher.run(f'link {issue} "{url}"{quoted_identifier}', ctx)
         return Reply(error_message("That form is no longer supported; run the command again."))
 
-    async def suggest(self, action_id: str, query: str, ctx: Ctx) -> list[dict[str, Any]]:
-        """Options for an `external_select` (the assignee picker), filtered by what was typed."""
+    async def suggest(self, action_id: str, query: str, ctx: Ctx, *, metadata: str = "") -> list[dict[str, Any]]:
+        """Options for an `external_select` (the assignee picker), filtered by what was typed.
+
+        `metadata` is the modal's `private_metadata` (it names the issue): the picker then offers only
+        those Sentry lets take that issue, the members of its project's teams and those teams.
+        """
         if action_id != Action.ASSIGN:
             return []
+        issue_id = str(decode(metadata).get("issue", "")) if metadata else ""
+        if issue_id:
+            who = await assignable(ctx, await ctx.sentry.get_issue(issue_id))
+            return modals.assign_options(who.members, who.teams, query)
         members = await ctx.sentry.list_members(max_pages=10)
         teams = await ctx.sentry.list_teams(max_pages=10)
         return modals.assign_options(members.items, teams.items, query)

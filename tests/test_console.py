@@ -39,8 +39,8 @@ def test_click_presses_a_button_through_the_same_handler_as_slack():
 def test_a_destructive_command_waits_for_confirm():
     result = run_console(["/sentry member remove erin@acme.example", "click 1", "/sentry member erin@acme.example"])
     assert "This cannot be undone" in result.stdout
-    assert "erin@acme.example was removed" in result.stdout
-    assert "No member of the organization has the email erin@acme.example" in result.stdout
+    assert "Erin Walsh <erin@acme.example> was removed" in result.stdout
+    assert "There is no member with the email `erin@acme.example`" in result.stdout
 
 
 def test_bad_input_gets_usage_and_an_example_not_a_traceback():

@@ -15,9 +15,9 @@ from collections.abc import Callable
 
 from bot.commands.auth import authorize
 from bot.commands.context import Ctx, Reply
-from bot.commands.registry import Command, Level, Registry
+from bot.commands.registry import Args, Command, Level, Registry
 from bot.commands.slash import DEFAULT, renamed, slash, using
-from bot.errors import PermissionDenied, SentryBotError, UsageError
+from bot.errors import PermissionDenied, SentryBotError, SentryUnavailable, UsageError
 from bot.metrics import COMMAND_SECONDS, COMMANDS
 from bot.views import help as help_view
 from bot.views.blocks import LIMITS
@@ -63,6 +63,18 @@ def tokenize(text: str) -> list[str]:
         return shlex.split(text)
     except ValueError:
         return text.split()
+
+
+async def _prompt(cmd: Command, ctx: Ctx, args: Args) -> str:
+    """What a destructive command asks to confirm, naming its target when Sentry can say what it is."""
+    assert cmd.confirm is not None
+    if cmd.describe is None:
+        return cmd.confirm(args)
+    try:
+        return await cmd.describe(ctx, args)
+    except SentryUnavailable:
+        # Naming the target needs Sentry; the id-based prompt still lets the requester decide.
+        return cmd.confirm(args)
 
 
 class Dispatcher:
@@ -144,7 +156,7 @@ class Dispatcher:
                         "Shorten it (fewer or shorter values) and run it again."
                     )
                 outcome = "confirm"
-                return Reply(confirmation(cmd.confirm(args), value=value))
+                return Reply(confirmation(await _prompt(cmd, ctx, args), value=value))
             reply = await cmd.run(ctx.but(command_text=text), args)
         except SentryBotError as exc:
             if isinstance(exc, UsageError):

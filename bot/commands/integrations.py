@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from bot.commands.context import Ctx, Reply
+from bot.commands.lookup import check_teams, integration_label, member_label, missing, naming
 from bot.commands.refs import csv, find_member, sentry_id
 from bot.commands.registry import Args, Level, arg, opt, registry
 from bot.errors import UsageError
+from bot.sentry.models import Forwarder, Integration
 from bot.views.blocks import esc
 from bot.views.common import notice
 from bot.views.integrations import (
@@ -79,7 +81,18 @@ async def integrations(ctx: Ctx, args: Args) -> Reply:
     family=FAMILY,
 )
 async def integration(ctx: Ctx, args: Args) -> Reply:
-    return Reply(integration_card(await ctx.sentry.get_integration(args.id)), shareable=True)
+    return Reply(integration_card(await _integration(ctx, args.id)), shareable=True)
+
+
+async def _integration(ctx: Ctx, integration_id: str) -> Integration:
+    async with naming(lambda: _missing_integration(ctx, integration_id)):
+        return await ctx.sentry.get_integration(integration_id)
+
+
+async def _missing_integration(ctx: Ctx, typed: str) -> UsageError:
+    installed = await ctx.sentry.list_integrations(max_pages=10)
+    labels = {i.id: f"({esc(integration_label(i).rsplit(' (id', 1)[0])})" for i in installed}
+    return missing("installed integration with id", typed, labels, usage="/sentry integrations", labels=labels)
 
 
 @registry.command(
@@ -89,12 +102,18 @@ async def integration(ctx: Ctx, args: Args) -> Reply:
     level=Level.DESTRUCTIVE,
     examples=["integration remove 130415"],
     confirm=lambda a: f"uninstall integration *{esc(a.id)}* from the organization, with its configuration",
+    describe=lambda ctx, a: _describe_integration(ctx, a.id),
     family=FAMILY,
 )
 async def integration_remove(ctx: Ctx, args: Args) -> Reply:
-    found = await ctx.sentry.get_integration(args.id)
+    found = await _integration(ctx, args.id)
     await ctx.sentry.delete_integration(args.id)
-    return Reply(notice(f"🗑️ Integration {esc(found.name)} ({esc(args.id)}) removed."))
+    return Reply(notice(f"🗑️ Integration {esc(integration_label(found))} removed."))
+
+
+async def _describe_integration(ctx: Ctx, integration_id: str) -> str:
+    found = await _integration(ctx, integration_id)
+    return f"uninstall *{esc(integration_label(found))}* from the organization, with its configuration"
 
 
 @registry.command(
@@ -136,6 +155,15 @@ FORWARDER_OPTIONS = (
     family=FAMILY,
 )
 async def forwarder_add(ctx: Ctx, args: Args) -> Reply:
+    # Sentry keeps one forwarder per provider and refuses a second (DataForwarderSerializer.validate).
+    existing = next((f for f in await ctx.sentry.list_forwarders() if f.provider == args.provider), None)
+    if existing is not None:
+        raise UsageError(
+            f"There is already a {args.provider} forwarder (id {esc(existing.id)}); Sentry keeps one for each "
+            "provider. Change that one instead.",
+            usage="/sentry forwarder update <id> [--config k=v,k=v] [--projects 1,2] [--enabled on|off]",
+            example=f"/sentry forwarder update {existing.id} --enabled on",
+        )
     await ctx.sentry.create_forwarder(
         args.provider,
         config=args.config,
@@ -156,9 +184,7 @@ async def forwarder_add(ctx: Ctx, args: Args) -> Reply:
     family=FAMILY,
 )
 async def forwarder_update(ctx: Ctx, args: Args) -> Reply:
-    current = next((f for f in await ctx.sentry.list_forwarders() if f.id == args.id), None)
-    if current is None:
-        raise UsageError(f"There is no forwarder {args.id}.", usage="/sentry forwarders")
+    current = await _forwarder(ctx, args.id)
     await ctx.sentry.update_forwarder(
         args.id,
         current.provider,
@@ -177,11 +203,27 @@ async def forwarder_update(ctx: Ctx, args: Args) -> Reply:
     level=Level.DESTRUCTIVE,
     examples=["forwarder remove 42"],
     confirm=lambda a: f"delete data forwarder *{esc(a.id)}*; events stop being forwarded",
+    describe=lambda ctx, a: _describe_forwarder(ctx, a.id),
     family=FAMILY,
 )
 async def forwarder_remove(ctx: Ctx, args: Args) -> Reply:
+    found = await _forwarder(ctx, args.id)
     await ctx.sentry.delete_forwarder(args.id)
-    return Reply(notice(f"🗑️ Forwarder {esc(args.id)} deleted."))
+    return Reply(notice(f"🗑️ The {esc(found.provider)} forwarder ({esc(args.id)}) was deleted."))
+
+
+async def _forwarder(ctx: Ctx, forwarder_id: str) -> Forwarder:
+    known = await ctx.sentry.list_forwarders()
+    found = next((f for f in known if f.id == forwarder_id), None)
+    if found is None:
+        raise missing("data forwarder with id", forwarder_id, [f.id for f in known], usage="/sentry forwarders")
+    return found
+
+
+async def _describe_forwarder(ctx: Ctx, forwarder_id: str) -> str:
+    found = await _forwarder(ctx, forwarder_id)
+    projects = ", ".join(p.slug for p in found.enrolled_projects) or "no project"
+    return f"delete the *{esc(found.provider)}* data forwarder ({esc(projects)}); events stop being forwarded"
 
 
 async def _integration_id(ctx: Ctx, provider: str, given: int | None) -> int:
@@ -196,11 +238,12 @@ async def _integration_id(ctx: Ctx, provider: str, given: int | None) -> int:
     return int(found.items[0].id)
 
 
-async def _user_id(ctx: Ctx, ref: str) -> int:
+async def _linked_member(ctx: Ctx, ref: str) -> tuple[int, str]:
+    """The Sentry user id of the member `ref` names, and how to name them."""
     member = await find_member(ctx, ref)
     if member.user is None:
         raise UsageError(f"{ref} has not accepted their invitation yet, so has no Sentry user to link.")
-    return int(member.user.id)
+    return int(member.user.id), member_label(member)
 
 
 EXTERNAL_USER_ARGS = (
@@ -220,13 +263,14 @@ EXTERNAL_USER_ARGS = (
     family=FAMILY,
 )
 async def external_user_add(ctx: Ctx, args: Args) -> Reply:
+    user_id, who = await _linked_member(ctx, args.member)
     created = await ctx.sentry.create_external_user(
-        user_id=await _user_id(ctx, args.member),
+        user_id=user_id,
         external_name=args.external_name,
         provider=args.provider,
         integration_id=await _integration_id(ctx, args.provider, args.integration),
     )
-    return Reply(external_user_card(created, verb="Linked"))
+    return Reply(external_user_card(created, verb="Linked", member=who))
 
 
 @registry.command(
@@ -239,14 +283,15 @@ async def external_user_add(ctx: Ctx, args: Args) -> Reply:
     family=FAMILY,
 )
 async def external_user_update(ctx: Ctx, args: Args) -> Reply:
+    user_id, who = await _linked_member(ctx, args.member)
     updated = await ctx.sentry.update_external_user(
         args.id,
-        user_id=await _user_id(ctx, args.member),
+        user_id=user_id,
         external_name=args.external_name,
         provider=args.provider,
         integration_id=await _integration_id(ctx, args.provider, args.integration),
     )
-    return Reply(external_user_card(updated, verb="Updated"))
+    return Reply(external_user_card(updated, verb="Updated", member=who))
 
 
 @registry.command(
@@ -275,13 +320,14 @@ async def external_user_remove(ctx: Ctx, args: Args) -> Reply:
     family=FAMILY,
 )
 async def external_team_add(ctx: Ctx, args: Args) -> Reply:
+    await check_teams(ctx, [args.team], usage="/sentry external-team add <team> <provider> <external-name>")
     created = await ctx.sentry.create_external_team(
         args.team,
         external_name=args.external_name,
         provider=args.provider,
         integration_id=await _integration_id(ctx, args.provider, args.integration),
     )
-    return Reply(external_team_card(created, verb="Linked"))
+    return Reply(external_team_card(created, verb="Linked", slug=args.team))
 
 
 @registry.command(
@@ -297,6 +343,7 @@ async def external_team_add(ctx: Ctx, args: Args) -> Reply:
     family=FAMILY,
 )
 async def external_team_update(ctx: Ctx, args: Args) -> Reply:
+    await check_teams(ctx, [args.team], usage="/sentry external-team update <team> <id> <provider> <external-name>")
     updated = await ctx.sentry.update_external_team(
         args.team,
         args.id,
@@ -304,7 +351,7 @@ async def external_team_update(ctx: Ctx, args: Args) -> Reply:
         provider=args.provider,
         integration_id=await _integration_id(ctx, args.provider, args.integration),
     )
-    return Reply(external_team_card(updated, verb="Updated"))
+    return Reply(external_team_card(updated, verb="Updated", slug=args.team))
 
 
 @registry.command(

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from bot.commands.context import Ctx, Reply
-from bot.commands.refs import assignee_name, load_issue, positive_int
+from bot.commands.lookup import assignable, member_label
+from bot.commands.refs import load_issue, positive_int
 from bot.commands.registry import Args, Level, arg, flag, opt, registry
-from bot.errors import UsageError
+from bot.errors import InvalidInput, UsageError
+from bot.sentry.models import Installation, Issue
 from bot.views.blocks import esc
 from bot.views.common import notice
 from bot.views.event import event_card
 from bot.views.installations import external_issue_card, external_issue_list
 from bot.views.issue import issue_card
+from bot.views.stats import issue_stats_card
 
 FAMILY = "Issues"
 ISSUE = "<issue>"
@@ -39,7 +45,24 @@ async def show_issue(ctx: Ctx, args: Args) -> Reply:
 )
 async def show_event(ctx: Ctx, args: Args) -> Reply:
     found = await ctx.sentry.resolve_event_id(args.event_id.replace("-", ""))
-    return Reply(event_card(found, now=ctx.now), shareable=True)
+    issue_id = found.group_id or found.event.group_id
+    issue = await ctx.sentry.get_issue(issue_id) if issue_id else None
+    return Reply(event_card(found, now=ctx.now, issue=issue), shareable=True)
+
+
+@registry.command(
+    "issue stats",
+    arg("issue", metavar="issue"),
+    summary="An issue's own events over time (24 hours and 30 days)",
+    level=Level.READ,
+    examples=["issue stats WEB-12A"],
+    family=FAMILY,
+)
+async def show_issue_stats(ctx: Ctx, args: Args) -> Reply:
+    # Issue details carry the issue's counts in `stats` ("24h" hourly, "30d" daily; openapi.json).
+    # A short ID resolves to a summary without `stats`; the details carry them.
+    issue = await load_issue(ctx, args.issue)
+    return Reply(issue_stats_card(await ctx.sentry.get_issue(issue.id)), shareable=True)
 
 
 async def _changed(ctx: Ctx, issue_id: str, kind: str, said: str) -> Reply:
@@ -120,11 +143,17 @@ async def archive(ctx: Ctx, args: Args) -> Reply:
     return await _changed(ctx, issue.id, "archived", how)
 
 
-async def assignee_value(ctx: Ctx, target: str) -> tuple[str, str]:
-    """Sentry's `assignedTo` for what was typed, and how to say it."""
+async def assignee_value(ctx: Ctx, issue: Issue, target: str) -> tuple[str, str]:
+    """Sentry's `assignedTo` for what was typed, and how to say it.
+
+    Sentry refuses anyone outside the issue's project's teams ("Cannot assign to non-team member"),
+    so the target is checked against those first and a refusal names who can be assigned.
+    """
     lowered = target.lower()
     if lowered in ("none", "nobody", "-"):
         return "", "unassigned"
+    shown = issue.short_id or issue.id
+    who = await assignable(ctx, issue)
     if lowered == "me" or target.startswith("<@"):
         user_id = ctx.user_id if lowered == "me" else target.strip("<>@").split("|")[0]
         email = await ctx.services.identity.email_of(user_id)
@@ -134,20 +163,21 @@ async def assignee_value(ctx: Ctx, target: str) -> tuple[str, str]:
                 usage="/sentry assign <issue> <email>",
                 example="/sentry assign WEB-12A alice@acme.example",
             )
-        return email, f"assigned to <@{user_id}>"
+        member = who.member_by_email(email)
+        if member is None or member.user is None:
+            raise who.refusal(email, shown)
+        return f"user:{member.user.id}", f"assigned to <@{user_id}>"
     if lowered.startswith("team:"):
         slug = target.split(":", 1)[1]
-        teams = await ctx.sentry.list_teams(max_pages=10)
-        team = next((t for t in teams if t.slug == slug or t.id == slug), None)
+        team = who.team(slug)
         if team is None:
-            raise UsageError(
-                f"There is no team `{slug}`.",
-                usage="/sentry assign <issue> team:<slug>",
-                example="/sentry assign WEB-12A team:backend",
-            )
+            raise who.refusal(target, shown)
         return f"team:{team.id}", f"assigned to team #{esc(team.slug)}"
     if lowered.startswith("user:") or "@" in target:
-        return target, f"assigned to {esc(await assignee_name(ctx, target))}"
+        member = who.member_by_user_id(target[5:]) if lowered.startswith("user:") else who.member_by_email(target)
+        if member is None or member.user is None:
+            raise who.refusal(target, shown)
+        return f"user:{member.user.id}", f"assigned to {esc(member_label(member))}"
     raise UsageError(
         f"`{target}` is not someone I can assign.",
         usage="/sentry assign <issue> <@user | email | team:slug | me | none>",
@@ -161,17 +191,23 @@ async def assignee_value(ctx: Ctx, target: str) -> tuple[str, str]:
     arg("assignee", metavar="@user | email | team:slug | me | none"),
     summary="Assign an issue to a person or a team, or unassign it",
     level=Level.WRITE,
-    examples=["assign WEB-12A me", "assign WEB-12A team:backend", "assign WEB-12A none"],
+    examples=["assign WEB-12A me", "assign WEB-12A team:frontend", "assign WEB-12A none"],
     family=FAMILY,
 )
 async def assign(ctx: Ctx, args: Args) -> Reply:
     issue = await load_issue(ctx, args.issue)
-    value, said = await assignee_value(ctx, args.assignee)
-    await ctx.sentry.update_issue(issue.id, assigned_to=value)
+    value, said = await assignee_value(ctx, issue, args.assignee)
+    try:
+        await ctx.sentry.update_issue(issue.id, assigned_to=value)
+    except InvalidInput as exc:
+        if "assignedTo" not in exc.fields:
+            raise
+        # Teams changed since the check: answer as for any target Sentry refuses.
+        raise (await assignable(ctx, issue)).refusal(args.assignee, issue.short_id or issue.id) from None
     return await _changed(ctx, issue.id, "assigned" if value else "unassigned", said)
 
 
-async def _installation(ctx: Ctx) -> str:
+async def _installation(ctx: Ctx) -> Installation:
     installs = await ctx.sentry.list_installations(max_pages=5)
     installed = [i for i in installs if (i.status or "installed") == "installed"]
     if not installed:
@@ -179,7 +215,26 @@ async def _installation(ctx: Ctx) -> str:
             "Linking needs a Sentry integration (Sentry App) installed in the organization; there is none.",
             usage="/sentry installations",
         )
-    return installed[0].uuid
+    return installed[0]
+
+
+_TRACKER_ID = re.compile(r"^(?P<project>[A-Za-z][\w.]*)-(?P<number>\d+)$")
+
+
+def tracker_parts(url: str, identifier: str | None) -> tuple[str, str]:
+    """The tracker's project and the issue's identifier in it, as Sentry wants them.
+
+    Sentry labels a link `{project}#{identifier}` (ExternalIssueCreator), so `SHOP-1500` becomes
+    project `SHOP`, identifier `1500`, shown as `SHOP#1500`. Without an identifier, the URL's last
+    segment is the identifier and its first path segment (or host) the project.
+    """
+    path = [p for p in urlsplit(url).path.split("/") if p]
+    typed = identifier or (path[-1] if path else "")
+    match = _TRACKER_ID.match(typed)
+    if match:
+        return match.group("project"), match.group("number")
+    project = path[0] if len(path) > 1 else (urlsplit(url).hostname or "link")
+    return project, typed or url
 
 
 @registry.command(
@@ -214,12 +269,16 @@ async def link(ctx: Ctx, args: Args) -> Reply:
             example="/sentry link WEB-12A https://linear.app/acme/issue/ENG-42 ENG-42",
         )
     issue = await load_issue(ctx, args.issue)
-    identifier = args.identifier or args.url.rstrip("/").rsplit("/", 1)[-1]
-    project = issue.project.slug if issue.project else "sentry"
+    project, identifier = tracker_parts(args.url, args.identifier)
+    installation = await _installation(ctx)
+    # Sentry keeps one link per issue and integration: linking again replaces it, so say so.
+    app = str(installation.app.get("slug") or "")
+    before = [x for x in await ctx.sentry.list_external_issues(issue.id) if x.service_type == app]
     created = await ctx.sentry.create_external_issue(
-        await _installation(ctx), issue_id=issue.id, web_url=args.url, project=project, identifier=identifier
+        installation.uuid, issue_id=issue.id, web_url=args.url, project=project, identifier=identifier
     )
-    return Reply(external_issue_card(created, verb="Linked"))
+    replaced = next((x for x in before if (x.web_url, x.display_name) != (created.web_url, created.display_name)), None)
+    return Reply(external_issue_card(created, verb="Linked", replaced=replaced))
 
 
 @registry.command(
@@ -231,5 +290,5 @@ async def link(ctx: Ctx, args: Args) -> Reply:
     family=FAMILY,
 )
 async def unlink(ctx: Ctx, args: Args) -> Reply:
-    await ctx.sentry.delete_external_issue(await _installation(ctx), args.link_id)
+    await ctx.sentry.delete_external_issue((await _installation(ctx)).uuid, args.link_id)
     return Reply(notice(f"Link {esc(args.link_id)} removed."))

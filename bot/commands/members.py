@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.commands.context import Ctx, Reply
-from bot.commands.refs import csv, find_member
+from bot.commands.lookup import check_teams, member_label, naming
+from bot.commands.refs import csv, find_member, missing_member
 from bot.commands.registry import Args, Level, arg, opt, registry
 from bot.views.blocks import esc
 from bot.views.common import notice
@@ -53,6 +54,7 @@ async def member(ctx: Ctx, args: Args) -> Reply:
     family=FAMILY,
 )
 async def member_add(ctx: Ctx, args: Args) -> Reply:
+    await check_teams(ctx, args.teams or [], usage="/sentry member add <email> <role> [--teams a,b]")
     added = await ctx.sentry.add_member(
         args.email, org_role=args.role, team_roles=[(t, TEAM_ROLE) for t in args.teams or []]
     )
@@ -72,6 +74,7 @@ async def member_add(ctx: Ctx, args: Args) -> Reply:
 )
 async def member_role(ctx: Ctx, args: Args) -> Reply:
     found = await find_member(ctx, args.member)
+    await check_teams(ctx, args.teams or [], usage="/sentry member role <email|id> <role> [--teams a,b]")
     teams = [(t, TEAM_ROLE) for t in args.teams] if args.teams else None
     updated = await ctx.sentry.update_member(found.id, org_role=args.role, team_roles=teams)
     return Reply(notice(f"✅ {esc(updated.email or found.email or found.id)} is now {args.role}."))
@@ -84,12 +87,18 @@ async def member_role(ctx: Ctx, args: Args) -> Reply:
     level=Level.DESTRUCTIVE,
     examples=["member remove bob@acme.example"],
     confirm=lambda a: f"remove *{esc(a.member)}* from the Sentry organization; they lose access at once",
+    describe=lambda ctx, a: _describe_removal(ctx, a.member),
     family=FAMILY,
 )
 async def member_remove(ctx: Ctx, args: Args) -> Reply:
     found = await find_member(ctx, args.member)
     await ctx.sentry.remove_member(found.id)
-    return Reply(notice(f"🗑️ {esc(found.email or found.id)} was removed from the organization."))
+    return Reply(notice(f"🗑️ {esc(member_label(found))} was removed from the organization."))
+
+
+async def _describe_removal(ctx: Ctx, ref: str) -> str:
+    found = await find_member(ctx, ref)
+    return f"remove *{esc(member_label(found))}* from the Sentry organization; they lose access at once"
 
 
 @registry.command(
@@ -135,11 +144,15 @@ def _scim_id(raw: str) -> str:
     level=Level.DESTRUCTIVE,
     examples=["scim deactivate 1047"],
     confirm=lambda a: f"deactivate SCIM user *{esc(a.id)}*, which removes their membership of the organization",
+    describe=lambda ctx, a: _describe_scim(
+        ctx, a.id, "deactivate", "which removes their membership of the organization"
+    ),
     family=FAMILY,
 )
 async def scim_deactivate(ctx: Ctx, args: Args) -> Reply:
+    who = await _scim_member(ctx, args.id)
     await ctx.sentry.deactivate_scim_user(args.id)
-    return Reply(notice(f"🗑️ SCIM user {esc(args.id)} deactivated."))
+    return Reply(notice(f"🗑️ {esc(who)} (SCIM user {esc(args.id)}) deactivated."))
 
 
 @registry.command(
@@ -149,11 +162,24 @@ async def scim_deactivate(ctx: Ctx, args: Args) -> Reply:
     level=Level.DESTRUCTIVE,
     examples=["scim remove 1047"],
     confirm=lambda a: f"delete SCIM user *{esc(a.id)}* and their membership of the organization",
+    describe=lambda ctx, a: _describe_scim(ctx, a.id, "delete", "and their membership of the organization"),
     family=FAMILY,
 )
 async def scim_remove(ctx: Ctx, args: Args) -> Reply:
+    who = await _scim_member(ctx, args.id)
     await ctx.sentry.remove_scim_user(args.id)
-    return Reply(notice(f"🗑️ SCIM user {esc(args.id)} removed."))
+    return Reply(notice(f"🗑️ {esc(who)} (SCIM user {esc(args.id)}) removed."))
+
+
+async def _scim_member(ctx: Ctx, scim_id: str) -> str:
+    """Who SCIM user `scim_id` is: Sentry's SCIM user id is the organization member's id."""
+    async with naming(lambda: missing_member(ctx, scim_id, kind="SCIM user with id")):
+        return member_label(await ctx.sentry.get_member(scim_id))
+
+
+async def _describe_scim(ctx: Ctx, scim_id: str, verb: str, consequence: str) -> str:
+    who = await _scim_member(ctx, scim_id)
+    return f"{verb} SCIM user *{esc(who)}* (id {esc(scim_id)}), {consequence}"
 
 
 __all__ = ["ROLES"]

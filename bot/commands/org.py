@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot.commands.context import Ctx, Reply
+from bot.commands.lookup import missing, missing_project, naming, project_slugs
 from bot.commands.refs import since_value, unix_value
 from bot.commands.registry import Args, Level, arg, opt, registry
-from bot.errors import UsageError
+from bot.errors import NotFound, UsageError
 from bot.views.installations import installation_list
 from bot.views.keys import client_key_list
 from bot.views.org import organization_card
@@ -39,7 +40,11 @@ async def projects(ctx: Ctx, args: Args) -> Reply:
     family=FAMILY,
 )
 async def project(ctx: Ctx, args: Args) -> Reply:
-    return Reply(project_card(await ctx.sentry.get_project(args.project), now=ctx.now), shareable=True)
+    async with naming(
+        lambda: missing_project(ctx, args.project, usage="/sentry projects", example="/sentry project web")
+    ):
+        found = await ctx.sentry.get_project(args.project)
+    return Reply(project_card(found, now=ctx.now), shareable=True)
 
 
 @registry.command(
@@ -56,9 +61,10 @@ async def project(ctx: Ctx, args: Args) -> Reply:
 )
 async def stats(ctx: Ctx, args: Args) -> Reply:
     since = args.since if args.since is not None else since_value("24h")
-    points = await ctx.sentry.project_stats(
-        args.project, stat=args.stat, since=since, until=args.until, resolution=args.resolution
-    )
+    async with naming(lambda: missing_project(ctx, args.project, usage="/sentry stats <project>")):
+        points = await ctx.sentry.project_stats(
+            args.project, stat=args.stat, since=since, until=args.until, resolution=args.resolution
+        )
     return Reply(project_stats_card(args.project, points, stat=args.stat, resolution=args.resolution), shareable=True)
 
 
@@ -95,7 +101,8 @@ async def usage(ctx: Ctx, args: Args) -> Reply:
     family=FAMILY,
 )
 async def users(ctx: Ctx, args: Args) -> Reply:
-    page = await ctx.sentry.list_project_users(args.project, cursor=ctx.cursor)
+    async with naming(lambda: missing_project(ctx, args.project, usage="/sentry users <project>")):
+        page = await ctx.sentry.list_project_users(args.project, cursor=ctx.cursor)
     return Reply(affected_users(args.project, page, command=f"users {args.project}"), shareable=True)
 
 
@@ -109,8 +116,23 @@ async def users(ctx: Ctx, args: Args) -> Reply:
     family=FAMILY,
 )
 async def tags(ctx: Ctx, args: Args) -> Reply:
-    page = await ctx.sentry.list_tag_values(args.project, args.key, cursor=ctx.cursor)
+    async with naming(lambda: _missing_tag(ctx, args.project, args.key)):
+        page = await ctx.sentry.list_tag_values(args.project, args.key, cursor=ctx.cursor)
     return Reply(tag_values(args.project, args.key, page), shareable=True)
+
+
+async def _missing_tag(ctx: Ctx, project: str, key: str) -> UsageError:
+    """A 404 on tag values: either the project or the tag key does not exist; say which."""
+    usage = "/sentry tags <project> <key>"
+    try:
+        keys = [k.key for k in await ctx.sentry.list_tag_keys(project)]
+    except NotFound:
+        return await missing_project(ctx, project, usage=usage, example="/sentry tags web browser")
+    if project not in await project_slugs(ctx):
+        return await missing_project(ctx, project, usage=usage, example="/sentry tags web browser")
+    return missing(
+        "tag key", key, keys, where=f" in `{project}`", usage=usage, example=f"/sentry tags {project} release"
+    )
 
 
 @registry.command("repos", summary="Repositories linked to Sentry", level=Level.READ, examples=["repos"], family=FAMILY)
@@ -150,7 +172,10 @@ async def relays(ctx: Ctx, args: Args) -> Reply:
     "keys", summary="Client keys (DSNs) of every project", level=Level.READ, examples=["keys"], family=FAMILY
 )
 async def keys(ctx: Ctx, args: Args) -> Reply:
-    return Reply(client_key_list(await ctx.sentry.list_client_keys(cursor=ctx.cursor), command="keys"), shareable=True)
+    page = await ctx.sentry.list_client_keys(cursor=ctx.cursor)
+    # Keys carry their project's id; people know projects by slug (the project list is cached).
+    projects = {p.id: p.slug for p in await ctx.sentry.list_projects(max_pages=10)}
+    return Reply(client_key_list(page, command="keys", projects=projects), shareable=True)
 
 
 @registry.command(

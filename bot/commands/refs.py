@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.commands.context import Ctx
+from bot.commands.lookup import missing
 from bot.errors import NotFound, UsageError
 from bot.sentry.models import Issue, Member
 
 __all__ = [
     "SentryLink",
-    "assignee_name",
     "csv",
     "find_member",
     "issue_id_from",
@@ -88,33 +88,25 @@ async def load_issue(ctx: Ctx, ref: str) -> Issue:
         ) from None
 
 
-async def assignee_name(ctx: Ctx, target: str) -> str:
-    """How to name a Sentry assignee (`user:<user id>` or an email): the member's name and email
-    from the cached member list; `target` itself when no member matches."""
-    kind, _, user_id = target.partition(":")
-    members = await ctx.sentry.list_members(max_pages=10)
-    for member in members.items:
-        if (kind == "user" and member.user is not None and member.user.id == user_id) or (
-            member.email and member.email.lower() == target.lower()
-        ):
-            email = member.email or (member.user.email if member.user else None)
-            name = member.name or (member.user.name if member.user else None)
-            return f"{name} ({email})" if name and email and name != email else name or email or target
-    return target
-
-
 async def find_member(ctx: Ctx, ref: str) -> Member:
-    """A member by email or member id."""
+    """A member by email or member id; a miss names near matches among the members' emails."""
     if "@" not in ref and ref.isdigit():
-        return await ctx.sentry.get_member(ref)
+        try:
+            return await ctx.sentry.get_member(ref)
+        except NotFound:
+            raise await missing_member(ctx, ref, kind="member with id") from None
     member = await ctx.services.identity.member_by_email(ref)
     if member is None:
-        raise UsageError(
-            f"No member of the organization has the email {ref}.",
-            usage="/sentry members",
-            example="/sentry member alice@acme.example",
-        )
+        raise await missing_member(ctx, ref, kind="member with the email")
     return member
+
+
+async def missing_member(ctx: Ctx, typed: str, *, kind: str) -> UsageError:
+    members = await ctx.sentry.list_members(max_pages=10)
+    labels = {m.email or m.id: f"(id {m.id})" for m in members}
+    return missing(
+        kind, typed, labels, usage="/sentry members", example="/sentry member alice@acme.example", labels=labels
+    )
 
 
 def csv(raw: str) -> list[str]:

@@ -138,6 +138,8 @@ class Command:
     family: str = "general"
     hidden: bool = False
     anyone: bool = False  # runs for every Slack user, linked or not (`whoami` is how they find out)
+    # Looks up what a destructive command acts on, so its confirmation names it (not a bare id).
+    describe: Callable[[Ctx, Args], Awaitable[str]] | None = None
 
     @property
     def name(self) -> str:
@@ -232,6 +234,7 @@ class Registry:
         family: str = "general",
         hidden: bool = False,
         anyone: bool = False,
+        describe: Callable[[Ctx, Args], Awaitable[str]] | None = None,
     ) -> Callable[[Handler], Handler]:
         """Declare a command; see the module docstring."""
         key = tuple(words.split())
@@ -256,6 +259,7 @@ class Registry:
                     family=family,
                     hidden=hidden,
                     anyone=anyone,
+                    describe=describe,
                 )
             )
             return run

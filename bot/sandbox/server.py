@@ -514,6 +514,33 @@ async def list_event_users(request: web.Request) -> web.Response:
     return paged(request, found, shapes.event_user)
 
 
+@routes.get(PROJECT + "/members/")
+async def list_project_members(request: web.Request) -> web.Response:
+    # openapi.json listProjectMembers: "active organization members that belong to any team assigned
+    # to the project" (so no pending invitees); an unpaged list of member summaries.
+    data = data_of(request)
+    project = data.project(request.match_info["project"])
+    found = [
+        m
+        for m in sorted(data.members.values(), key=lambda m: int(m.id))
+        if not m.pending and project.team_slug in m.team_roles
+    ]
+    return ok([shapes.member_summary(m) for m in found])
+
+
+@routes.get(ORG + "/tags/")
+async def list_tag_keys(request: web.Request) -> web.Response:
+    # openapi.json listOrganizationTags: tag keys with `key`, `name`, `totalValues`; `project`
+    # (repeated) takes ids or slugs, and an unknown one is a 404 like every project lookup.
+    data = data_of(request)
+    projects = [data.project(p).slug for p in request.query.getall("project", [])] or list(data.projects)
+    totals: dict[str, int] = {}
+    for value in data.tag_values:
+        if value.project_slug in projects:
+            totals[value.key] = totals.get(value.key, 0) + value.count
+    return ok([shapes.tag_key(key, total) for key, total in sorted(totals.items())])
+
+
 @routes.get(PROJECT + "/tags/{key}/values/")
 async def list_tag_values(request: web.Request) -> web.Response:
     data = data_of(request)

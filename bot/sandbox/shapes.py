@@ -701,6 +701,10 @@ def short_id_lookup(data: SandboxData, found: Issue) -> JSON:
     }
 
 
+def tag_key(key: str, total: int) -> JSON:
+    return {"key": key, "name": TAG_LABELS.get(key) or key.replace(".", " ").title(), "totalValues": total}
+
+
 def external_issue(link: ExternalIssue) -> JSON:
     return {
         "id": link.id,

@@ -361,16 +361,13 @@ class SandboxData:
             return {}
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
             raise ApiError.field("teamRoles", "Expected a list of {teamSlug, role} objects.")
-        roles: dict[str, str] = {}
-        for item in value:
-            slug = item.get("teamSlug")
-            if slug not in self.teams:
-                raise ApiError.field("teamRoles", f"Invalid team slug: {slug}")
-            role = item.get("role") or "contributor"
-            if role not in TEAM_ROLES:
-                raise ApiError.field("teamRoles", f"Invalid team role: {role}")
-            roles[slug] = role
-        return roles
+        # getsentry/sentry's member invite serializer (`validate_teamRoles`, then `validate_teams`):
+        # roles are checked first, then every slug must be an active team; the messages name neither.
+        if any(item.get("role") not in (*TEAM_ROLES, None) for item in value):
+            raise ApiError.field("teamRoles", "Invalid team-role")
+        if any(item.get("teamSlug") not in self.teams for item in value):
+            raise ApiError.field("teamRoles", "Invalid teams")
+        return {item["teamSlug"]: item.get("role") or "contributor" for item in value}
 
     def add_member(self, body: JSON) -> Member:
         email = email_address(body, "email")
@@ -477,6 +474,8 @@ class SandboxData:
         status = self.status_change(body, issue)
         assign = "assignedTo" in body
         assignee = self.parse_actor(body.get("assignedTo")) if assign else None
+        if assignee is not None:
+            self.check_assignable(issue, assignee)
         flags = {name: boolean(body, name, False) for name in ISSUE_FLAGS if name in body}
         priority = choice(body, "priority", PRIORITIES) if "priority" in body else None
 
@@ -494,7 +493,10 @@ class SandboxData:
         return changes
 
     def status_change(self, body: JSON, issue: Issue) -> StatusChange | None:
-        details = body.get("statusDetails") or {}
+        # Sentry reads the details from `statusDetails`, or from the body itself when it is absent
+        # (`status_details = result.pop("statusDetails", result)` in its group update helper,
+        # getsentry/sentry `api/helpers/group_index/update.py`): a top-level `ignoreCount` counts.
+        details = body.get("statusDetails", body) or {}
         if not isinstance(details, dict):
             raise ApiError.field("statusDetails", "Expected an object.")
         status = body.get("status")
@@ -573,6 +575,21 @@ class SandboxData:
             raise unknown  # pending invitees cannot be assigned
         return Actor("user", member.user_id)
 
+    def check_assignable(self, issue: Issue, actor: Actor) -> None:
+        """Only members of the project's teams, and those teams, may be assigned. Sentry's issue
+        validator (getsentry/sentry `api/helpers/group_index/validators/group.py`,
+        `validate_assignedTo`) checks `project.member_set` and `project.teams`; the DRF field error
+        comes back as `{"assignedTo": ["..."]}` with status 400."""
+        team_slug = self.projects[issue.project_slug].team_slug
+        if actor.type == "team":
+            team = self.team_by_id(actor.id)
+            if team is None or team.slug != team_slug:
+                raise ApiError.field("assignedTo", "Cannot assign to a team without access to the project")
+            return
+        member = self.member_by_user(actor.id)
+        if member is None or team_slug not in member.team_roles:
+            raise ApiError.field("assignedTo", "Cannot assign to non-team member")
+
     def apply_assignee(self, issue: Issue, actor: Actor | None) -> JSON | None:
         issue.assignee = actor
         if actor is None:
@@ -638,7 +655,16 @@ class SandboxData:
         provider = choice(body, "provider", tuple(FORWARDER_CONFIG_KEYS)) if "provider" in body else None
         provider = provider or forwarder.provider
         if any(f.provider == provider and f is not forwarder for f in self.forwarders.values()):
-            raise ApiError.field("provider", f"A data forwarder for {provider} already exists.")
+            # DataForwarderSerializer.validate (getsentry/sentry `integrations/api/serializers/
+            # rest_framework/data_forwarder.py`) raises a non-field ValidationError.
+            raise ApiError(
+                400,
+                {
+                    "non_field_errors": [
+                        f"A DataForwarder with provider '{provider}' already exists for this organization."
+                    ]
+                },
+            )
         config = body.get("config", forwarder.config)
         if not isinstance(config, dict) or not all(isinstance(v, str) for v in config.values()):
             raise ApiError.field("config", "Expected an object of strings.")

@@ -12,7 +12,7 @@ leaves its path segment. Lists return a `Page`: the caller caps how many pages a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -20,7 +20,7 @@ import aiohttp
 from pydantic import BaseModel, SecretStr
 
 from bot.sentry import models as m
-from bot.sentry.cache import ReadCache
+from bot.sentry.cache import CacheKey, ReadCache
 from bot.sentry.paging import Page, next_cursor
 from bot.sentry.paths import build_path, segment
 from bot.sentry.transport import Params, Transport
@@ -33,6 +33,15 @@ T = TypeVar("T")
 
 def _drop_none(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
+
+
+def _rows(model: type[M]) -> Callable[[Any], list[M]]:
+    """A parser for an unpaged JSON list of `model`."""
+
+    def parse(data: Any) -> list[M]:
+        return [model.model_validate(row) for row in data or []]
+
+    return parse
 
 
 class SentryClient:
@@ -96,15 +105,29 @@ class SentryClient:
     def _project_path(self, project: str, template: str = "", *params: object) -> str:
         return f"projects/{self.org}/{segment(project, name='project slug')}/" + build_path(template, *params)
 
-    async def _cached(
+    def _key(self, operation: str, path: str, params: Params | None, *extra: Hashable) -> CacheKey:
+        """The cache key of a read is the request itself (path and query): different reads never meet."""
+        query = tuple(
+            sorted(
+                (k, tuple(v) if isinstance(v, list | tuple) else v) for k, v in (params or {}).items() if v is not None
+            )
+        )
+        return (self.org, operation, path, query, *extra)
+
+    async def _read(
         self,
         operation: str,
-        params: Iterable[Any],
-        load: Callable[[], Awaitable[T]],
+        path: str,
+        parse: Callable[[Any], T],
         tags: Callable[[T], Iterable[str]] | Iterable[str],
+        params: Params | None = None,
     ) -> T:
-        key = (self.org, operation, *params)
-        return await self.cache.get_or_load(key, load, tags=tags)
+        """A cached GET of one answer, parsed by `parse`."""
+
+        async def load() -> T:
+            return parse(await self._get(operation, path, params))
+
+        return await self.cache.get_or_load(self._key(operation, path, params), load, tags=tags)
 
     async def _get(self, operation: str, path: str, params: Params | None = None) -> Any:
         return (await self._http.request("GET", path, operation=operation, params=params)).data
@@ -153,22 +176,16 @@ class SentryClient:
         cursor: str | None = None,
         max_pages: int = 1,
     ) -> Page[M]:
-        key_params = (tuple(sorted((params or {}).items(), key=lambda kv: kv[0])), cursor, max_pages)
-        frozen = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in key_params[0])
-        return await self._cached(
-            operation,
-            (frozen, cursor, max_pages),
+        return await self.cache.get_or_load(
+            self._key(operation, path, params, cursor, max_pages),
             lambda: self._pages(operation, path, model, params=params, cursor=cursor, max_pages=max_pages),
-            tuple(tags),
+            tags=tuple(tags),
         )
 
     # --- organization -------------------------------------------------------------------------
 
     async def get_organization(self) -> m.Organization:
-        async def load() -> m.Organization:
-            return m.Organization.model_validate(await self._get("get_organization", self._org_path("")))
-
-        return await self._cached("get_organization", (), load, ("org",))
+        return await self._read("get_organization", self._org_path(""), m.Organization.model_validate, ("org",))
 
     async def update_organization(self, **fields: Any) -> m.Organization:
         """Update organization settings; keyword names are Sentry's (`name`, `slug`, `require2FA`...)."""
@@ -186,10 +203,8 @@ class SentryClient:
         )
 
     async def get_member(self, member_id: str) -> m.Member:
-        async def load() -> m.Member:
-            return m.Member.model_validate(await self._get("get_member", self._org_path("members/{}/", member_id)))
-
-        return await self._cached("get_member", (member_id,), load, ("members", f"member:{member_id}"))
+        path = self._org_path("members/{}/", member_id)
+        return await self._read("get_member", path, m.Member.model_validate, ("members", f"member:{member_id}"))
 
     async def add_member(
         self, email: str, *, org_role: str = "member", team_roles: Sequence[tuple[str, str]] = ()
@@ -255,20 +270,17 @@ class SentryClient:
         )
 
     async def resolve_short_id(self, short_id: str) -> m.ShortIdResolution:
-        async def load() -> m.ShortIdResolution:
-            data = await self._get("resolve_short_id", self._org_path("shortids/{}/", short_id))
-            return m.ShortIdResolution.model_validate(data)
-
-        return await self._cached(
-            "resolve_short_id", (short_id.upper(),), load, lambda r: ("issues", f"issue:{r.group_id}")
+        # Short IDs are case-insensitive in Sentry; one spelling makes `web-1` and `WEB-1` one read.
+        return await self._read(
+            "resolve_short_id",
+            self._org_path("shortids/{}/", short_id.upper()),
+            m.ShortIdResolution.model_validate,
+            lambda r: ("issues", f"issue:{r.group_id}"),
         )
 
     async def resolve_event_id(self, event_id: str) -> m.EventIdResolution:
-        async def load() -> m.EventIdResolution:
-            data = await self._get("resolve_event_id", self._org_path("eventids/{}/", event_id))
-            return m.EventIdResolution.model_validate(data)
-
-        return await self._cached("resolve_event_id", (event_id.lower(),), load, ("events",))
+        path = self._org_path("eventids/{}/", event_id.lower())
+        return await self._read("resolve_event_id", path, m.EventIdResolution.model_validate, ("events",))
 
     async def org_stats(
         self,
@@ -297,19 +309,10 @@ class SentryClient:
                 "outcome": outcome,
             }
         )
-
-        async def load() -> m.StatsV2:
-            return m.StatsV2.model_validate(await self._get("org_stats", self._org_path("stats_v2/"), params))
-
-        key = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in sorted(params.items()))
-        return await self._cached("org_stats", key, load, ("stats",))
+        return await self._read("org_stats", self._org_path("stats_v2/"), m.StatsV2.model_validate, ("stats",), params)
 
     async def list_relays(self) -> list[m.Relay]:
-        async def load() -> list[m.Relay]:
-            data = await self._get("list_relays", self._org_path("relay_usage/"))
-            return [m.Relay.model_validate(row) for row in data or []]
-
-        return await self._cached("list_relays", (), load, ("relays",))
+        return await self._read("list_relays", self._org_path("relay_usage/"), _rows(m.Relay), ("relays",))
 
     async def list_client_keys(
         self,
@@ -332,10 +335,8 @@ class SentryClient:
     # --- projects -----------------------------------------------------------------------------
 
     async def get_project(self, project: str) -> m.Project:
-        async def load() -> m.Project:
-            return m.Project.model_validate(await self._get("get_project", self._project_path(project)))
-
-        return await self._cached("get_project", (project,), load, ("projects", f"project:{project}"))
+        tags = ("projects", f"project:{project}")
+        return await self._read("get_project", self._project_path(project), m.Project.model_validate, tags)
 
     async def project_stats(
         self,
@@ -349,12 +350,16 @@ class SentryClient:
         """Event counts of `project`, oldest bucket first."""
         params = _drop_none({"stat": stat, "since": since, "until": until, "resolution": resolution})
 
-        async def load() -> list[m.StatPoint]:
-            data = await self._get("project_stats", self._project_path(project, "stats/"), params)
+        def parse(data: Any) -> list[m.StatPoint]:
             return [m.StatPoint(timestamp=int(ts), count=count) for ts, count in data or []]
 
-        key = (project, *sorted(params.items()))
-        return await self._cached("project_stats", key, load, ("stats", f"project:{project}"))
+        path = self._project_path(project, "stats/")
+        return await self._read("project_stats", path, parse, ("stats", f"project:{project}"), params)
+
+    async def list_project_members(self, project: str) -> list[m.Member]:
+        """Active members of any team of `project`: those Sentry lets be assigned its issues."""
+        path = self._project_path(project, "members/")
+        return await self._read("list_project_members", path, _rows(m.Member), ("members", f"project:{project}"))
 
     async def list_project_users(
         self, project: str, *, query: str | None = None, cursor: str | None = None, max_pages: int = 1
@@ -367,6 +372,13 @@ class SentryClient:
             params=_drop_none({"query": query}),
             cursor=cursor,
             max_pages=max_pages,
+        )
+
+    async def list_tag_keys(self, project: str) -> list[m.TagKey]:
+        """The tag keys seen in `project` (the organization's tags endpoint, filtered to it)."""
+        params = {"project": [project]}
+        return await self._read(
+            "list_tag_keys", self._org_path("tags/"), _rows(m.TagKey), (f"project:{project}",), params
         )
 
     async def list_tag_values(
@@ -422,11 +434,8 @@ class SentryClient:
         )
 
     async def get_integration(self, integration_id: str) -> m.Integration:
-        async def load() -> m.Integration:
-            data = await self._get("get_integration", self._org_path("integrations/{}/", integration_id))
-            return m.Integration.model_validate(data)
-
-        return await self._cached("get_integration", (integration_id,), load, ("integrations",))
+        path = self._org_path("integrations/{}/", integration_id)
+        return await self._read("get_integration", path, m.Integration.model_validate, ("integrations",))
 
     async def delete_integration(self, integration_id: str) -> None:
         await self._write(
@@ -440,18 +449,14 @@ class SentryClient:
     async def list_providers(self, *, provider_key: str | None = None) -> list[m.Provider]:
         params = _drop_none({"providerKey": provider_key})
 
-        async def load() -> list[m.Provider]:
-            data = await self._get("list_providers", self._org_path("config/integrations/"), params)
+        def parse(data: Any) -> list[m.Provider]:
             return [m.Provider.model_validate(p) for p in (data or {}).get("providers", [])]
 
-        return await self._cached("list_providers", (provider_key,), load, ("providers",))
+        path = self._org_path("config/integrations/")
+        return await self._read("list_providers", path, parse, ("providers",), params)
 
     async def list_forwarders(self) -> list[m.Forwarder]:
-        async def load() -> list[m.Forwarder]:
-            data = await self._get("list_forwarders", self._org_path("forwarding/"))
-            return [m.Forwarder.model_validate(row) for row in data or []]
-
-        return await self._cached("list_forwarders", (), load, ("forwarders",))
+        return await self._read("list_forwarders", self._org_path("forwarding/"), _rows(m.Forwarder), ("forwarders",))
 
     async def _forwarder_body(
         self,
@@ -643,11 +648,9 @@ class SentryClient:
         )
 
     async def list_external_issues(self, issue_id: str) -> list[m.ExternalIssue]:
-        async def load() -> list[m.ExternalIssue]:
-            data = await self._get("list_external_issues", self._org_path("issues/{}/external-issues/", issue_id))
-            return [m.ExternalIssue.model_validate(row) for row in data or []]
-
-        return await self._cached("list_external_issues", (issue_id,), load, ("links", f"links:{issue_id}"))
+        path = self._org_path("issues/{}/external-issues/", issue_id)
+        tags = ("links", f"links:{issue_id}")
+        return await self._read("list_external_issues", path, _rows(m.ExternalIssue), tags)
 
     async def create_external_issue(
         self, installation_uuid: str, *, issue_id: str, web_url: str, project: str, identifier: str
@@ -669,13 +672,8 @@ class SentryClient:
         params: dict[str, Any] = {"startIndex": start_index, "count": count}
         if email:
             params["filter"] = f'userName eq "{email.replace(chr(34), "")}"'
-
-        async def load() -> m.ScimList:
-            return m.ScimList.model_validate(
-                await self._get("list_scim_users", self._org_path("scim/v2/Users"), params)
-            )
-
-        return await self._cached("list_scim_users", tuple(sorted(params.items())), load, ("scim", "members"))
+        path = self._org_path("scim/v2/Users")
+        return await self._read("list_scim_users", path, m.ScimList.model_validate, ("scim", "members"), params)
 
     async def provision_scim_user(
         self,
@@ -713,10 +711,8 @@ class SentryClient:
     # --- issues -------------------------------------------------------------------------------
 
     async def get_issue(self, issue_id: str) -> m.Issue:
-        async def load() -> m.Issue:
-            return m.Issue.model_validate(await self._get("get_issue", self._org_path("issues/{}/", issue_id)))
-
-        return await self._cached("get_issue", (issue_id,), load, ("issues", f"issue:{issue_id}"))
+        path = self._org_path("issues/{}/", issue_id)
+        return await self._read("get_issue", path, m.Issue.model_validate, ("issues", f"issue:{issue_id}"))
 
     async def update_issue(
         self,

@@ -42,6 +42,7 @@ __all__ = [
     "StatPoint",
     "StatsGroup",
     "StatsV2",
+    "TagKey",
     "TagValue",
     "Team",
     "TeamRef",
@@ -181,6 +182,19 @@ class Issue(SentryModel):
     type: str | None = None
     priority: str | None = None
     num_comments: int | None = None
+    # The issue's own event counts, `{"24h": [[ts, count], ...], "30d": [...]}` (issue details, openapi.json).
+    stats: dict[str, list[StatPoint]] = {}
+
+    @field_validator("stats", mode="before")
+    @classmethod
+    def _stat_pairs(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+        return {
+            period: [{"timestamp": int(p[0]), "count": p[1]} if isinstance(p, list | tuple) else p for p in points]
+            for period, points in v.items()
+            if isinstance(points, list)
+        }
 
     @field_validator("count", "user_count", mode="before")
     @classmethod
@@ -239,6 +253,12 @@ class StatsV2(SentryModel):
     end: datetime | None = None
     intervals: list[datetime] = []
     groups: list[StatsGroup] = []
+
+
+class TagKey(SentryModel):
+    key: str
+    name: str | None = None
+    total_values: int | None = None
 
 
 class StatPoint(SentryModel):

@@ -319,7 +319,10 @@ def build_bolt_app(
     @app.options(Action.ASSIGN.value)
     async def assignee_options(ack: AsyncAck, body: dict[str, Any]) -> None:
         try:
-            options = await interactions.suggest(Action.ASSIGN, body.get("value") or "", make_ctx(body))
+            # The picker's modal names its issue in `view.private_metadata` (bolt.block_suggestion.json).
+            metadata = str((body.get("view") or {}).get("private_metadata") or "")
+            query = body.get("value") or ""
+            options = await interactions.suggest(Action.ASSIGN, query, make_ctx(body), metadata=metadata)
         except Exception:
             log.exception("slack.options.failed")
             options = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.sentry.models import Event, EventIdResolution
+from bot.sentry.models import Event, EventIdResolution, Issue
 from bot.views import text as t
 from bot.views.blocks import context, esc, fields_section, header, message, section, truncate
 from bot.views.common import Message, ago, or_none, utc
@@ -34,8 +34,16 @@ def _tag_line(event: Event) -> str | None:
     return "  ".join(pairs[:TAGS_SHOWN]) or None
 
 
-def event_card(resolution: EventIdResolution, *, now: datetime) -> Message:
-    """The event's title and location, then project, issue, time, platform, release, environment and tags."""
+def _issue_field(issue_id: str | None, issue: Issue | None) -> str:
+    if issue is not None and issue.short_id:
+        title = truncate(esc(issue.title), 80)
+        return t.EVENT_ISSUE_NAMED.format(short_id=esc(issue.short_id), title=title)
+    return t.EVENT_ISSUE.format(issue_id=esc(issue_id)) if issue_id else t.NONE
+
+
+def event_card(resolution: EventIdResolution, *, now: datetime, issue: Issue | None = None) -> Message:
+    """The event's title and location, then project, issue (its short ID and title when `issue` is
+    given), time, platform, release, environment and tags."""
     event = resolution.event
     event_id = resolution.event_id or event.event_id or event.id or ""
     issue_id = resolution.group_id or event.group_id
@@ -52,7 +60,7 @@ def event_card(resolution: EventIdResolution, *, now: datetime) -> Message:
         fields_section(
             [
                 ("Project", or_none(resolution.project_slug)),
-                ("Issue", t.EVENT_ISSUE.format(issue_id=esc(issue_id)) if issue_id else t.NONE),
+                ("Issue", _issue_field(issue_id, issue)),
                 ("Time", created),
                 ("Platform", or_none(event.platform)),
                 ("Release", or_none(_release(event))),

@@ -49,9 +49,14 @@ def external_issue_list(issue_ref: str, links: Sequence[ExternalIssue]) -> Messa
     )
 
 
-def external_issue_card(link: ExternalIssue, *, verb: str) -> Message:
-    """The result of linking an external issue: "🔗 Linked JIRA-1 (jira) · id `123`"."""
+def external_issue_card(link: ExternalIssue, *, verb: str, replaced: ExternalIssue | None = None) -> Message:
+    """The result of linking an external issue: "🔗 Linked JIRA-1 (jira) · id `123`".
+
+    `replaced` is the link it took the place of (Sentry keeps one per issue and integration).
+    """
     line = t.EXTERNAL_ISSUE.format(
         verb=esc(verb), link=_external_link(link), service=or_none(link.service_type), id=esc(link.id)
     )
+    if replaced is not None:
+        line += "\n" + t.EXTERNAL_ISSUE_REPLACED.format(link=_external_link(replaced))
     return message(line, [section(line)])

@@ -103,25 +103,27 @@ def forwarder_list(forwarders: Sequence[Forwarder]) -> Message:
     return list_message(t.FORWARDERS_TITLE, rows, command="", cursor=None, empty=t.FORWARDERS_EMPTY)
 
 
-def external_user_card(user: ExternalUser, *, verb: str) -> Message:
-    """The result of linking ("Linked") or updating ("Updated") an external user."""
+def external_user_card(user: ExternalUser, *, verb: str, member: str | None = None) -> Message:
+    """The result of linking ("Linked") or updating ("Updated") an external user; `member` names
+    the Sentry user (shown instead of their id)."""
     line = t.EXTERNAL_USER.format(
         verb=esc(verb),
         name=or_none(user.external_name),
         provider=or_none(user.provider),
-        user=or_none(user.user_id),
+        user=or_none(member or user.user_id),
         id=esc(user.id),
     )
     return message(line, [section(line)])
 
 
-def external_team_card(team: ExternalTeam, *, verb: str) -> Message:
-    """The result of linking ("Linked") or updating ("Updated") an external team."""
+def external_team_card(team: ExternalTeam, *, verb: str, slug: str | None = None) -> Message:
+    """The result of linking ("Linked") or updating ("Updated") an external team; `slug` names the
+    Sentry team (shown instead of its id)."""
     line = t.EXTERNAL_TEAM.format(
         verb=esc(verb),
         name=or_none(team.external_name),
         provider=or_none(team.provider),
-        team=or_none(team.team_id),
+        team=or_none(f"#{slug}" if slug else team.team_id),
         id=esc(team.id),
     )
     return message(line, [section(line)])

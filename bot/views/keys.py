@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.sentry.models import ClientKey
@@ -26,16 +27,18 @@ def public_dsn(key: ClientKey) -> str | None:
     return None if key.secret and key.secret in dsn else dsn
 
 
-def _key_row(key: ClientKey) -> str:
+def _key_row(key: ClientKey, projects: Mapping[str, str]) -> str:
     name = key.name or key.label or key.id
     active = t.ACTIVE if key.is_active else t.INACTIVE
+    project = projects.get(str(key.project_id)) or key.project_id
     return (
-        f"*{esc(name)}* · project `{or_none(key.project_id)}` · {active}\n"
+        f"*{esc(name)}* · project `{or_none(project)}` · {active}\n"
         f"      DSN `{or_none(public_dsn(key))}` · secret {mask(key.secret)}"
     )
 
 
-def client_key_list(page: Page[ClientKey], *, command: str) -> Message:
-    """One entry per key: name, project id, active, the public DSN, and the secret masked."""
-    rows = [_key_row(k) for k in page.items]
+def client_key_list(page: Page[ClientKey], *, command: str, projects: Mapping[str, str] | None = None) -> Message:
+    """One entry per key: name, project (its slug, from `projects`: id → slug), active, the public
+    DSN, and the secret masked."""
+    rows = [_key_row(k, projects or {}) for k in page.items]
     return list_message(t.KEYS_TITLE, rows, command=command, cursor=page.next_cursor, empty=t.KEYS_EMPTY)

@@ -6,12 +6,12 @@ import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from bot.sentry.models import StatPoint, StatsGroup, StatsV2
+from bot.sentry.models import Issue, StatPoint, StatsGroup, StatsV2
 from bot.views import text as t
 from bot.views.blocks import LIMITS, context, esc, fields_section, header, message, section, truncate
 from bot.views.common import Message, number, utc
 
-__all__ = ["SPARK_BARS", "SPARK_WIDTH", "project_stats_card", "sparkline", "usage_table"]
+__all__ = ["SPARK_BARS", "SPARK_WIDTH", "issue_stats_card", "project_stats_card", "sparkline", "usage_table"]
 
 SPARK_BARS = "▁▂▃▄▅▆▇█"
 # Wider sparklines wrap in Slack's message pane; longer series are summed into this many columns.
@@ -66,6 +66,25 @@ def project_stats_card(project: str, points: Sequence[StatPoint], *, stat: str, 
         ),
     ]
     return message(f"{title}: {number(sum(counts))}", blocks)
+
+
+ISSUE_STATS_PERIODS = {"24h": "last 24 hours, hourly", "30d": "last 30 days, daily"}
+
+
+def issue_stats_card(issue: Issue) -> Message:
+    """The issue's own events over time: one sparkline per period Sentry sends (24h hourly, 30d daily)."""
+    ref = esc(issue.short_id or issue.id)
+    title = t.ISSUE_STATS_TITLE.format(issue=ref)
+    blocks = [header(title), section(f"*{esc(truncate(issue.title, 200))}*")]
+    total = 0.0
+    for period, label in ISSUE_STATS_PERIODS.items():
+        points = issue.stats.get(period, [])
+        counts = [p.count for p in points]
+        if period == "24h":
+            total = sum(counts)
+        line = sparkline(_columns(counts, SPARK_WIDTH)) if counts else t.NO_DATA
+        blocks.append(section(f"*{esc(label)}* · {number(sum(counts))} events\n{line}"))
+    return message(f"{title}: {number(total)} in 24h", blocks)
 
 
 # --- usage table -------------------------------------------------------------------------------

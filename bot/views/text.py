@@ -43,6 +43,7 @@ PROJECT = "Project {slug}"
 # --- events ------------------------------------------------------------------------------------
 EVENT_TITLE = "Event {event_id}"
 EVENT_ISSUE = "`{issue_id}` (`/sentry issue {issue_id}`)"
+EVENT_ISSUE_NAMED = "*{short_id}* {title} (`/sentry {short_id}`)"
 
 # --- lists -------------------------------------------------------------------------------------
 PROJECTS_TITLE = "Projects"
@@ -92,10 +93,12 @@ HOOK_SHOWN_ONCE = "Copy this secret now: it won't be shown again."
 EXTERNAL_USER = "✅ {verb} external user *{name}* ({provider}) to Sentry user `{user}` · id `{id}`"
 EXTERNAL_TEAM = "✅ {verb} external team *{name}* ({provider}) to Sentry team `{team}` · id `{id}`"
 EXTERNAL_ISSUE = "🔗 {verb} {link} ({service}) · id `{id}`"
+EXTERNAL_ISSUE_REPLACED = "It replaces {link}: Sentry keeps one linked issue per integration."
 
 # --- stats -------------------------------------------------------------------------------------
 NO_DATA = "no data"
 STATS_TITLE = "{stat} events · {project}"
+ISSUE_STATS_TITLE = "Events of {issue}"
 USAGE_TITLE = "Usage · {field}"
 USAGE_EMPTY = "No usage recorded in this window."
 USAGE_TOTAL = "Total"

@@ -132,7 +132,9 @@ class Team:
         setting_overrides: Settings fields.
         """
         config = settings(**setting_overrides)
-        sentry: Any = OfflineSentry([member(r) for r in SENTRY_ROLES])
+        # Bob is the member the examples act on (`member remove bob@acme.example`), found before confirming.
+        bob = b.member("bob@acme.example", id="m-bob", org_role="member")
+        sentry: Any = OfflineSentry([*(member(r) for r in SENTRY_ROLES), bob])
         identity = Identity(
             sentry=sentry,
             directory=Directory({**{user_id(r): email(r) for r in ROLES}, **(emails or {})}),

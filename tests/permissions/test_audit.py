@@ -243,6 +243,9 @@ def test_scrub_masks_secrets_in_command_text(text: str, secrets: list[str]):
 
 async def test_secrets_typed_in_a_command_never_reach_the_store(acme: Bot):
     text, secrets = SECRET_TEXTS["forwarder config"]  # the values redact() alone misses
+    # Sentry keeps one forwarder per provider: make room for the new sqs one, so the write reaches it.
+    for forwarder_id in [f.id for f in acme.sentry.data.forwarders.values() if f.provider == "sqs"]:
+        del acme.sentry.data.forwarders[forwarder_id]
 
     await acme.run(text, user="U0ALICE")
 

@@ -112,3 +112,26 @@ async def test_the_cache_is_bounded():
     for i in range(100):
         await cache.get_or_load(("acme", "op", i), load)
     assert len(cache) == 10
+
+
+async def test_the_cache_is_bounded_by_bytes_and_says_when_an_answer_is_too_big_to_keep(caplog):
+    cache = ReadCache(ttl=60, maxbytes=1000, max_entry_bytes=400)
+    loads = 0
+
+    async def load(size: int) -> str:
+        nonlocal loads
+        loads += 1
+        return "x" * size
+
+    for i in range(10):
+        await cache.get_or_load(("acme", "op", i), lambda: load(200))
+    assert cache.bytes <= 1000
+    assert len(cache) < 10
+
+    with caplog.at_level("INFO", logger="bot.sentry.cache"):
+        before = loads
+        assert len(await cache.get_or_load(("acme", "big", 1), lambda: load(50_000_000))) == 50_000_000
+        await cache.get_or_load(("acme", "big", 1), lambda: load(50_000_000))
+    assert loads == before + 2
+    assert cache.bytes <= 1000
+    assert [r.message for r in caplog.records] == ["sentry.cache.too_big", "sentry.cache.too_big"]
