@@ -217,7 +217,8 @@ async def test_assigning_from_the_picker_names_the_person(bot):
     card = await bot.command(f"assign WEB-12A user:{dave.user_id}", user="UALICE")
     text = shown(card)
     assert f"user:{dave.user_id}" not in text
-    assert "assigned to Dave Kim (dave@acme.example)" in text
+    # Shown as "Dave Kim <dave@acme.example>": the angle brackets escaped once, as Slack needs them.
+    assert "assigned to Dave Kim &lt;dave@acme.example&gt;" in text
 
 
 async def test_a_hostile_member_name_on_the_card_stays_inert(bot):
@@ -225,5 +226,5 @@ async def test_a_hostile_member_name_on_the_card_stays_inert(bot):
     dave.name = "<!channel> <@UALICE> R&D"
     card = await bot.command(f"assign WEB-12A user:{dave.user_id}", user="UALICE")
     text = shown(card)
-    assert "assigned to &lt;!channel&gt; &lt;@UALICE&gt; R&amp;D (dave@acme.example)" in text
+    assert "assigned to &lt;!channel&gt; &lt;@UALICE&gt; R&amp;D &lt;dave@acme.example&gt;" in text
     assert "<!channel>" not in text
