@@ -12,23 +12,45 @@ leaves its path segment. Lists return a `Page`: the caller caps how many pages a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import aiohttp
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, SecretStr, ValidationError
 
+from bot.errors import UnexpectedShape
 from bot.sentry import models as m
 from bot.sentry.cache import ReadCache
 from bot.sentry.paging import Page, next_cursor
 from bot.sentry.paths import build_path, segment
 from bot.sentry.transport import Params, Transport
 
-__all__ = ["SentryClient"]
+__all__ = ["SentryClient", "shape_error"]
+
+log = logging.getLogger("bot.sentry")
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
+
+# What reading an answer of the wrong shape raises: pydantic's ValidationError (a ValueError), a
+# `[ts, count]` row that does not unpack (ValueError), a list where a mapping was expected, or the reverse.
+_SHAPE_ERRORS = (ValueError, TypeError, AttributeError, KeyError)
+
+
+def shape_error(operation: str, exc: Exception) -> UnexpectedShape:
+    """The typed error for an answer that is not the shape Sentry documents, logged once here.
+
+    The log names the operation and where the answer went wrong, never its values (they may be secrets).
+    """
+    if isinstance(exc, ValidationError):
+        where = [".".join(str(p) for p in e["loc"]) + f": {e['type']}" for e in exc.errors(include_input=False)[:5]]
+        reason = "; ".join(where) or exc.title
+    else:
+        reason = f"{type(exc).__name__}: {exc}"[:200]
+    log.warning("sentry.unexpected_shape", extra={"operation": operation, "reason": reason})
+    return UnexpectedShape(reason, operation=operation)
 
 
 def _drop_none(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -104,7 +126,14 @@ class SentryClient:
         tags: Callable[[T], Iterable[str]] | Iterable[str],
     ) -> T:
         key = (self.org, operation, *params)
-        return await self.cache.get_or_load(key, load, tags=tags)
+
+        async def checked() -> T:
+            try:
+                return await load()
+            except _SHAPE_ERRORS as exc:
+                raise shape_error(operation, exc) from exc
+
+        return await self.cache.get_or_load(key, checked, tags=tags)
 
     async def _get(self, operation: str, path: str, params: Params | None = None) -> Any:
         return (await self._http.request("GET", path, operation=operation, params=params)).data
