@@ -25,7 +25,7 @@ from bot.sentry import models as m
 from bot.sentry.cache import ReadCache
 from bot.sentry.paging import Page, next_cursor
 from bot.sentry.paths import build_path, segment
-from bot.sentry.transport import Params, Transport
+from bot.sentry.transport import MAX_RESPONSE_BYTES, Params, Transport
 
 __all__ = ["SentryClient", "shape_error"]
 
@@ -72,6 +72,7 @@ class SentryClient:
         timeout: float = 15.0,
         max_rate_wait: float = 10.0,
         backoff: float = 0.25,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         """
         Args:
@@ -80,7 +81,8 @@ class SentryClient:
             org: the organization slug.
             session: an aiohttp session to share; one is created (and closed) otherwise.
             cache: the read cache; a 60-second one is created otherwise.
-            max_concurrency: requests in flight at once from this client.
+            max_concurrency: requests in flight at once from this client (one operation: half of them).
+            max_response_bytes: the largest answer read; a bigger one is `ResponseTooLarge`.
         """
         secret = token.get_secret_value() if isinstance(token, SecretStr) else token
         api = base_url.rstrip("/") + ("/" if base_url.rstrip("/").endswith("/api/0") else "/api/0/")
@@ -94,6 +96,7 @@ class SentryClient:
             timeout=timeout,
             max_rate_wait=max_rate_wait,
             backoff=backoff,
+            max_response_bytes=max_response_bytes,
         )
 
     def __repr__(self) -> str:
