@@ -116,20 +116,24 @@ async def test_a_429_ten_years_ahead_holds_back_only_its_own_endpoint(sentry_ser
 
 
 async def test_an_exhausted_bucket_delays_only_its_own_endpoint(sentry_server, make_client):
+    reset_at = time.time() + 5
+    member_before_reset: list[bool] = []
+
     async def handler(request: web.Request) -> web.Response:
         if request.path == "/api/0/organizations/acme/":
-            reset = str(time.time() + 0.5)
-            return web.json_response(
-                ORG, headers={"X-Sentry-Rate-Limit-Remaining": "0", "X-Sentry-Rate-Limit-Reset": reset}
-            )
+            headers = {"X-Sentry-Rate-Limit-Remaining": "0", "X-Sentry-Rate-Limit-Reset": str(reset_at)}
+            return web.json_response(ORG, headers=headers)
+        member_before_reset.append(time.time() < reset_at)
         return web.json_response(MEMBER)
 
     sentry_server.handler = handler
     client = make_client(cache=ReadCache(ttl=0))  # every call reaches Sentry
     await client.get_organization()
-    await asyncio.gather(client.get_organization(), client.get_member("1"))
-    # The member lookup went out while the organization's bucket waited for its reset.
-    assert sentry_server.paths[1:] == ["/api/0/organizations/acme/members/1/", "/api/0/organizations/acme/"]
+    second = asyncio.create_task(client.get_organization())  # waits for its bucket's reset
+    await client.get_member("1")
+    assert member_before_reset == [True]  # the member lookup did not wait for the organization's window
+    assert sentry_server.paths == ["/api/0/organizations/acme/", "/api/0/organizations/acme/members/1/"]
+    second.cancel()
 
 
 # --- big answers -----------------------------------------------------------------------------
