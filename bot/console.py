@@ -22,9 +22,10 @@ from typing import Any, TextIO
 from pydantic import SecretStr
 
 from bot.commands.context import Ctx, Reply, Services
-from bot.commands.dispatch import Dispatcher
+from bot.commands.dispatch import Dispatcher, answer_in_time
 from bot.interactions import Interactions, OpenModal
 from bot.settings import Settings
+from bot.views.common import still_waiting
 from bot.views.routing import Action, Callback, decode
 
 __all__ = ["Console", "render_message", "run_console"]
@@ -163,8 +164,12 @@ class Console:
             await self.click(line.removeprefix("click").strip())
             return True
         text = line.removeprefix("/sentry").strip() if line.startswith("/sentry") else line
-        self.show_reply(await self.dispatcher.run(text, self.ctx()))
+        reply, _ = await answer_in_time(self.dispatcher.run(text, self.ctx()), interim=self.still_waiting)
+        self.show_reply(reply)
         return True
+
+    async def still_waiting(self) -> None:
+        self.show(render_message(still_waiting()))
 
     def show_reply(self, reply: Reply) -> None:
         screen = render_message(reply.message)

@@ -12,7 +12,8 @@
         ├── UnexpectedShape         a 2xx Sentry should not send: not JSON, or not the documented shape
         ├── ResponseTooLarge        an answer bigger than the bot reads
         └── SentryUnavailable       5xx (JSON or not) or a connection error
-            └── SentryTimeout       no answer in time (one request, or the whole command's deadline)
+            └── SentryTimeout       no answer in time
+                └── DeadlineExceeded    the whole command ran past its deadline
 
 `retryable` errors (Sentry busy, slow or limiting) are answered with a Retry button.
 
@@ -26,15 +27,16 @@ from collections.abc import Mapping, Sequence
 
 __all__ = [
     "Conflict",
+    "DeadlineExceeded",
     "Forbidden",
     "InvalidInput",
     "NotFound",
     "PermissionDenied",
     "RateLimited",
+    "ResponseTooLarge",
     "SentryAPIError",
     "SentryBotError",
     "SentryTimeout",
-    "ResponseTooLarge",
     "SentryUnavailable",
     "UnexpectedShape",
     "UsageError",
@@ -43,6 +45,9 @@ __all__ = [
 
 class SentryBotError(Exception):
     """Base of every error the bot raises on purpose."""
+
+    # Whether the same command may well work if run again shortly (offered as a Retry button).
+    retryable: bool = False
 
     def user_message(self) -> str:
         return str(self)
@@ -75,8 +80,6 @@ class SentryAPIError(SentryBotError):
 
     status: int | None = None
     what: str = "Sentry returned an error"
-    # Whether the same command may well work if run again shortly (offered as a Retry button).
-    retryable: bool = False
 
     def __init__(
         self,
@@ -187,3 +190,18 @@ class SentryUnavailable(SentryAPIError):
 
 class SentryTimeout(SentryUnavailable):
     what = "Sentry took too long to answer; try again shortly"
+
+
+class DeadlineExceeded(SentryTimeout):
+    """The command ran past its deadline, waiting on Sentry (slow, stalled, or every slot taken)."""
+
+    def __init__(self, seconds: float, *, may_have_changed: bool) -> None:
+        super().__init__(f"no answer within {seconds:.0f} s")
+        self.seconds = seconds
+        self.may_have_changed = may_have_changed
+
+    def user_message(self) -> str:
+        text = f"Sentry did not answer within {self.seconds:.0f} seconds, so the bot stopped waiting."
+        if self.may_have_changed:
+            return f"{text} The change may still have been made in Sentry: check before running it again."
+        return f"{text} Try again in a moment."

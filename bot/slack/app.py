@@ -35,13 +35,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.alerts.plan import ALERT_EVENT, DIGEST_EVENT
 from bot.commands.auth import authorize
 from bot.commands.context import Ctx, Reply, Services
-from bot.commands.dispatch import ISSUE_URL, Dispatcher
+from bot.commands.dispatch import ISSUE_URL, Dispatcher, answer_in_time
 from bot.commands.refs import load_issue
 from bot.errors import PermissionDenied
 from bot.interactions import Interactions, OpenModal, flatten_state
 from bot.settings import Settings
 from bot.views.blocks import LIMITS, actions
-from bot.views.common import error_message, share_button
+from bot.views.common import error_message, share_button, still_waiting
 from bot.views.issue import issue_card
 from bot.views.routing import Action, Callback, decode, encode
 
@@ -235,8 +235,21 @@ def build_bolt_app(
 
     async def run_command(body: dict[str, Any]) -> None:
         text = body.get("text") or ""
-        reply = await dispatcher.run(text, make_ctx(body))
-        await responses.send(body.get("response_url"), payload_for(reply, text.strip()))
+        url = body.get("response_url")
+
+        async def interim() -> None:
+            await responses.send(url, payload_for(Reply(still_waiting())))
+
+        reply, waited = await answer_in_time(dispatcher.run(text, make_ctx(body)), interim=interim)
+        if waited:
+            # The final answer takes the interim one's place (response_url's `replace_original`,
+            # api.slack.com/interactivity/handling#message_responses); an in-channel answer cannot
+            # replace an ephemeral message, so the interim one is deleted and the answer posted.
+            if reply.in_channel:
+                await responses.send(url, {"delete_original": True})
+            else:
+                reply = replace(reply, replace_original=True)
+        await responses.send(url, payload_for(reply, text.strip()))
 
     @app.command(re.compile(r"^/sentry"))
     async def ack_command(ack: AsyncAck, body: dict[str, Any]) -> None:
