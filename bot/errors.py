@@ -23,6 +23,7 @@ with its traceback and the user gets a generic reply with no exception text.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 __all__ = [
@@ -144,7 +145,7 @@ def retry_hint(seconds: float | None) -> str:
     """When to try again, in words: "Try again in 40 seconds." / "... in 3 minutes."."""
     if seconds is None or seconds <= 60:
         return "Try again in a minute."
-    minutes = int(seconds // 60) + 1
+    minutes = math.ceil(seconds / 60)
     if minutes < 120:
         return f"Try again in {minutes} minutes."
     return f"Try again in {minutes // 60} hours."

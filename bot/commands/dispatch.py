@@ -82,15 +82,14 @@ def tokenize(text: str) -> list[str]:
 
 
 async def answer_in_time(
-    work: Awaitable[Reply], *, interim: Callable[[], Awaitable[object]], after: float = INTERIM_SECONDS
+    work: Awaitable[Reply], *, interim: Callable[[], Awaitable[object]], after: float | None = None
 ) -> tuple[Reply, bool]:
-    """`work`'s reply, and whether `interim()` was called because the reply took longer than `after` s.
-
-    A failed interim answer is logged and does not stop the final one.
+    """`work`'s reply, and whether `interim()` was called because the reply took longer than `after` s
+    (default `INTERIM_SECONDS`). A failed interim answer is logged and does not stop the final one.
     """
     task = asyncio.ensure_future(work)
     try:
-        done, _ = await asyncio.wait({task}, timeout=after)
+        done, _ = await asyncio.wait({task}, timeout=INTERIM_SECONDS if after is None else after)
         if done:
             return task.result(), False
         try:
@@ -104,11 +103,11 @@ async def answer_in_time(
 
 class Dispatcher:
     def __init__(
-        self, registry: Registry, *, clock: Callable[[], float] = time.time, deadline: float = DEADLINE_SECONDS
+        self, registry: Registry, *, clock: Callable[[], float] = time.time, deadline: float | None = None
     ) -> None:
         self.registry = registry
         self._clock = clock
-        self.deadline = deadline
+        self.deadline = DEADLINE_SECONDS if deadline is None else deadline
         # Help is generated from the registry, so it changes only when a command is declared; building
         # the overview took ~110 µs, a fifth of the bot's CPU per `/sentry help` (bench/README.md).
         self._help_cache: dict[str | None, Reply] = {}
