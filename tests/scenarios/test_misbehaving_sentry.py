@@ -226,3 +226,26 @@ async def test_a_stalled_sentry_answers_in_time_and_leaves_room_for_other_comman
             assert Action.RETRY in buttons(final)
     finally:
         released.set()
+
+
+async def test_a_lookup_sharing_a_stalled_read_gets_an_answer_when_the_first_one_gives_up(bot_and_sentry):
+    bot, sentry = bot_and_sentry
+    released = asyncio.Event()
+
+    async def stall_short_ids(request: web.Request) -> web.Response | None:
+        if "/shortids/" in request.path:
+            await released.wait()
+        return None
+
+    sentry.misbehave = stall_short_ids
+    try:
+        for key in ("first", "second"):  # the second joins the first's read (one call per key)
+            body = slash_command_body("WEB-12A", user_id="UALICE", response_url=bot.slack.response_url(key))
+            assert (await bot.post(body)).status == 200
+            await asyncio.sleep(1)
+        for key in ("first", "second"):
+            _, final = await bot.slack.wait_for_response(key, count=2, timeout=10)
+            assert final["text"].startswith("⚠️ Sentry did not answer within 3 seconds")
+        assert sum("/shortids/" in p for p in sentry.paths) == 1
+    finally:
+        released.set()
