@@ -26,13 +26,13 @@ from pydantic import SecretStr
 from bot.alerts.subscriptions import SubscriptionService
 from bot.audit import AuditLog
 from bot.commands.context import Ctx, Reply, Services
-from bot.commands.dispatch import Dispatcher
+from bot.commands.dispatch import Dispatcher, answer_in_time
 from bot.identity_store import StoredOverrides
 from bot.interactions import Interactions, OpenModal
 from bot.runtime import open_services
 from bot.settings import Settings
 from bot.store import Database
-from bot.views.common import with_share
+from bot.views.common import still_waiting, with_share
 from bot.views.routing import Action, Callback, decode
 
 __all__ = ["Console", "ConsoleDirectory", "Demo", "open_console", "render_message", "run_console"]
@@ -215,8 +215,12 @@ class Console:
         command = self.dispatcher.command
         text = line.removeprefix(command).strip() if line.split(" ", 1)[0] == command else line
         text = self.directory.mentions(text)
-        self.show_reply(await self.dispatcher.run(text, self.ctx()), command_text=text)
+        reply, _ = await answer_in_time(self.dispatcher.run(text, self.ctx()), interim=self.still_waiting)
+        self.show_reply(reply, command_text=text)
         return True
+
+    async def still_waiting(self) -> None:
+        self.show(render_message(still_waiting()))
 
     def show_reply(self, reply: Reply, *, command_text: str = "") -> None:
         message = reply.message

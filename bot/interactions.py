@@ -69,7 +69,7 @@ class Interactions:
                 case Action.SHARE:
                     reply = await self.dispatcher.run(str(value.get("cmd", "")), ctx)
                     return Reply(reply.message, in_channel=True)
-                case Action.MORE:
+                case Action.MORE | Action.RETRY:
                     cursor = value.get("cursor")
                     reply = await self.dispatcher.run(str(value.get("cmd", "")), ctx.but(cursor=cursor))
                     return Reply(reply.message, replace_original=True)

@@ -3,33 +3,54 @@
 Slack's slash command, buttons, modals, the console and the tests all call `Dispatcher.run`.
 Expected errors become an ephemeral answer saying what to type instead; anything else is logged with
 its traceback and the user gets a generic answer with no exception text.
+
+Every command has a deadline (`DEADLINE_SECONDS`): a slow or stalled Sentry ends in a clear "Sentry
+did not answer" with a Retry button, never in silence. `answer_in_time` lets a transport show an
+interim answer when the final one takes more than `INTERIM_SECONDS`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import shlex
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+
+from pydantic import ValidationError
 
 from bot.commands.auth import authorize
 from bot.commands.context import Ctx, Reply
 from bot.commands.registry import Args, Command, Level, Registry
 from bot.commands.slash import DEFAULT, renamed, slash, using
-from bot.errors import PermissionDenied, SentryBotError, SentryUnavailable, UsageError
+from bot.errors import DeadlineExceeded, PermissionDenied, SentryBotError, SentryUnavailable, UsageError
 from bot.metrics import COMMAND_SECONDS, COMMANDS
+from bot.sentry.client import shape_error
 from bot.views import help as help_view
 from bot.views.blocks import LIMITS
 from bot.views.common import Message, error_message
 from bot.views.confirm import confirmation
 from bot.views.routing import encode
 
-__all__ = ["CONFIRM_SECONDS", "Dispatcher", "normalize", "tokenize"]
+__all__ = [
+    "CONFIRM_SECONDS",
+    "DEADLINE_SECONDS",
+    "INTERIM_SECONDS",
+    "Dispatcher",
+    "answer_in_time",
+    "normalize",
+    "tokenize",
+]
 
 log = logging.getLogger("bot.commands")
 
 CONFIRM_SECONDS = 300
+# Slack shows nothing until an answer comes: after this long, say the bot is still waiting.
+INTERIM_SECONDS = 3.0
+# A command's whole run, Sentry calls and waits for a free connection included. Sentry's own API
+# answers in well under a second; 15 s is a stalled endpoint, and the user should hear so.
+DEADLINE_SECONDS = 15.0
 
 SHORT_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*-[A-Za-z0-9]+$")
 EVENT_ID = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -77,11 +98,39 @@ async def _prompt(cmd: Command, ctx: Ctx, args: Args) -> str:
         return cmd.confirm(args)
 
 
+async def answer_in_time(
+    work: Awaitable[Reply], *, interim: Callable[[], Awaitable[object]], after: float | None = None
+) -> tuple[Reply, bool]:
+    """`work`'s reply, and whether `interim()` was called because the reply took longer than `after` s
+    (default `INTERIM_SECONDS`). A failed interim answer is logged and does not stop the final one.
+    """
+    task = asyncio.ensure_future(work)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=INTERIM_SECONDS if after is None else after)
+        if done:
+            return task.result(), False
+        try:
+            await interim()
+        except Exception:
+            log.warning("command.interim_failed", exc_info=True)
+        return await task, True
+    finally:
+        task.cancel()  # only when this wait itself is cancelled: a finished task ignores it
+
+
 class Dispatcher:
-    def __init__(self, registry: Registry, *, clock: Callable[[], float] = time.time, command: str = DEFAULT) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        *,
+        clock: Callable[[], float] = time.time,
+        command: str = DEFAULT,
+        deadline: float | None = None,
+    ) -> None:
         self.registry = registry
         self.command = command  # SLACK_COMMAND: what usage lines and help call the command
         self._clock = clock
+        self.deadline = DEADLINE_SECONDS if deadline is None else deadline
         # Help is generated from the registry, so it changes only when a command is declared; building
         # the overview took ~110 µs, a fifth of the bot's CPU per `/sentry help` (bench/README.md).
         self._help_cache: dict[str | None, Reply] = {}
@@ -141,23 +190,24 @@ class Dispatcher:
         outcome = "ok"
         cmd: Command | None = None
         try:
-            cmd, rest = self.resolve(tokens)
-            name = cmd.name
-            args = cmd.parse(rest)
-            await authorize(cmd, ctx)
-            if cmd.level is Level.DESTRUCTIVE and not ctx.confirmed:
-                assert cmd.confirm is not None
-                value = encode(cmd=text, by=ctx.user_id, exp=int(self._clock()) + CONFIRM_SECONDS)
-                if len(value) > LIMITS["value"]:
-                    # Slack refuses a button value over 2,000 characters, and a cut one is not JSON.
-                    raise cmd.usage_error(
-                        f"`{cmd.name}` is too long to confirm: the command is {len(text):,} characters, "
-                        f"and at most {LIMITS['value'] - len(value) + len(text):,} fit in a Confirm button. "
-                        "Shorten it (fewer or shorter values) and run it again."
-                    )
-                outcome = "confirm"
-                return Reply(confirmation(await _prompt(cmd, ctx, args), value=value))
-            reply = await cmd.run(ctx.but(command_text=text), args)
+            async with asyncio.timeout(self.deadline):
+                cmd, rest = self.resolve(tokens)
+                name = cmd.name
+                args = cmd.parse(rest)
+                await authorize(cmd, ctx)
+                if cmd.level is Level.DESTRUCTIVE and not ctx.confirmed:
+                    assert cmd.confirm is not None
+                    value = encode(cmd=text, by=ctx.user_id, exp=int(self._clock()) + CONFIRM_SECONDS)
+                    if len(value) > LIMITS["value"]:
+                        # Slack refuses a button value over 2,000 characters, and a cut one is not JSON.
+                        raise cmd.usage_error(
+                            f"`{cmd.name}` is too long to confirm: the command is {len(text):,} characters, "
+                            f"and at most {LIMITS['value'] - len(value) + len(text):,} fit in a Confirm button. "
+                            "Shorten it (fewer or shorter values) and run it again."
+                        )
+                    outcome = "confirm"
+                    return Reply(confirmation(await _prompt(cmd, ctx, args), value=value))
+                reply = await cmd.run(ctx.but(command_text=text), args)
         except SentryBotError as exc:
             if isinstance(exc, UsageError):
                 # Usage lines written as text elsewhere say /sentry; say the configured command.
@@ -165,7 +215,22 @@ class Dispatcher:
             outcome = _OUTCOMES.get(type(exc), "sentry_error")
             if outcome == "sentry_error":
                 log.info("command.failed", extra={"command": name, "error": type(exc).__name__})
-            reply = Reply(error_message(exc.user_message()))
+            reply = self._error_reply(exc, text, ctx)
+        except ValidationError as exc:
+            # A write's echo of the wrong shape (reads are mapped in the client, by operation).
+            outcome = "sentry_error"
+            reply = self._error_reply(shape_error(f"the {name} command", exc), text, ctx)
+        except TimeoutError:
+            outcome = "timeout"
+            reply = self._timed_out(cmd, text, ctx)
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is None or current.cancelling():
+                raise
+            # Not this request's cancellation: another request's deadline cancelled the Sentry read
+            # both were waiting on (the read cache shares one call between identical reads).
+            outcome = "timeout"
+            reply = self._timed_out(cmd, text, ctx)
         except Exception:
             outcome = "crash"
             log.exception("command.crashed", extra={"command": name})
@@ -182,6 +247,16 @@ class Dispatcher:
         if cmd is not None and cmd.level is not Level.READ and outcome != "usage":
             await self._audit(ctx, cmd, text, outcome)
         return reply
+
+    def _error_reply(self, exc: SentryBotError, text: str, ctx: Ctx) -> Reply:
+        """The error's own words; a Retry button (the same command, page and all) when it may pass."""
+        retry = encode(cmd=text, cursor=ctx.cursor) if exc.retryable else None
+        return Reply(error_message(exc.user_message(), retry=retry))
+
+    def _timed_out(self, cmd: Command | None, text: str, ctx: Ctx) -> Reply:
+        log.info("command.timed_out", extra={"command": cmd.name if cmd else "unknown", "seconds": self.deadline})
+        writes = cmd is not None and cmd.level is not Level.READ
+        return self._error_reply(DeadlineExceeded(self.deadline, may_have_changed=writes), text, ctx)
 
     async def _audit(self, ctx: Ctx, cmd: Command, text: str, outcome: str) -> None:
         audit = ctx.services.audit

@@ -12,23 +12,45 @@ leaves its path segment. Lists return a `Page`: the caller caps how many pages a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+import logging
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import aiohttp
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, SecretStr, ValidationError
 
+from bot.errors import UnexpectedShape
 from bot.sentry import models as m
 from bot.sentry.cache import CacheKey, ReadCache
 from bot.sentry.paging import Page, next_cursor
 from bot.sentry.paths import build_path, segment
-from bot.sentry.transport import Params, Transport
+from bot.sentry.transport import MAX_RESPONSE_BYTES, Params, Transport
 
-__all__ = ["SentryClient"]
+__all__ = ["SentryClient", "shape_error"]
+
+log = logging.getLogger("bot.sentry")
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
+
+# What reading an answer of the wrong shape raises: pydantic's ValidationError (a ValueError), a
+# `[ts, count]` row that does not unpack (ValueError), a list where a mapping was expected, or the reverse.
+_SHAPE_ERRORS = (ValueError, TypeError, AttributeError, KeyError)
+
+
+def shape_error(operation: str, exc: Exception) -> UnexpectedShape:
+    """The typed error for an answer that is not the shape Sentry documents, logged once here.
+
+    The log names the operation and where the answer went wrong, never its values (they may be secrets).
+    """
+    if isinstance(exc, ValidationError):
+        where = [".".join(str(p) for p in e["loc"]) + f": {e['type']}" for e in exc.errors(include_input=False)[:5]]
+        reason = "; ".join(where) or exc.title
+    else:
+        reason = f"{type(exc).__name__}: {exc}"[:200]
+    log.warning("sentry.unexpected_shape", extra={"operation": operation, "reason": reason})
+    return UnexpectedShape(reason, operation=operation)
 
 
 def _drop_none(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -59,6 +81,7 @@ class SentryClient:
         timeout: float = 15.0,
         max_rate_wait: float = 10.0,
         backoff: float = 0.25,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         """
         Args:
@@ -67,7 +90,8 @@ class SentryClient:
             org: the organization slug.
             session: an aiohttp session to share; one is created (and closed) otherwise.
             cache: the read cache; a 60-second one is created otherwise.
-            max_concurrency: requests in flight at once from this client.
+            max_concurrency: requests in flight at once from this client (one operation: half of them).
+            max_response_bytes: the largest answer read; a bigger one is `ResponseTooLarge`.
         """
         secret = token.get_secret_value() if isinstance(token, SecretStr) else token
         api = base_url.rstrip("/") + ("/" if base_url.rstrip("/").endswith("/api/0") else "/api/0/")
@@ -81,6 +105,7 @@ class SentryClient:
             timeout=timeout,
             max_rate_wait=max_rate_wait,
             backoff=backoff,
+            max_response_bytes=max_response_bytes,
         )
 
     def __repr__(self) -> str:
@@ -127,7 +152,24 @@ class SentryClient:
         async def load() -> T:
             return parse(await self._get(operation, path, params))
 
-        return await self.cache.get_or_load(self._key(operation, path, params), load, tags=tags)
+        return await self._cached(self._key(operation, path, params), operation, load, tags)
+
+    async def _cached(
+        self,
+        key: CacheKey,
+        operation: str,
+        load: Callable[[], Awaitable[T]],
+        tags: Callable[[T], Iterable[str]] | Iterable[str],
+    ) -> T:
+        """Every read goes through here: cached by its request, an answer of the wrong shape made typed."""
+
+        async def checked() -> T:
+            try:
+                return await load()
+            except _SHAPE_ERRORS as exc:
+                raise shape_error(operation, exc) from exc
+
+        return await self.cache.get_or_load(key, checked, tags=tags)
 
     async def _get(self, operation: str, path: str, params: Params | None = None) -> Any:
         return (await self._http.request("GET", path, operation=operation, params=params)).data
@@ -176,10 +218,11 @@ class SentryClient:
         cursor: str | None = None,
         max_pages: int = 1,
     ) -> Page[M]:
-        return await self.cache.get_or_load(
+        return await self._cached(
             self._key(operation, path, params, cursor, max_pages),
+            operation,
             lambda: self._pages(operation, path, model, params=params, cursor=cursor, max_pages=max_pages),
-            tags=tuple(tags),
+            tuple(tags),
         )
 
     # --- organization -------------------------------------------------------------------------

@@ -36,14 +36,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.alerts.plan import ALERT_EVENT, DIGEST_EVENT
 from bot.commands.auth import authorize
 from bot.commands.context import Ctx, Reply, Services
-from bot.commands.dispatch import Dispatcher
+from bot.commands.dispatch import Dispatcher, answer_in_time
 from bot.commands.refs import load_issue, sentry_link
 from bot.errors import PermissionDenied
 from bot.interactions import Interactions, OpenModal, flatten_state
 from bot.settings import Settings
 from bot.slack.text import from_slack, slack_url
 from bot.store.events import SeenEvents
-from bot.views.common import error_message, with_share
+from bot.views.common import error_message, still_waiting, with_share
 from bot.views.issue import issue_card
 from bot.views.routing import Action, Callback, decode, encode
 
@@ -236,8 +236,21 @@ def build_bolt_app(
 
     async def run_command(body: dict[str, Any]) -> None:
         text = from_slack(body.get("text") or "")
-        reply = await dispatcher.run(text, make_ctx(body))
-        await responses.send(body.get("response_url"), payload_for(reply, text.strip()))
+        url = body.get("response_url")
+
+        async def interim() -> None:
+            await responses.send(url, payload_for(Reply(still_waiting())))
+
+        reply, waited = await answer_in_time(dispatcher.run(text, make_ctx(body)), interim=interim)
+        if waited:
+            # The final answer takes the interim one's place (response_url's `replace_original`,
+            # api.slack.com/interactivity/handling#message_responses); an in-channel answer cannot
+            # replace an ephemeral message, so the interim one is deleted and the answer posted.
+            if reply.in_channel:
+                await responses.send(url, {"delete_original": True})
+            else:
+                reply = replace(reply, replace_original=True)
+        await responses.send(url, payload_for(reply, text.strip()))
 
     @app.command(settings.slack_command)
     async def ack_command(ack: AsyncAck, body: dict[str, Any]) -> None:

@@ -29,6 +29,7 @@ __all__ = [
     "or_none",
     "row_blocks",
     "share_button",
+    "still_waiting",
     "utc",
     "utc_day",
     "with_share",
@@ -115,10 +116,23 @@ def notice(text: str) -> Message:
     return message(text, [section(text)])
 
 
-def error_message(text: str) -> Message:
-    """A warning-styled answer to an expected error. `text` is plain: escaped here."""
+def error_message(text: str, *, retry: str | None = None) -> Message:
+    """A warning-styled answer to an expected error. `text` is plain: escaped here.
+
+    Args:
+        retry: the `encode()`d command (and cursor) a Retry button runs again; no button when None,
+            or when it is too long for a button's value.
+    """
     line = t.WARNING.format(text=esc(text))
-    return message(line, [section(line)])
+    blocks = [section(line)]
+    if retry is not None and len(retry) <= LIMITS["value"]:
+        blocks.append(actions(button(t.RETRY, Action.RETRY, value=retry)))
+    return message(line, blocks)
+
+
+def still_waiting() -> Message:
+    """The interim answer to a command that Sentry is slow to answer; the final answer replaces it."""
+    return message(t.STILL_WAITING, [context(t.STILL_WAITING)])
 
 
 def more_button(command: str, cursor: str | None) -> Block | None:

@@ -23,6 +23,7 @@ class Action(StrEnum):
     OPEN = "issue.open"
     SHARE = "message.share"
     MORE = "list.more"
+    RETRY = "command.retry"
     CONFIRM = "confirm.yes"
     CANCEL = "confirm.no"
 

@@ -8,7 +8,7 @@ import pytest
 
 from bot.views.blocks import esc
 from bot.views.common import ago, error_message, list_message, mask, more_button, notice, share_button
-from bot.views.routing import Action, decode
+from bot.views.routing import Action, decode, encode
 from tests.views.builders import EVIL, NOW
 from tests.views.limits import assert_within_limits
 from tests.views.read import assert_inert, button, sections, visible_text
@@ -119,3 +119,18 @@ def test_list_message_without_a_command_has_no_buttons():
 def test_list_message_escapes_its_title():
     msg = list_message(f"Tag {EVIL}", ["• a"], command="", cursor=None, empty="none")
     assert_inert(msg)
+
+
+def test_an_error_that_may_pass_offers_a_retry_of_the_same_command():
+    msg = error_message(f"Sentry answered 502 (not JSON): <html>{EVIL}</html>", retry=encode(cmd="org", cursor=None))
+    assert_within_limits(msg)
+    assert_inert(msg)
+    retry = button(msg, Action.RETRY)
+    assert retry is not None and decode(retry["value"]) == {"cmd": "org", "cursor": None}
+    assert button(error_message("Sentry could not find that"), Action.RETRY) is None
+
+
+def test_a_command_too_long_for_a_button_gets_no_retry():
+    msg = error_message("Sentry is not answering right now", retry=encode(cmd="issues " + "x" * 2000))
+    assert_within_limits(msg)
+    assert button(msg, Action.RETRY) is None
