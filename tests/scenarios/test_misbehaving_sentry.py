@@ -106,7 +106,7 @@ async def bot_and_sentry(
             database_url=f"sqlite:///{tmp_path / 'bot.db'}",
             _env_file=None,
         )
-        async with running_bot(settings, slack_client(settings)) as (app, _bolt):
+        async with running_bot(settings, slack_client(settings)) as (app, bolt):
             runner = web.AppRunner(app)
             await runner.setup()
             site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -114,7 +114,7 @@ async def bot_and_sentry(
             port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
             try:
                 async with aiohttp.ClientSession() as http:
-                    yield BotUnderTest(f"http://127.0.0.1:{port}/", fake_slack, state, http), proxy
+                    yield BotUnderTest(f"http://127.0.0.1:{port}/", fake_slack, state, http, bolt, sentry_url), proxy
             finally:
                 await runner.cleanup()
 
