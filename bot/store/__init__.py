@@ -7,10 +7,9 @@ upgrades its tables at start.
 
 from bot.store import alerts, audit, events, identity  # alert pipeline, audit log, Slack events seen, identity
 from bot.store.database import Database, RawJSON, database_url
-from bot.store.schema import Component, metadata, register
+from bot.store.schema import metadata
 
 __all__ = [
-    "Component",
     "Database",
     "RawJSON",
     "alerts",
@@ -19,5 +18,4 @@ __all__ = [
     "events",
     "identity",
     "metadata",
-    "register",
 ]

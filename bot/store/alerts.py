@@ -26,10 +26,9 @@ from sqlalchemy import (
     text,
 )
 
-from bot.store.schema import Component, metadata, register
+from bot.store.schema import metadata
 
 __all__ = [
-    "COMPONENT",
     "alert_messages",
     "dedupe_keys",
     "deliveries",
@@ -43,7 +42,6 @@ __all__ = [
     "webhook_quarantine",
 ]
 
-COMPONENT = register(Component("alerts", version=1))
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit id.
 Id = BigInteger().with_variant(Integer(), "sqlite")

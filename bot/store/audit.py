@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Float, Index, Integer, String, Table, Text
 
-from bot.store.schema import Component, metadata, register
+from bot.store.schema import metadata
 
-__all__ = ["COMPONENT", "audit_log"]
+__all__ = ["audit_log"]
 
-COMPONENT = register(Component("audit", version=1))
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit id.
 Id = BigInteger().with_variant(Integer(), "sqlite")

@@ -12,11 +12,10 @@ from __future__ import annotations
 from sqlalchemy import Column, Float, Index, String, Table, delete
 
 from bot.store.database import Database
-from bot.store.schema import Component, metadata, register
+from bot.store.schema import metadata
 
-__all__ = ["COMPONENT", "SEEN_EVENT_TTL", "SeenEvents", "slack_seen_events"]
+__all__ = ["SEEN_EVENT_TTL", "SeenEvents", "slack_seen_events"]
 
-COMPONENT = register(Component("slack_events", version=1))
 
 SEEN_EVENT_TTL = 3600.0
 

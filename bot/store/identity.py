@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Float, String, Table
 
-from bot.store.schema import Component, metadata, register
+from bot.store.schema import metadata
 
-__all__ = ["COMPONENT", "identity_overrides"]
+__all__ = ["identity_overrides"]
 
-COMPONENT = register(Component("identity", version=1))
 
 identity_overrides = Table(
     "identity_overrides",

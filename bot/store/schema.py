@@ -7,11 +7,9 @@ defines them on `metadata`; the schema changes themselves are Alembic revisions 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import MetaData
 
-__all__ = ["Component", "metadata", "register"]
+__all__ = ["metadata"]
 
 # Named constraints, so a revision can refer to (and drop) them on PostgreSQL and SQLite alike.
 metadata = MetaData(
@@ -22,20 +20,3 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
-
-
-@dataclass(frozen=True)
-class Component:
-    """A feature's name, from before Alembic (0.1.0 recorded one `schema_version` row per component).
-
-    Modules still declare theirs with `register(Component("alerts"))`; the versions now live in the
-    Alembic revisions, so nothing but the name is kept.
-    """
-
-    name: str
-    version: int = 1
-
-
-def register(component: Component) -> Component:
-    """Accept a module's component declaration (see `Component`); it changes nothing in the schema."""
-    return component
