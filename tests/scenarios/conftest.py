@@ -10,7 +10,9 @@ import asyncio
 import itertools
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -145,32 +147,48 @@ class BotUnderTest:
             await asyncio.wait(started)
 
 
-@pytest.fixture
-async def bot(fake_slack: FakeSlack, tmp_path) -> AsyncIterator[BotUnderTest]:
+def bot_settings(fake_slack: FakeSlack, sentry_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    """The bot's settings in these scenarios: the fake Slack, the Sentry stand-in at `sentry_url`, a
+    SQLite store in `tmp_path`; `overrides` are other Settings fields (`slack_command="/triage"`)."""
+    fields: dict[str, Any] = {
+        "slack_bot_token": SecretStr("xoxb-test"),
+        "slack_signing_secret": SecretStr(SIGNING_SECRET),
+        "slack_api_url": fake_slack.api_url,
+        "sentry_url": sentry_url,
+        "sentry_auth_token": SecretStr("sntrys_test"),
+        "sentry_org": "acme",
+        "database_url": f"sqlite:///{tmp_path / 'bot.db'}",
+    }
+    return Settings(**(fields | overrides), _env_file=None)  # type: ignore[call-arg]
+
+
+def know_users(fake_slack: FakeSlack) -> None:
+    """The fake Slack knows the workspace's USERS, with the emails that map them to Sentry members."""
     for user, email in USERS.items():
         fake_slack.users[user] = {"email": email, "name": user.lower()}
+
+
+@asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[tuple[str, BotApp]]:
+    """The whole bot (`running_bot`) served over HTTP on a free port: its base URL and its Bolt app."""
+    async with running_bot(settings, slack_client(settings)) as (app, bolt_app):
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        try:
+            assert isinstance(bolt_app, BotApp)
+            yield f"http://127.0.0.1:{port}/", bolt_app
+        finally:
+            await runner.cleanup()
+
+
+@pytest.fixture
+async def bot(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[BotUnderTest]:
+    know_users(fake_slack)
     state = seed_state()
     async with run_sandbox(state, host="127.0.0.1", port=0) as sentry_url:
-        settings = Settings(
-            slack_bot_token=SecretStr("xoxb-test"),
-            slack_signing_secret=SecretStr(SIGNING_SECRET),
-            slack_api_url=fake_slack.api_url,
-            sentry_url=sentry_url,
-            sentry_auth_token=SecretStr("sntrys_test"),
-            sentry_org="acme",
-            database_url=f"sqlite:///{tmp_path / 'bot.db'}",
-            bot_public_url="https://bot.acme.example",
-            _env_file=None,
-        )
-        async with running_bot(settings, slack_client(settings)) as (app, bolt_app):
-            runner = web.AppRunner(app)
-            await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            try:
-                async with aiohttp.ClientSession() as http:
-                    assert isinstance(bolt_app, BotApp)
-                    yield BotUnderTest(f"http://127.0.0.1:{port}/", fake_slack, state, http, bolt_app, sentry_url)
-            finally:
-                await runner.cleanup()
+        settings = bot_settings(fake_slack, sentry_url, tmp_path, bot_public_url="https://bot.acme.example")
+        async with serving(settings) as (url, bolt_app), aiohttp.ClientSession() as http:
+            yield BotUnderTest(url, fake_slack, state, http, bolt_app, sentry_url)

@@ -8,44 +8,24 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from pydantic import SecretStr
 
-from bot.modes import slack_client
 from bot.sandbox import run_sandbox, seed_state
-from bot.settings import Settings
-from bot.wiring import running_bot
 from tests.fakes import FakeSlack
 from tests.fakes.signing import slack_headers, slash_command_body
-from tests.scenarios.conftest import SIGNING_SECRET, USERS
+from tests.scenarios.conftest import SIGNING_SECRET, bot_settings, know_users, serving
 
 
 @pytest.fixture
 async def triage_bot(fake_slack: FakeSlack, tmp_path) -> AsyncIterator[str]:
     """The bot configured with SLACK_COMMAND=/triage, served over HTTP; yields its base URL."""
-    for user, email in USERS.items():
-        fake_slack.users[user] = {"email": email, "name": user.lower()}
+    know_users(fake_slack)
     async with run_sandbox(seed_state()) as sentry_url:
-        settings = Settings(
-            slack_bot_token=SecretStr("xoxb-test"),
-            slack_signing_secret=SecretStr(SIGNING_SECRET),
-            slack_api_url=fake_slack.api_url,
-            slack_command="/triage",
-            sentry_url=sentry_url,
-            sentry_auth_token=SecretStr("sntryi_test"),
-            sentry_org="acme",
-            database_url=f"sqlite:///{tmp_path / 'bot.db'}",
-            _env_file=None,
+        settings = bot_settings(
+            fake_slack, sentry_url, tmp_path, slack_command="/triage", sentry_auth_token=SecretStr("sntryi_test")
         )
-        async with running_bot(settings, slack_client(settings)) as (app, _bolt):
-            runner = web.AppRunner(app)
-            await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            try:
-                yield f"http://127.0.0.1:{runner.addresses[0][1]}/"
-            finally:
-                await runner.cleanup()
+        async with serving(settings) as (url, _bolt):
+            yield url
 
 
 async def typed(url: str, slack: FakeSlack, command: str, text: str) -> tuple[int, list[dict[str, Any]]]:

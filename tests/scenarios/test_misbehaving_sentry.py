@@ -11,17 +11,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import aiohttp
 import pytest
 from aiohttp import web
-from pydantic import SecretStr
 
 from bot.commands import dispatch
-from bot.modes import slack_client
 from bot.sandbox import run_sandbox, seed_state
-from bot.settings import Settings
 from bot.views.routing import Action
-from bot.wiring import running_bot
 from tests.fakes import FakeSlack
 from tests.fakes.signing import slash_command_body
-from tests.scenarios.conftest import SIGNING_SECRET, USERS, BotUnderTest
+from tests.scenarios.conftest import BotUnderTest, bot_settings, know_users, serving
 
 Misbehaviour = Callable[[web.Request], Awaitable[web.StreamResponse | None]]
 
@@ -91,32 +87,13 @@ async def bot_and_sentry(
     # Short interim and deadline, so a stalled Sentry costs the suite seconds, not quarter minutes.
     monkeypatch.setattr(dispatch, "INTERIM_SECONDS", 0.5)
     monkeypatch.setattr(dispatch, "DEADLINE_SECONDS", 3.0)
-    for user, email in USERS.items():
-        fake_slack.users[user] = {"email": email, "name": user.lower()}
+    know_users(fake_slack)
     state = seed_state()
     async with run_sandbox(state, host="127.0.0.1", port=0) as upstream:
         proxy, sentry_url = await sentry_proxy(upstream)
-        settings = Settings(
-            slack_bot_token=SecretStr("xoxb-test"),
-            slack_signing_secret=SecretStr(SIGNING_SECRET),
-            slack_api_url=fake_slack.api_url,
-            sentry_url=sentry_url,
-            sentry_auth_token=SecretStr("sntrys_test"),
-            sentry_org="acme",
-            database_url=f"sqlite:///{tmp_path / 'bot.db'}",
-            _env_file=None,
-        )
-        async with running_bot(settings, slack_client(settings)) as (app, bolt):
-            runner = web.AppRunner(app)
-            await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            try:
-                async with aiohttp.ClientSession() as http:
-                    yield BotUnderTest(f"http://127.0.0.1:{port}/", fake_slack, state, http, bolt, sentry_url), proxy
-            finally:
-                await runner.cleanup()
+        settings = bot_settings(fake_slack, sentry_url, tmp_path)
+        async with serving(settings) as (url, bolt), aiohttp.ClientSession() as http:
+            yield BotUnderTest(url, fake_slack, state, http, bolt, sentry_url), proxy
 
 
 async def final_answer(bot: BotUnderTest, text: str) -> dict:
