@@ -33,12 +33,14 @@ from tests.fakes.signing import (
     block_suggestion_body,
     event_body,
     retry_headers,
+    service_hook_headers,
     slack_headers,
     slash_command_body,
     view_submission_body,
 )
 
 SIGNING_SECRET = "test-signing-secret"
+BOT_PUBLIC_URL = "https://bot.acme.example"
 
 # Slack users of the test workspace, and the Sentry member each one is (by email).
 USERS = {
@@ -68,6 +70,16 @@ class BotUnderTest:
         ) as resp:
             await resp.read()
             return resp
+
+    async def service_hook(self, payload: dict[str, Any], *, secret: str | None = None) -> int:
+        """Sentry fires the service hook the bot created (`subscribe`), signed with that hook's secret
+        (or `secret`, to forge one); the HTTP status the bot answered."""
+        (hook,) = [h for h in self.sentry.data.hooks.values() if h.url == f"{BOT_PUBLIC_URL}/sentry/webhook"]
+        body = json.dumps(payload).encode()
+        headers = service_hook_headers(hook.secret if secret is None else secret, body, guid=hook.id)
+        async with self.http.post(self.url + "sentry/webhook", data=body, headers=headers) as resp:
+            await resp.read()
+            return resp.status
 
     async def command(self, text: str, *, user: str = "UALICE", channel: str = "C123") -> dict[str, Any]:
         """`/sentry <text>` typed by `user`: the answer posted to the command's response_url."""
@@ -189,6 +201,6 @@ async def bot(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[BotUnderTe
     know_users(fake_slack)
     state = seed_state()
     async with run_sandbox(state, host="127.0.0.1", port=0) as sentry_url:
-        settings = bot_settings(fake_slack, sentry_url, tmp_path, bot_public_url="https://bot.acme.example")
+        settings = bot_settings(fake_slack, sentry_url, tmp_path, bot_public_url=BOT_PUBLIC_URL)
         async with serving(settings) as (url, bolt_app), aiohttp.ClientSession() as http:
             yield BotUnderTest(url, fake_slack, state, http, bolt_app, sentry_url)

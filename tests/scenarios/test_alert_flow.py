@@ -7,7 +7,6 @@ import json
 import pytest
 
 from tests.alerts.payloads import hook_payload
-from tests.fakes.signing import service_hook_headers
 
 
 @pytest.fixture
@@ -18,13 +17,7 @@ def service_hook_payload() -> dict:
 async def test_a_subscribed_channel_receives_the_alert_with_its_buttons(bot, service_hook_payload):
     answer = await bot.command("subscribe web", user="UDAVE", channel="CALERTS")
     assert answer["text"].startswith("Subscribed to web")
-    (hook,) = [h for h in bot.sentry.data.hooks.values() if h.url == "https://bot.acme.example/sentry/webhook"]
-
-    body = json.dumps(service_hook_payload).encode()
-    async with bot.http.post(
-        bot.url + "sentry/webhook", data=body, headers=service_hook_headers(hook.secret, body, guid=hook.id)
-    ) as resp:
-        assert resp.status == 200
+    assert await bot.service_hook(service_hook_payload) == 200
 
     (posted,) = await bot.slack.wait_for("chat.postMessage", timeout=10)
     assert posted["channel"] == "CALERTS"
@@ -35,10 +28,5 @@ async def test_a_subscribed_channel_receives_the_alert_with_its_buttons(bot, ser
 
 async def test_a_forged_webhook_is_refused(bot, service_hook_payload):
     await bot.command("subscribe web", user="UDAVE", channel="CALERTS")
-    (hook,) = [h for h in bot.sentry.data.hooks.values() if h.url == "https://bot.acme.example/sentry/webhook"]
-    body = json.dumps(service_hook_payload).encode()
-    async with bot.http.post(
-        bot.url + "sentry/webhook", data=body, headers=service_hook_headers("not-the-secret", body, guid=hook.id)
-    ) as resp:
-        assert resp.status == 401
+    assert await bot.service_hook(service_hook_payload, secret="not-the-secret") == 401
     assert bot.slack.count("chat.postMessage") == 0

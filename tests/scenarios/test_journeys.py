@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.store.events import SeenEvents
 from bot.views.routing import Action, encode
-from tests.fakes.signing import app_mention_event, link_shared_event, service_hook_headers
+from tests.fakes.signing import app_mention_event, link_shared_event
 from tests.scenarios.test_alert_flow import service_hook_payload  # noqa: F401 (a fixture)
 from tests.scenarios.test_buttons_and_modals import button_value
 
@@ -173,15 +173,10 @@ async def test_a_short_id_typed_without_its_dash_suggests_it(bot):
 
 async def test_an_alert_stays_the_channels_alert_through_updates_and_clicks(bot, service_hook_payload):  # noqa: F811
     await bot.command("subscribe web", user="UDAVE", channel="CALERTS")
-    (hook,) = [h for h in bot.sentry.data.hooks.values() if h.url == "https://bot.acme.example/sentry/webhook"]
     service_hook_payload["project"]["slug"] = "web"
     service_hook_payload["group"]["project"]["slug"] = "web"
     service_hook_payload["group"]["id"] = WEB_12A
-    body = json.dumps(service_hook_payload).encode()
-    async with bot.http.post(
-        bot.url + "sentry/webhook", data=body, headers=service_hook_headers(hook.secret, body, guid=hook.id)
-    ) as resp:
-        assert resp.status == 200
+    assert await bot.service_hook(service_hook_payload) == 200
     (posted,) = await bot.slack.wait_for("chat.postMessage", timeout=10)
     (ts,) = [t for (c, t) in bot.slack.messages if c == "CALERTS" and t != posted.get("thread_ts")]
 

@@ -47,11 +47,7 @@ def lines(out: io.StringIO, message: str) -> list[dict[str, Any]]:
 async def alert_journey(bot: BotUnderTest) -> None:
     """Subscribe #alerts to web, Sentry's service hook fires, the alert is posted."""
     await bot.command("subscribe web", user="UDAVE", channel="CALERTS")
-    (hook,) = [h for h in bot.sentry.data.hooks.values() if h.url == "https://bot.acme.example/sentry/webhook"]
-    body = json.dumps(service_hook_alert(project="web")).encode()
-    headers = service_hook_headers(hook.secret, body, guid=hook.id)
-    async with bot.http.post(bot.url + "sentry/webhook", data=body, headers=headers) as resp:
-        assert resp.status == 200
+    assert await bot.service_hook(service_hook_alert(project="web")) == 200
     await bot.slack.wait_for("chat.postMessage", timeout=10)
 
 
