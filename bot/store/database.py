@@ -35,7 +35,7 @@ from typing import Any, Literal, TypeVar
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DisconnectionError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import SingletonThreadPool
 
@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _SQLITE_BUSY_TIMEOUT_MS = 10_000
+# How long a start waits for another process's schema upgrade on SQLite, past the busy timeout.
+_MIGRATE_WAIT_SECONDS = 120.0
 _READ_ONLY = "sentry_bot_read_only"
 IDLE_PING_AFTER = 5.0
 
@@ -200,24 +202,33 @@ class Database:
         Replicas starting together take turns: on PostgreSQL under an advisory lock held until
         commit (keyed by the schema), on SQLite under the write lock `BEGIN IMMEDIATE` takes.
         """
-        try:
-            async with self.transaction() as conn:
-                if self.is_postgres:
-                    # Locked before CREATE SCHEMA, which itself races; the key names the schema
-                    # (current_schema() is NULL while the schema does not exist yet).
-                    key = f"sentry-bot:{self.schema}" if self.schema else None
-                    await conn.execute(
-                        text(
-                            "SELECT pg_advisory_xact_lock(hashtext(coalesce(:key, 'sentry-bot:' || current_schema())))"
-                        ),
-                        {"key": key},
-                    )
-                if self.schema:
-                    quoted = self.engine.dialect.identifier_preparer.quote_identifier(self.schema)
-                    await conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {quoted}"))
-                return await conn.run_sync(migrations.upgrade_on)
-        except (SQLAlchemyError, OSError) as exc:
-            raise self._unreachable(exc) from exc
+        deadline = time.monotonic() + _MIGRATE_WAIT_SECONDS
+        while True:
+            try:
+                return await self._migrate_once()
+            except OperationalError as exc:
+                # SQLite: another process held the write lock past the busy timeout, most likely its
+                # own upgrade on a busy host. Keep taking turns, within a bound.
+                if self.is_postgres or "database is locked" not in str(exc) or time.monotonic() > deadline:
+                    raise self._unreachable(exc) from exc
+                log.info("store.migrate-waiting", extra={"reason": _reason(exc)})
+            except (SQLAlchemyError, OSError) as exc:
+                raise self._unreachable(exc) from exc
+
+    async def _migrate_once(self) -> list[str]:
+        async with self.transaction() as conn:
+            if self.is_postgres:
+                # Locked before CREATE SCHEMA, which itself races; the key names the schema
+                # (current_schema() is NULL while the schema does not exist yet).
+                key = f"sentry-bot:{self.schema}" if self.schema else None
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtext(coalesce(:key, 'sentry-bot:' || current_schema())))"),
+                    {"key": key},
+                )
+            if self.schema:
+                quoted = self.engine.dialect.identifier_preparer.quote_identifier(self.schema)
+                await conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {quoted}"))
+            return await conn.run_sync(migrations.upgrade_on)
 
     async def inspect_schema(self, look: Callable[[Connection], T]) -> T:
         """`look(conn)` (synchronous SQLAlchemy, reads only) on a read connection; ConfigError when unreachable."""
@@ -275,8 +286,10 @@ def _configure_sqlite(engine: Engine) -> None:
         # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite would defer it).
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        # The busy timeout first: switching a new file to WAL takes a lock, and replicas starting
+        # together on a fresh database meet there (with pysqlite's 5 s default they could give up).
         cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
         # FULL: a webhook acknowledged to Sentry survives a power cut, not only a crash.
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")

@@ -16,6 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, select, text
 
 from bot.store import Database, metadata, migrations
+from bot.store import database as store_database
 from bot.store.alerts import alert_messages, deliveries, subscriptions, webhook_outbox
 from bot.store.audit import audit_log
 from bot.store.identity import identity_overrides
@@ -213,3 +214,25 @@ async def test_with_auto_migrate_off_a_database_behind_is_refused_naming_migrate
         pass
     async with Database.connect(url, migrate="refuse-behind") as db:
         assert await db.ping()
+
+
+async def test_a_start_waits_past_the_busy_timeout_for_another_process_upgrading_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another process (a plain sqlite3 connection) holds the write lock four busy timeouts long,
+    # as a replica upgrading on a busy host does: the start takes its turn after it, not an error.
+    monkeypatch.setattr(store_database, "_SQLITE_BUSY_TIMEOUT_MS", 100)
+    path = tmp_path / "bot.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA journal_mode=WAL")
+    holder.execute("BEGIN IMMEDIATE")
+    db = Database.from_url(sqlite_url(tmp_path))
+    try:
+        upgrade = asyncio.create_task(db.migrate())
+        await asyncio.sleep(0.4)
+        assert not upgrade.done()
+        holder.execute("COMMIT")
+        assert (await upgrade)[-1] == migrations.head()
+    finally:
+        holder.close()
+        await db.close()
