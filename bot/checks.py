@@ -299,17 +299,16 @@ async def database_probe(settings: Settings, mode: CheckMode) -> list[Finding]:
 
 async def _held_deliveries(settings: Settings) -> list[Finding]:
     from bot.alerts import hold
-    from bot.alerts.stats import queue_depth
     from bot.store import Database, migrations
 
     db = Database.from_url(settings.database_url)
     try:
         if await migrations.pending(db):
             return []  # the tables appear with the upgrade; nothing can be held before it
-        held = await hold.current(db)
+        held = await hold.problem(db, time.time())
         if held is None:
             return [ok("Alert delivery: not held (Slack has not refused the bot's token)")]
-        return [fail(f"Alert delivery: {held.describe(pending=(await queue_depth(db)).pending, now=time.time())}")]
+        return [fail(f"Alert delivery: {held}")]
     finally:
         await db.close()
 

@@ -24,10 +24,11 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from bot.alerts.metrics import TOKEN_REFUSED
 from bot.alerts.slack_errors import plain_reason
+from bot.alerts.stats import queue_depth
 from bot.store import Database
 from bot.store.alerts import slack_auth_hold
 
-__all__ = ["Hold", "current", "end", "give_back", "refused", "take_probe"]
+__all__ = ["Hold", "current", "end", "give_back", "problem", "refused", "take_probe"]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,14 @@ async def current(db: Database) -> Hold | None:
         hold = await conn.run_sync(_read)
     TOKEN_REFUSED.set(hold is not None)
     return hold
+
+
+async def problem(db: Database, now: float) -> str | None:
+    """Why no alert reaches Slack right now, in one line for doctor and check; None when deliveries flow."""
+    held = await current(db)
+    if held is None:
+        return None
+    return held.describe(pending=(await queue_depth(db)).pending, now=now)
 
 
 def take_probe(conn: Connection, now: float, *, until: float) -> Hold | bool:

@@ -24,7 +24,6 @@ from bot.alerts import hold
 from bot.alerts.hooks import HookSecrets
 from bot.alerts.models import LEVELS, EventKind, Subscription, SubscriptionFilters
 from bot.alerts.receiver import WEBHOOK_PATH
-from bot.alerts.stats import queue_depth
 from bot.errors import NotFound, UsageError
 from bot.settings import Settings
 from bot.store import Database
@@ -194,10 +193,7 @@ class SubscriptionService:
     async def delivery_problem(self, now: float) -> str | None:
         """Why no alert reaches Slack right now (Slack refuses the bot's token), in one line; None when
         deliveries flow."""
-        held = await hold.current(self._db)
-        if held is None:
-            return None
-        return held.describe(pending=(await queue_depth(self._db)).pending, now=now)
+        return await hold.problem(self._db, now)
 
     async def _ensure_hook(self, project: str) -> None:
         if self._sentry is None or self._hook_url is None:

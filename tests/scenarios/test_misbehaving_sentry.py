@@ -178,16 +178,21 @@ async def test_a_429_ten_years_ahead_tells_when_to_retry_and_spares_other_comman
     assert not projects["text"].startswith("⚠️")
 
 
+def stall_short_ids(*, until: asyncio.Event) -> Callable[[web.Request], Awaitable[web.Response | None]]:
+    """Misbehaviour: short-ID lookups hang until `until` is set; everything else passes through."""
+
+    async def misbehave(request: web.Request) -> web.Response | None:
+        if "/shortids/" in request.path:
+            await until.wait()
+        return None
+
+    return misbehave
+
+
 async def test_a_stalled_sentry_answers_in_time_and_leaves_room_for_other_commands(bot_and_sentry):
     bot, sentry = bot_and_sentry
     released = asyncio.Event()
-
-    async def stall_short_ids(request: web.Request) -> web.Response | None:
-        if "/shortids/" in request.path:
-            await released.wait()
-        return None
-
-    sentry.misbehave = stall_short_ids
+    sentry.misbehave = stall_short_ids(until=released)
     keys = [f"stalled-{n}" for n in range(8)]
     try:
         for n, key in enumerate(keys):  # eight lookups of different short IDs, all stalled
@@ -208,13 +213,7 @@ async def test_a_stalled_sentry_answers_in_time_and_leaves_room_for_other_comman
 async def test_a_lookup_sharing_a_stalled_read_gets_an_answer_when_the_first_one_gives_up(bot_and_sentry):
     bot, sentry = bot_and_sentry
     released = asyncio.Event()
-
-    async def stall_short_ids(request: web.Request) -> web.Response | None:
-        if "/shortids/" in request.path:
-            await released.wait()
-        return None
-
-    sentry.misbehave = stall_short_ids
+    sentry.misbehave = stall_short_ids(until=released)
     try:
         for key in ("first", "second"):  # the second joins the first's read (one call per key)
             body = slash_command_body("WEB-12A", user_id="UALICE", response_url=bot.slack.response_url(key))
