@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.charts import ChartSpec
 from bot.commands.context import Ctx, Reply
 from bot.commands.dispatch import Dispatcher
 from bot.commands.lookup import assignable
@@ -18,7 +19,7 @@ from bot.views import modals
 from bot.views.common import error_message, notice
 from bot.views.routing import Action, Callback, decode
 
-__all__ = ["Interactions", "OpenModal", "flatten_state"]
+__all__ = ["Interactions", "OpenModal", "PostChart", "flatten_state"]
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,16 @@ class OpenModal:
     view: dict[str, Any]
 
 
-Outcome = Reply | OpenModal
+@dataclass(frozen=True)
+class PostChart:
+    """The interaction's answer is a chart to post where the click happened (Slack uploads it into
+    the channel or thread; the console, which shows no images, prints its alt text)."""
+
+    spec: ChartSpec
+    command: str  # the command whose numbers it shows, as typed (without the slash command)
+
+
+Outcome = Reply | OpenModal | PostChart
 
 
 def flatten_state(values: dict[str, dict[str, dict[str, Any]]]) -> dict[str, str]:
@@ -42,6 +52,9 @@ def flatten_state(values: dict[str, dict[str, dict[str, Any]]]) -> dict[str, str
             elif element.get("value") is not None:
                 flat[action_id] = str(element["value"])
     return flat
+
+
+NO_CHART = "There is nothing to chart for `{command}` now: Sentry has no numbers for it."
 
 
 class Interactions:
@@ -69,6 +82,15 @@ class Interactions:
                 case Action.SHARE:
                     reply = await self.dispatcher.run(str(value.get("cmd", "")), ctx)
                     return Reply(reply.message, in_channel=True)
+                case Action.CHART:
+                    # The numbers are fetched again, with the same permission check as the command.
+                    command = str(value.get("cmd", ""))
+                    reply = await self.dispatcher.run(command, ctx)
+                    if reply.chart is not None:
+                        return PostChart(reply.chart, command)
+                    if not reply.shareable:  # the command failed: say why, as the command would
+                        return reply
+                    return Reply(error_message(NO_CHART.format(command=f"{self.dispatcher.command} {command}")))
                 case Action.MORE | Action.RETRY:
                     cursor = value.get("cursor")
                     reply = await self.dispatcher.run(str(value.get("cmd", "")), ctx.but(cursor=cursor))

@@ -22,6 +22,7 @@ class Action(StrEnum):
     STATS = "issue.stats"
     OPEN = "issue.open"
     SHARE = "message.share"
+    CHART = "message.chart"
     MORE = "list.more"
     RETRY = "command.retry"
     CONFIRM = "confirm.yes"

@@ -296,8 +296,12 @@ def block_actions_body(
     trigger_id: str | None = None,
     state_values: Mapping[str, Any] | None = None,
     ephemeral: bool = False,
+    thread_ts: str | None = None,
 ) -> bytes:
     """A click on a button (or a choice in a select) in a message, or in a modal when `view` is given.
+
+    `thread_ts`: the message is a reply in that thread; the container says so (`container.thread_ts`,
+    ../shared/fixtures/slack/slackedge.block_actions.fields.json).
 
     `ephemeral`: the button is on an ephemeral message (a command's answer): Slack then sends no
     `message`, only `container.is_ephemeral: true` (bolt-python tests/scenario_tests_async/
@@ -353,6 +357,9 @@ def block_actions_body(
         "channel": {"id": channel_id, "name": channel_name},
         "response_url": response_url,
     }
+    if thread_ts:
+        payload["container"]["thread_ts"] = thread_ts
+        message = {**message, "thread_ts": thread_ts}
     if not ephemeral:
         payload["message"] = message
     return _form_payload(payload)

@@ -1,0 +1,92 @@
+"""Charts through Slack: an ephemeral answer offers "Post chart in channel", and the click uploads the
+chart into the channel (or the thread it was asked in) with Slack's three upload steps."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from bot.views.routing import Action, decode
+from bot.views.stats import SPARK_BARS
+from tests.fakes.slack_api import UPLOAD
+from tests.views.limits import assert_within_limits
+
+CHANNEL = "C0123ABCDE"  # files.completeUploadExternal checks the id's form: ^[CGDZ][A-Z0-9]{8,}$
+CHARTED = ["stats web", "stats api --since 7d --resolution 1d", "issue stats WEB-12A", "usage --group-by outcome"]
+
+
+def buttons(answer):
+    return {e["action_id"]: e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]}
+
+
+async def click_chart(bot, command, *, user="UALICE", thread_ts=None):
+    answer = await bot.command(command, user=user, channel=CHANNEL)
+    chart = buttons(answer)[Action.CHART]
+    key = await bot.click(Action.CHART, chart["value"], user=user, channel=CHANNEL, thread_ts=thread_ts)
+    await bot.settled()
+    return answer, key
+
+
+@pytest.mark.parametrize("command", CHARTED)
+async def test_the_chart_button_uploads_a_png_into_the_channel(bot, command):
+    answer, key = await click_chart(bot, command)
+
+    assert_within_limits(answer)
+    assert decode(buttons(answer)[Action.CHART]["value"]) == {"cmd": command}
+    assert Action.SHARE in buttons(answer)
+    (posted,) = bot.slack.shared_files(CHANNEL)
+    image = Image.open(io.BytesIO(posted.content))
+    assert image.format == "PNG" and image.size[0] >= 600
+    assert len(image.convert("RGB").getcolors(maxcolors=1 << 16) or range(99)) > 2
+    (asked,) = bot.slack.calls_to("files.getUploadURLExternal")
+    assert asked["alt_txt"].startswith("Chart: ")
+    assert bot.slack.count(UPLOAD, ok=True) == 1
+    assert f"/sentry {command}" in posted.initial_comment and "<@UALICE>" in posted.initial_comment
+    assert bot.slack.responses(key) == []  # the image in the channel is the answer
+
+
+async def test_the_ephemeral_answer_keeps_its_text_sparkline(bot):
+    answer = await bot.command("stats web", channel=CHANNEL)
+    text = "\n".join(b.get("text", {}).get("text", "") for b in answer["blocks"] if b["type"] == "section")
+    assert any(bar in text for bar in SPARK_BARS)
+    assert answer["response_type"] == "ephemeral"
+
+
+async def test_a_chart_asked_for_in_a_thread_goes_into_that_thread(bot):
+    await click_chart(bot, "stats web", thread_ts="1700000000.000900")
+    (posted,) = bot.slack.shared_files(CHANNEL)
+    assert posted.thread_ts == "1700000000.000900"
+
+
+async def test_a_channel_the_bot_is_not_in_gets_told_how_to_invite_it(bot):
+    bot.slack.not_member_of.add(CHANNEL)
+    _, key = await click_chart(bot, "stats web")
+    (told,) = await bot.slack.wait_for_response(key)
+    assert told["response_type"] == "ephemeral"
+    assert "/invite @" in told["text"] + str(told["blocks"])
+    assert bot.slack.shared_files() == []
+
+
+async def test_the_click_is_permission_checked_like_the_command(bot):
+    answer = await bot.command("stats web", channel=CHANNEL)
+    key = await bot.click(Action.CHART, buttons(answer)[Action.CHART]["value"], user="USTRANGER", channel=CHANNEL)
+    (told,) = await bot.slack.wait_for_response(key)
+    await bot.settled()
+    assert bot.slack.shared_files() == []
+    assert bot.slack.count("files.getUploadURLExternal") == 0
+    assert told["response_type"] == "ephemeral"
+
+
+async def test_a_shared_answer_has_no_chart_button(bot):
+    answer = await bot.command("stats web", channel=CHANNEL)
+    key = await bot.click(Action.SHARE, buttons(answer)[Action.SHARE]["value"], channel=CHANNEL)
+    shared = (await bot.slack.wait_for_response(key, count=2))[-1]
+    assert shared["response_type"] == "in_channel"
+    assert Action.CHART not in buttons(shared)
+
+
+async def test_commands_without_numbers_offer_no_chart(bot):
+    answer = await bot.command("projects", channel=CHANNEL)
+    assert Action.CHART not in buttons(answer)
