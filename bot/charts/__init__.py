@@ -1,7 +1,7 @@
 """Charts as PNG images, and the words that describe them.
 
-matplotlib is imported only inside `render` (the first chart drawn pays for it, ~30 MB of RSS and
-half a second): commands, the console and start-up never load it. What a chart shows is also said
+matplotlib is imported only inside `render` (the first chart drawn pays for it: about 45 MiB of
+RSS and 0.6 s, `python -m bench.charts`): commands, the console and start-up never load it. What a chart shows is also said
 in words (`Chart.alt`, `describe`), for screen readers, the console and logs, which never need the
 image. Rendering is CPU work of tens of milliseconds: async callers run it in a thread
 (`asyncio.to_thread(render, spec)`); matplotlib's object API used here keeps no global figure state.

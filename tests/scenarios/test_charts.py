@@ -8,6 +8,7 @@ import io
 import pytest
 from PIL import Image
 
+from bot.metrics import REGISTRY
 from bot.views.routing import Action, decode
 from bot.views.stats import SPARK_BARS
 from tests.fakes.slack_api import UPLOAD
@@ -90,3 +91,24 @@ async def test_a_shared_answer_has_no_chart_button(bot):
 async def test_commands_without_numbers_offer_no_chart(bot):
     answer = await bot.command("projects", channel=CHANNEL)
     assert Action.CHART not in buttons(answer)
+
+
+def sentry_requests() -> float:
+    """Every Sentry API attempt the bot made so far (the request histogram's counts)."""
+    return sum(
+        s.value
+        for metric in REGISTRY.collect()
+        if metric.name == "sentry_bot_sentry_request_duration_seconds"
+        for s in metric.samples
+        if s.name.endswith("_count")
+    )
+
+
+async def test_a_click_soon_after_the_command_reads_sentry_from_the_cache(bot):
+    answer = await bot.command("issue stats WEB-12A", channel=CHANNEL)
+    before = sentry_requests()
+    await bot.click(Action.CHART, buttons(answer)[Action.CHART]["value"], channel=CHANNEL)
+    await bot.settled()
+    assert sentry_requests() == before
+    steps = [c.method for c in bot.slack.calls if c.method.startswith("files.") or c.method == UPLOAD]
+    assert steps == ["files.getUploadURLExternal", UPLOAD, "files.completeUploadExternal"]
