@@ -7,7 +7,7 @@ the `Dispatcher`. Routing data travels in the button's `value` and the modal's `
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.charts import ChartSpec
@@ -16,7 +16,7 @@ from bot.commands.dispatch import Dispatcher
 from bot.commands.lookup import assignable
 from bot.errors import SentryBotError
 from bot.views import modals
-from bot.views.common import error_message, notice
+from bot.views.common import error_message, notice, with_share
 from bot.views.routing import Action, Callback, decode
 
 __all__ = ["Interactions", "OpenModal", "PostChart", "flatten_state"]
@@ -78,7 +78,7 @@ class Interactions:
                 case Action.UNRESOLVE:
                     return await self.dispatcher.run(f"unresolve {issue}", ctx)
                 case Action.STATS:
-                    return await self.dispatcher.run(f"issue stats {issue}", ctx)
+                    return with_buttons(await self.dispatcher.run(f"issue stats {issue}", ctx), f"issue stats {issue}")
                 case Action.SHARE:
                     reply = await self.dispatcher.run(str(value.get("cmd", "")), ctx)
                     return Reply(reply.message, in_channel=True)
@@ -141,6 +141,14 @@ class Interactions:
         members = await ctx.sentry.list_members(max_pages=10)
         teams = await ctx.sentry.list_teams(max_pages=10)
         return modals.assign_options(members.items, teams.items, query)
+
+
+def with_buttons(reply: Reply, command: str) -> Reply:
+    """A button's answer with the Share and "Post chart in channel" buttons a typed command gets."""
+    if not reply.shareable:
+        return reply
+    blocks = with_share(reply.message.get("blocks", []), command, chart=reply.chart is not None)
+    return replace(reply, message={**reply.message, "blocks": blocks}, shareable=False)
 
 
 def archive_option(values: dict[str, str]) -> str:

@@ -304,7 +304,8 @@ def build_bolt_app(
             text = CHART_NOT_IN_CHANNEL if error == "not_in_channel" else CHART_REFUSED.format(error=esc(error))
             await responses.send(body.get("response_url"), payload_for(Reply(error_message(text))))
             return
-        log.info("slack.chart.posted", extra={"bytes": len(chart.png), "channel": channel})
+        # The log has the chart's words, never the image.
+        log.info("slack.chart.posted", extra={"bytes": len(chart.png), "channel": channel, "alt": chart.alt})
 
     async def run_action(body: dict[str, Any], client: AsyncWebClient) -> None:
         action = body["actions"][0]

@@ -112,3 +112,15 @@ async def test_a_click_soon_after_the_command_reads_sentry_from_the_cache(bot):
     assert sentry_requests() == before
     steps = [c.method for c in bot.slack.calls if c.method.startswith("files.") or c.method == UPLOAD]
     assert steps == ["files.getUploadURLExternal", UPLOAD, "files.completeUploadExternal"]
+
+
+async def test_the_issue_cards_stats_button_offers_the_chart_too(bot):
+    card = await bot.command("WEB-12A", channel=CHANNEL)
+    key = await bot.click(Action.STATS, buttons(card)[Action.STATS]["value"], channel=CHANNEL)
+    (stats,) = await bot.slack.wait_for_response(key)
+    assert_within_limits(stats)
+    assert decode(buttons(stats)[Action.CHART]["value"]) == {"cmd": "issue stats 5501024301"}
+    await bot.click(Action.CHART, buttons(stats)[Action.CHART]["value"], channel=CHANNEL)
+    await bot.settled()
+    (posted,) = bot.slack.shared_files(CHANNEL)
+    assert posted.title.startswith("Events of WEB-12A")
