@@ -124,3 +124,10 @@ async def test_the_issue_cards_stats_button_offers_the_chart_too(bot):
     await bot.settled()
     (posted,) = bot.slack.shared_files(CHANNEL)
     assert posted.title.startswith("Events of WEB-12A")
+
+
+async def test_a_command_too_long_for_a_button_value_offers_no_chart(bot):
+    text = "stats web" + " --stat received" * 150  # the value would pass Slack's 2,000 characters
+    answer = await bot.command(text, channel=CHANNEL)
+    assert_within_limits(answer)
+    assert Action.CHART not in buttons(answer)
