@@ -71,12 +71,18 @@ SLACK_METHOD_SCOPES: Mapping[str, tuple[str, ...]] = {
     # Charts: slack_sdk's files_upload_v2 calls these two around the POST of the bytes.
     "files.getUploadURLExternal": ("files:write",),
     "files.completeUploadExternal": ("files:write",),
+    # The Home tab lists what concerns the channels a person is in: public ones (channels:read) and
+    # private ones the bot shares with them (groups:read). views.publish needs no scope.
+    "users.conversations": ("channels:read", "groups:read"),
+    "views.publish": (),
 }
 
 # The scope each Events API event the bot subscribes to requires (docs.slack.dev/reference/events/<event>).
-SLACK_EVENT_SCOPES: Mapping[str, str] = {
+SLACK_EVENT_SCOPES: Mapping[str, str | None] = {
     "link_shared": "links:read",
     "app_mention": "app_mentions:read",
+    # "No scope required" (docs.slack.dev/reference/events/app_home_opened); the Home tab must be on.
+    "app_home_opened": None,
 }
 
 
@@ -100,7 +106,7 @@ def slack_manifest(
     """The Slack app manifest (docs.slack.dev/reference/app-manifest) for a bot served at `url`."""
     base = url.rstrip("/")
     events = sorted(events)
-    scopes = {"commands"} | {SLACK_EVENT_SCOPES[e] for e in events}
+    scopes = {"commands"} | {scope for e in events if (scope := SLACK_EVENT_SCOPES[e])}
     for method in methods:
         scopes.update(SLACK_METHOD_SCOPES[method])
     request_url = base + SLACK_EVENTS_PATH
@@ -124,6 +130,13 @@ def slack_manifest(
                 }
             ],
             "unfurl_domains": [unfurl_domain(sentry_url)],
+            # The Home tab shows each person their issues and their channels' alerts (bot/views/home.py);
+            # the Messages tab stays off: the bot answers in channels, not in DMs.
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": False,
+                "messages_tab_read_only_enabled": False,
+            },
         },
         "oauth_config": {"scopes": {"bot": sorted(scopes)}},
         "settings": {

@@ -190,6 +190,18 @@ class SubscriptionService:
             )
             return [subscription_from_row(r._mapping) for r in rows]
 
+    async def in_channels(self, channel_ids: Sequence[str]) -> Sequence[Subscription]:
+        """The subscriptions of all of `channel_ids`, by channel then project (the Home tab's list)."""
+        if not channel_ids:
+            return []
+        async with self._db.read() as conn:
+            rows = await conn.execute(
+                select(subscriptions)
+                .where(subscriptions.c.channel_id.in_(list(channel_ids)))
+                .order_by(subscriptions.c.channel_id, subscriptions.c.project)
+            )
+            return [subscription_from_row(r._mapping) for r in rows]
+
     async def delivery_problem(self, now: float) -> str | None:
         """Why no alert reaches Slack right now (Slack refuses the bot's token), in one line; None when
         deliveries flow."""

@@ -40,10 +40,12 @@ from bot.commands.auth import authorize
 from bot.commands.context import Ctx, Reply, Services
 from bot.commands.dispatch import Dispatcher, answer_in_time
 from bot.commands.refs import load_issue, sentry_link
+from bot.commands.slash import using
 from bot.errors import PermissionDenied
 from bot.interactions import Interactions, OpenModal, PostChart, flatten_state
 from bot.settings import Settings
 from bot.slack.files import upload_chart
+from bot.slack.home import publish_home
 from bot.slack.text import from_slack, slack_url
 from bot.store.events import SeenEvents
 from bot.views.blocks import esc
@@ -56,6 +58,8 @@ __all__ = ["Answered", "BotApp", "ResponseUrls", "build_bolt_app", "payload_for"
 log = logging.getLogger("bot.slack")
 
 MODAL_ACTIONS = {Action.RESOLVE, Action.ARCHIVE, Action.ASSIGN, Action.LINK}
+# Clicks on the Home tab carry no response_url and no channel: they republish the tab instead.
+HOME_ACTIONS = {Action.HOME_REFRESH}
 WORKSPACE_REFUSED = "This bot serves another Slack workspace."
 CRASHED = "Something went wrong on the bot's side; it has been logged."
 CHANNEL_REFUSED = "The bot does not answer in this channel; ask an admin which channels it serves."
@@ -328,7 +332,8 @@ def build_bolt_app(
         app.after_ack(work, answer_to=body.get("response_url"))
 
     for action_id in Action:
-        app.action(action_id.value)(ack_action)
+        if action_id not in HOME_ACTIONS:
+            app.action(action_id.value)(ack_action)
 
     # --- modals -------------------------------------------------------------------------------
 
@@ -446,6 +451,26 @@ def build_bolt_app(
     @app.event("app_mention")
     async def on_app_mention(event: dict[str, Any], client: AsyncWebClient) -> None:
         app.after_ack(answer_mention(event, client))
+
+    # --- the Home tab ------------------------------------------------------------------------------
+
+    async def show_home(user_id: str, client: AsyncWebClient) -> None:
+        with using(settings.slack_command):
+            await publish_home(client, make_ctx({"user_id": user_id}))
+
+    @app.event("app_home_opened")
+    async def on_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
+        # The event also comes when the Messages or About tab is opened (`tab`, docs.slack.dev/
+        # reference/events/app_home_opened); only the Home tab shows a view.
+        if event.get("tab", "home") == "home" and event.get("user"):
+            app.after_ack(show_home(str(event["user"]), client))
+
+    @app.action(Action.HOME_REFRESH.value)
+    async def on_home_refresh(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        user = (body.get("user") or {}).get("id")
+        if user:
+            app.after_ack(show_home(str(user), client))
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None = None) -> None:

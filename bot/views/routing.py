@@ -27,6 +27,7 @@ class Action(StrEnum):
     RETRY = "command.retry"
     CONFIRM = "confirm.yes"
     CANCEL = "confirm.no"
+    HOME_REFRESH = "home.refresh"
 
 
 class Callback(StrEnum):

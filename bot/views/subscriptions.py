@@ -8,10 +8,11 @@ from bot.alerts.models import Subscription
 from bot.views.blocks import context, esc, header, message, section
 from bot.views.common import Message
 
-__all__ = ["subscription_list", "subscription_saved"]
+__all__ = ["describe_subscription", "subscription_list", "subscription_saved"]
 
 
-def _describe(sub: Subscription) -> str:
+def describe_subscription(sub: Subscription) -> str:
+    """One subscription in a line of mrkdwn: its project, filters, and why it is paused if it is."""
     f = sub.filters
     levels = ", ".join(sorted(f.levels)) or "all levels"
     envs = ", ".join(esc(e) for e in sorted(f.environments)) or "all environments"
@@ -24,7 +25,7 @@ def _describe(sub: Subscription) -> str:
 
 
 def subscription_saved(sub: Subscription, *, channel_id: str) -> Message:
-    text = f"✅ <#{channel_id}> now receives alerts from {_describe(sub)}"
+    text = f"✅ <#{channel_id}> now receives alerts from {describe_subscription(sub)}"
     return message(
         f"Subscribed to {sub.project}", [section(text), context("`/sentry unsubscribe <project>` stops them.")]
     )
@@ -34,5 +35,5 @@ def subscription_list(subs: Sequence[Subscription], *, channel_id: str) -> Messa
     if not subs:
         blocks = [section(f"<#{channel_id}> is not subscribed to any project. Try `/sentry subscribe web`.")]
         return message("No subscriptions", blocks)
-    blocks = [header("Alert subscriptions of this channel"), section("\n".join(_describe(s) for s in subs))]
+    blocks = [header("Alert subscriptions of this channel"), section("\n".join(describe_subscription(s) for s in subs))]
     return message("Alert subscriptions", blocks)

@@ -30,6 +30,7 @@ __all__ = [
     "BOT_USER_ID",
     "TEAM_DOMAIN",
     "TEAM_ID",
+    "app_home_opened_event",
     "app_mention_event",
     "block_actions_body",
     "block_suggestion_body",
@@ -585,4 +586,20 @@ def app_mention_event(
     }
     if thread_ts:
         event["thread_ts"] = thread_ts
+    return event
+
+
+def app_home_opened_event(user: str, *, tab: str = "home", view: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """An `app_home_opened` event (inner event): `user` opened the app's `tab` ("home" or "messages");
+    `view` is the Home view last published to them, sent only once one was (the payload on
+    docs.slack.dev/reference/events/app_home_opened)."""
+    event: dict[str, Any] = {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": "D" + user.lstrip("UW"),
+        "tab": tab,
+        "event_ts": f"{time.time():.6f}",
+    }
+    if view is not None:
+        event["view"] = _view("", view)
     return event

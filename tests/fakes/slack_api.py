@@ -126,6 +126,10 @@ class FakeSlack:
         # getnao/nao#1372, uploading charts with files.uploadV2 into a channel the bot is not in).
         self.not_member_of: set[str] = set()
         self._file_counter = 0
+        # Who is in which channel (`users.conversations` answers from it): channel id -> user ids.
+        self.channel_members: dict[str, set[str]] = defaultdict(set)
+        # The Home tab each user was last published (`views.publish`): user id -> view.
+        self.home_views: dict[str, JSON] = {}
         self._handlers: dict[str, Handler] = {}
         self._overrides: dict[str, Handler] = {}
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
@@ -436,6 +440,8 @@ class FakeSlack:
             "views.open": self._views_open,
             "views.push": self._views_open,
             "views.update": self._views_update,
+            "views.publish": self._views_publish,
+            "users.conversations": self._users_conversations,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
             "conversations.open": self._conversations_open,
@@ -600,6 +606,38 @@ class FakeSlack:
             **view,
         }
         return {"ok": True, "view": full}
+
+    def _views_publish(self, args: JSON) -> JSON:
+        # docs.slack.dev/reference/methods/views.publish: `user_id` and a `view` of type "home" (the
+        # only surface it publishes to), held to the Home tab's 100 blocks; the answer is the view.
+        user_id = str(args.get("user_id") or "")
+        view = args.get("view")
+        if not user_id:
+            return _error("invalid_arguments", ["[ERROR] missing required field: user_id"])
+        if not isinstance(view, dict) or view.get("type") != "home":
+            return _error("invalid_arguments", ["[ERROR] must be home [json-pointer:/view/type]"])
+        if self.validate_blocks and (errors := block_kit_errors(view.get("blocks"), max_blocks=100)):
+            return _error("invalid_arguments", errors)
+        answer = self._view_answer(args, view_id=None)
+        self.home_views[user_id] = view
+        return answer
+
+    def _users_conversations(self, args: JSON) -> JSON:
+        # docs.slack.dev/reference/methods/users.conversations: the channels `user` is in, paged by
+        # `limit` (max 999) and `response_metadata.next_cursor` ("" on the last page); "We omit the
+        # is_member and num_members fields"; an unknown user is `user_not_found`.
+        user_id = str(args.get("user") or "")
+        if user_id and user_id not in self.users:
+            return _error("user_not_found")
+        limit = int(args.get("limit") or 100)
+        if not 1 <= limit <= 999:
+            return _error("invalid_limit")
+        ids = sorted(c for c, members in self.channel_members.items() if user_id in members)
+        start = int(args.get("cursor") or 0)
+        page = ids[start : start + limit]
+        following = str(start + limit) if start + limit < len(ids) else ""
+        channels = [{"id": c, "name": c.lower(), "is_channel": True, "is_private": False} for c in page]
+        return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": following}}
 
     def _user(self, user_id: str) -> JSON:
         info = self.users[user_id]
