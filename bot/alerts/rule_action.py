@@ -113,7 +113,7 @@ class RuleActionEndpoints:
             return web.json_response({"message": SLACK_DOWN}, status=503)
         shown = value if value.startswith("#") or is_channel_id(value) else f"#{value}"
         if channel is None:
-            await self._record(value, None, "refused")
+            await self._record(value, None, "denied")
             return web.json_response({"message": UNKNOWN_CHANNEL.format(channel=shown)}, status=400)
         await self._record(value, channel.id, "ok")
         log.info("sentry.rule-action.saved", extra={"channel": channel.id})
@@ -140,7 +140,7 @@ class RuleActionEndpoints:
         await self._audit.record_external(
             actor=AUDIT_ACTOR,
             command=AUDIT_COMMAND,
-            text=f"{CHANNEL_FIELD}={value}",
+            text=f"{AUDIT_COMMAND} {CHANNEL_FIELD}={value}",
             target=channel_id or value,
             result=result,
             at=time.time(),
