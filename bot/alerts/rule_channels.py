@@ -67,7 +67,8 @@ class RuleChannels:
         keys = {value: normalize(value)[:_MAX_VALUE] for value in values}
         if not keys:
             return {}
-        query = select(rule_channels).where(rule_channels.c.value.in_(set(keys.values())))
+        c = rule_channels.c
+        query = select(rule_channels).where(c.value.in_(set(keys.values())))
         async with self._db.read() as conn:
             rows = {r.value: r for r in await conn.execute(query)}
         found: dict[str, str | None] = {}
@@ -81,6 +82,12 @@ class RuleChannels:
                 found[key] = key
             else:
                 found[key] = await self._ask(key, now)
+        if ids := {i for i in found.values() if i}:
+            # A channel is paused for every value naming it, also one first seen after the pause.
+            paused = select(c.channel_id).where(c.channel_id.in_(ids), c.broken_reason.is_not(None))
+            async with self._db.read() as conn:
+                stopped = set((await conn.execute(paused)).scalars())
+            found = {key: None if i in stopped else i for key, i in found.items()}
         return {value: found[key] for value, key in keys.items()}
 
     async def check(self, value: str, now: float) -> Channel | None:
@@ -119,10 +126,9 @@ class RuleChannels:
         }
         if unpause:
             values |= {"broken_reason": None, "broken_at": None}
-        if before is None:
-            conn.execute(rule_channels.insert().values(value=key, **values))
-        else:
-            conn.execute(update(rule_channels).where(c.value == key).values(**values))
+        # An upsert: another replica may be resolving the same value at this moment.
+        stmt = self._db.insert(rule_channels).values(value=key, **values)
+        conn.execute(stmt.on_conflict_do_update(index_elements=[c.value], set_=values))
         if unpause and channel is not None:
             conn.execute(
                 update(rule_channels).where(c.channel_id == channel.id).values(broken_reason=None, broken_at=None)
