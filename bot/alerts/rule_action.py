@@ -98,7 +98,10 @@ class RuleActionEndpoints:
         return web.json_response([{"label": c.label, "value": c.id, "default": False} for c in found])
 
     async def settings(self, request: web.Request) -> web.Response:
-        body = await request.content.read(MAX_BODY_BYTES + 1)
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            return web.json_response({"message": NOT_SETTINGS}, status=413)
+        # The app's client_max_size (1 MiB) bounds a body sent without a length.
+        body = await request.read()
         if refused := await self._refused(request, body):
             return refused
         value = _channel_setting(body)
