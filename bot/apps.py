@@ -440,6 +440,6 @@ def sentry_app_text(url: str, registry: Registry = default_registry) -> str:
         "",
         "Save, then copy into the bot's environment:",
         "  SENTRY_AUTH_TOKEN     the token under Tokens (sntryi_...)",
-        "  SENTRY_CLIENT_SECRET  the Client Secret under Credentials (signs the webhooks)",
+        "  SENTRY_CLIENT_SECRET  the Client Secret under Credentials (signs the webhooks and the alert-rule requests)",
     ]
     return "\n".join(lines) + "\n"
