@@ -47,6 +47,7 @@ from bot.store.alerts import (
     webhook_outbox,
     webhook_quarantine,
 )
+from bot.store.rule_channels import rule_channels
 
 __all__ = ["Kind", "Router", "deliver", "touch_channel", "touch_channels"]
 
@@ -399,11 +400,17 @@ class Router:
                 subscriptions.c.channel_id.in_(channels), subscriptions.c.broken_reason.is_(None)
             )
         )
-        wanted = {
-            (s.channel_id, s.project)
-            for s in map(subscription_from_row, (r._mapping for r in subs))
-            if change.kind in s.filters.events
-        }
+        subscribed = [subscription_from_row(r._mapping) for r in subs]
+        wanted = {(s.channel_id, s.project) for s in subscribed if change.kind in s.filters.events}
+        # A channel only alert rules post to (nobody subscribed it) hears every change, as by default.
+        ruled = set(
+            conn.execute(
+                select(rule_channels.c.channel_id).where(
+                    rule_channels.c.channel_id.in_(set(channels) - {s.channel_id for s in subscribed}),
+                    rule_channels.c.broken_reason.is_(None),
+                )
+            ).scalars()
+        )
         payload = change.model_dump(mode="json")
         for channel_id in channels:
             key = where & (alert_messages.c.channel_id == channel_id)
@@ -427,7 +434,7 @@ class Router:
                         conn, channel_id, Kind.UPDATE, outbox_id=outbox_id, issue_key=change.key, payload={}, now=now
                     )
                     queued += 1
-            if (channel_id, state.project) in wanted:
+            if (channel_id, state.project) in wanted or channel_id in ruled:
                 deliver(
                     conn, channel_id, Kind.REPLY, outbox_id=outbox_id, issue_key=change.key, payload=payload, now=now
                 )

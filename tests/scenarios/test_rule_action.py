@@ -19,7 +19,7 @@ from pydantic import SecretStr
 
 from bot.sandbox import run_sandbox, seed_state
 from tests.alerts.harness import messages
-from tests.alerts.payloads import event_alert, metric_alert
+from tests.alerts.payloads import event_alert, issue_payload, metric_alert
 from tests.fakes import FakeSlack
 from tests.fakes.signing import rule_settings_body, sentry_app_headers, sentry_app_request_headers
 from tests.scenarios.conftest import BotUnderTest, bot_settings, know_users, serving
@@ -213,3 +213,17 @@ async def test_a_name_slack_does_not_know_tells_the_admins_once(bot):
     await sentry_sends(bot, "event_alert", event_alert(channel="#general", event="e3"))
     await bot.slack.wait_for("chat.postMessage", count=2, timeout=10)
     assert [c["channel"] for c in bot.slack.calls_to("chat.postMessage")] == ["UCAROL", "C024BE91L"]
+
+
+async def test_the_rule_channels_thread_hears_who_resolved_the_issue(bot):
+    assert await sentry_sends(bot, "event_alert", event_alert(issue="1170820242", channel="#general")) == 200
+    await bot.slack.wait_for("chat.postMessage", timeout=10)
+    (parent,) = messages(bot.slack, "C024BE91L", thread=False)
+    resolved = issue_payload("resolved", issue="1170820242", actor="colleen", status="resolved")
+    assert await sentry_sends(bot, "issue", resolved) == 200
+
+    (updated,) = await bot.slack.wait_for("chat.update", timeout=10)
+    assert (updated["channel"], updated["ts"]) == ("C024BE91L", parent["ts"])
+    replies = await bot.slack.wait_for("chat.postMessage", count=2, timeout=10)
+    assert replies[1]["thread_ts"] == updated["ts"]
+    assert "colleen" in replies[1]["text"]
