@@ -74,7 +74,9 @@ class RuleChannels:
         found: dict[str, str | None] = {}
         for key in set(keys.values()):
             row = rows.get(key)
-            if row is not None and (row.broken_reason or row.channel_id or now - row.checked_at < self._recheck):
+            if not key:
+                found[key] = None  # "#" alone names nothing
+            elif row is not None and (row.broken_reason or row.channel_id or now - row.checked_at < self._recheck):
                 found[key] = None if row.broken_reason else row.channel_id
             elif is_channel_id(key):
                 # An option the form offered: posting tells whether Slack takes it.

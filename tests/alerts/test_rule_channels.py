@@ -100,6 +100,12 @@ async def test_routing_resolves_a_name_once_and_then_reads_the_store(fake_slack,
     assert fake_slack.count("conversations.list") == listed  # another replica reads the row
 
 
+async def test_a_setting_that_names_nothing_asks_slack_nothing(fake_slack, any_db):
+    channels = RuleChannels(any_db, ChannelDirectory(workspace(fake_slack, 1)), notify=("UADMIN",))
+    assert await channels.resolve(["#", " "], NOW) == {"#": None, " ": None}
+    assert fake_slack.count("conversations.list") == 0
+
+
 async def test_an_unknown_name_is_asked_again_only_after_the_recheck(fake_slack, any_db):
     channels = RuleChannels(any_db, ChannelDirectory(workspace(fake_slack, 1), ttl=0.0), recheck=600.0)
     assert await channels.resolve(["#later"], NOW) == {"#later": None}
