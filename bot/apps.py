@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.alerts.receiver import STORED_RESOURCES, WEBHOOK_PATH
+from bot.alerts.rule_action import ALERT_RULE_ACTION_PATH, CHANNEL_OPTIONS_PATH
 from bot.alerts.subscriptions import SubscriptionService
 from bot.commands import registry as default_registry
 from bot.commands.auth import authorize
@@ -46,8 +47,6 @@ __all__ = [
     "unfurl_domain",
 ]
 
-ALERT_RULE_ACTION_PATH = "/sentry/alert-rule-action"
-CHANNEL_OPTIONS_PATH = "/sentry/options/channels"
 SLACK_EVENTS_PATH = "/slack/events"
 
 # --- Slack ------------------------------------------------------------------------------------
@@ -75,6 +74,9 @@ SLACK_METHOD_SCOPES: Mapping[str, tuple[str, ...]] = {
     # private ones the bot shares with them (groups:read). views.publish needs no scope.
     "users.conversations": ("channels:read", "groups:read"),
     "views.publish": (),
+    # The channels Sentry's alert-rule form offers: public ones (channels:read) and the private ones the
+    # bot was invited to (groups:read).
+    "conversations.list": ("channels:read", "groups:read"),
 }
 
 # The scope each Events API event the bot subscribes to requires (docs.slack.dev/reference/events/<event>).
@@ -433,9 +435,9 @@ def sentry_app_text(url: str, registry: Registry = default_registry) -> str:
         "",
         "Name:          Slack bot (any name)",
         f"Webhook URL:   {base}{WEBHOOK_PATH}",
-        # The two endpoints the schema names are another issue's work: until the bot serves them, Sentry's
-        # alert-rule form would fail to load its channel choices.
-        "Alert Rule Action: off for now (this version does not serve the schema's two endpoints yet)",
+        # Sentry loads the channel choices from the schema's select `uri` and checks a saved rule's settings
+        # at its settings `uri` (bot/alerts/rule_action.py serves both).
+        "Alert Rule Action: on (alert rules can then post to a Slack channel chosen in the rule)",
         "",
         "Permissions (the lowest level that runs every command):",
     ]
@@ -449,11 +451,11 @@ def sentry_app_text(url: str, registry: Registry = default_registry) -> str:
         f"Webhooks (tick these resources): {', '.join(WEBHOOK_RESOURCES)}",
         "  error sends one webhook per event: leave it off unless you subscribe channels to every error.",
         "",
-        "Schema (UI components), to paste when Alert Rule Action is turned on:",
+        "Schema (UI components), to paste under Alert Rule Action:",
         json.dumps(sentry_app_schema(url), indent=2),
         "",
         "Save, then copy into the bot's environment:",
         "  SENTRY_AUTH_TOKEN     the token under Tokens (sntryi_...)",
-        "  SENTRY_CLIENT_SECRET  the Client Secret under Credentials (signs the webhooks)",
+        "  SENTRY_CLIENT_SECRET  the Client Secret under Credentials (signs the webhooks and the alert-rule requests)",
     ]
     return "\n".join(lines) + "\n"

@@ -302,6 +302,13 @@ def test_sentry_app_prints_the_form_as_sentry_shows_it(no_env, capsys):
     assert schema == sentry_app_schema("https://chat.acme.example/bot")
 
 
+def test_sentry_app_turns_the_alert_rule_action_on_now_that_the_bot_serves_it(no_env, capsys):
+    assert main(["sentry-app", "--url", "https://bot.example.com"]) == 0
+    out = capsys.readouterr().out
+    assert "Alert Rule Action: on" in out
+    assert "off for now" not in out
+
+
 def test_the_alert_rule_action_posts_and_asks_for_options_on_the_bots_paths():
     (element,) = sentry_app_schema("https://chat.acme.example/bot/")["elements"]
     assert element["type"] == "alert-rule-action"

@@ -44,6 +44,7 @@ class Drop(StrEnum):
     NOT_POSTED = "not_posted"  # a resource or action the bot does not post (a deleted comment, ...)
     NO_ID = "no_id"  # no usable issue or metric alert id in it: nothing to thread it under
     NO_SUBSCRIBER = "no_subscriber"  # an alert no channel's subscription wants
+    NO_CHANNEL = "no_channel"  # an alert rule chose a channel the bot cannot post in (unknown or paused)
     NO_MESSAGE = "no_message"  # an issue change about an issue no channel has a message for
     ALREADY_SHOWN = "already_shown"  # an issue change every channel shows already (or none asked for)
 
@@ -79,6 +80,9 @@ class Alert(_Model):
     status: str | None = None  # unresolved | resolved | ignored; metric: critical | warning | resolved
     assignee: str | None = None
     description: str | None = None  # metric alerts
+    # The channels the Sentry alert rule chose for the bot (its alert-rule action's `channel`
+    # setting, as saved: a channel id or a name); when set, only these channels get the alert.
+    rule_channels: tuple[str, ...] = ()
 
     @property
     def project(self) -> str | None:

@@ -78,7 +78,8 @@ def parse_or_drop(source: str, resource: str, action: str, payload: JSON) -> Ale
         return _issue(action, _dict(data.get("issue")), actor)
     if resource == "event_alert" and action == "triggered":
         event = _dict(data.get("event"))
-        return _event(event, EventKind.ALERT, rule=_str(data.get("triggered_rule")))
+        channels = _setting_channels(_dict(data.get("issue_alert")).get("settings"))
+        return _event(event, EventKind.ALERT, rule=_str(data.get("triggered_rule")), channels=channels)
     if resource == "error" and action == "created":
         return _event(_dict(data.get("error")), EventKind.ERROR)
     if resource == "metric_alert":
@@ -117,7 +118,7 @@ def _service_hook(payload: JSON) -> Alert | Drop:
     )
 
 
-def _event(event: JSON, kind: EventKind, *, rule: str | None = None) -> Alert | Drop:
+def _event(event: JSON, kind: EventKind, *, rule: str | None = None, channels: tuple[str, ...] = ()) -> Alert | Drop:
     issue_id = _id(event.get("issue_id")) or _id(event.get("groupID"))
     if not issue_id:
         return Drop.NO_ID
@@ -141,6 +142,7 @@ def _event(event: JSON, kind: EventKind, *, rule: str | None = None) -> Alert | 
         link=issue_page.group("issue") if issue_page else web_url,
         event_link=web_url,
         rule=rule,
+        rule_channels=channels,
     )
 
 
@@ -204,6 +206,7 @@ def _metric_alert(action: str, data: JSON) -> Alert | Drop:
         status=_str(action, _MAX_STATUS),
         # Sentry double-escapes the newline in this field.
         description=(_str(data.get("description_text")) or "").replace("\\n", "\n") or None,
+        rule_channels=_metric_channels(action, rule),
     )
 
 
@@ -218,6 +221,39 @@ def _comment(action: str, data: JSON, actor: str) -> IssueChange | Drop:
         actor=actor,
         text=_str(data.get("comment")),
     )
+
+
+# The bot's alert-rule action names its one field `channel` (bot/apps.py `sentry_app_schema`).
+_CHANNEL_SETTING = "channel"
+# A channel setting longer than this names no Slack channel (names are at most 80 characters).
+_MAX_CHANNEL = 100
+
+
+def _setting_channels(settings: Any) -> tuple[str, ...]:
+    """The `channel` values of an alert-rule action's settings: `[{"name": "channel", "value": "#general"}]`
+    (docs.sentry.io, Integration Platform → Webhooks → Issue Alerts, `data.issue_alert.settings`)."""
+    found = (
+        _str(s.get("value"), _MAX_CHANNEL)
+        for s in _list(settings)
+        if isinstance(s, Mapping) and s.get("name") == _CHANNEL_SETTING
+    )
+    return tuple(dict.fromkeys(v for v in found if v))
+
+
+def _metric_channels(action: str, rule: JSON) -> tuple[str, ...]:
+    """The channels a metric alert's rule chose for the bot: the settings of its Sentry App actions
+    (`alert_rule.triggers[].actions[]`, type `sentry_app`, key `settings`: docs.sentry.io, Webhooks →
+    Metric Alerts; getsentry/sentry AlertRuleTriggerActionSerializer). A `critical` or `warning`
+    alert takes the trigger of that label when one has such actions; `resolved` (which ends
+    either) takes every trigger's."""
+    per_trigger: dict[str, list[str]] = {}
+    for trigger in map(_dict, _list(rule.get("triggers"))):
+        label = _str(trigger.get("label")) or ""
+        for act in map(_dict, _list(trigger.get("actions"))):
+            if act.get("type") == "sentry_app":
+                per_trigger.setdefault(label, []).extend(_setting_channels(act.get("settings")))
+    chosen = per_trigger.get(action) or [c for channels in per_trigger.values() for c in channels]
+    return tuple(dict.fromkeys(chosen))
 
 
 # ---------------------------------------------------------------------- tolerant readers

@@ -25,6 +25,7 @@ from bot.alerts.router import Kind
 from bot.store.alerts import alert_messages, deliveries, digests
 from bot.views.alert import alert_message, broken_notice, change_reply, digest_message, escalation_reply, repeat_reply
 from bot.views.common import Message
+from bot.views.rule_action import rule_channel_notice
 
 __all__ = ["Call", "Planner"]
 
@@ -234,6 +235,9 @@ class Planner:
                 parent = parent or _digest_showing(conn, item.channel_id, item.issue_key)
                 message = escalation_reply(alert, threshold=item.payload["threshold"], events=item.payload["events"])
                 return Call(method="chat.postMessage", message=message, thread_ts=parent, **common)
+            case Kind.NOTICE if "rule" in item.payload:
+                message = rule_channel_notice(**item.payload["rule"])
+                return Call(method="chat.postMessage", message=message, **common)
             case Kind.NOTICE:
                 message = broken_notice(**item.payload)
                 return Call(method="chat.postMessage", message=message, **common)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
@@ -35,6 +35,7 @@ from bot.alerts.models import Alert, Drop, EventKind, IssueChange, Subscription
 from bot.alerts.outage import TRANSIENT
 from bot.alerts.parse import parse_or_drop
 from bot.alerts.subscriptions import subscription_from_row
+from bot.slack.channels import is_channel_id, normalize
 from bot.store import Database
 from bot.store.alerts import (
     alert_messages,
@@ -46,6 +47,7 @@ from bot.store.alerts import (
     webhook_outbox,
     webhook_quarantine,
 )
+from bot.store.rule_channels import rule_channels
 
 __all__ = ["Kind", "Router", "deliver", "touch_channel", "touch_channels"]
 
@@ -61,6 +63,10 @@ FRESH_MAX = 1000
 # A list of outbox ids, bound as one parameter: building `in_([...])` afresh per batch cost more
 # than running the statement.
 _IDS: BindParameter[int] = bindparam("ids", expanding=True)
+
+# `RuleChannels.resolve` (bot/alerts/rule_channels.py): the channel id of each alert rule's channel
+# setting, or None when the bot cannot post there.
+ResolveChannels = Callable[[Iterable[str], float], Awaitable[Mapping[str, str | None]]]
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,8 @@ class Router:
     """Args:
     db: the store.
     escalations: event counts that earn an issue a reply in its thread.
+    rule_channels: resolves the channels alert rules chose (before the batch's transaction, so
+        Slack is never called inside it); without it, a rule's channel setting must be a channel id.
     digest_refresh: `DeliveryConfig.digest_refresh`. When given, a channel in a storm (its digest
         posted and shown up to date) that a batch brings only alerts is made due when the digest
         may next be refreshed, not at once: folding new alerts into the digest sooner would show
@@ -149,8 +157,10 @@ class Router:
         escalations: Sequence[int],
         digest_refresh: float | None = None,
         on_due: Callable[[], None] | None = None,
+        rule_channels: ResolveChannels | None = None,
     ) -> None:
         self._db = db
+        self._rule_channels = rule_channels
         self._escalations = sorted(escalations)
         self._digest_refresh = digest_refresh
         self._on_due = on_due
@@ -193,17 +203,21 @@ class Router:
                 found = await conn.execute(select(o.id, cast(o.payload, Text)).where(o.id.in_(_IDS)), {"ids": missing})
                 texts.update((id_, text) for id_, text in found)
         batch = [_Row(row, text := texts.get(row.id, ""), _parse(row, text)) for row in rows]
-        return await self._route(batch, now)
+        chosen = {c for r in batch if isinstance(r.parsed, Alert) for c in r.parsed.rule_channels}
+        resolved: Mapping[str, str | None] = {}
+        if chosen:
+            resolved = await self._rule_channels(chosen, now) if self._rule_channels else _ids_only(chosen)
+        return await self._route(batch, now, resolved)
 
-    async def _route(self, batch: list[_Row], now: float) -> int:
+    async def _route(self, batch: list[_Row], now: float, resolved: Mapping[str, str | None]) -> int:
         try:
-            outcome = await self._db.run_transaction(partial(self._write, batch=batch, now=now))
+            outcome = await self._db.run_transaction(partial(self._write, batch=batch, now=now, resolved=resolved))
         except TRANSIENT:
             raise  # the database's trouble, not the webhooks': the rows stay queued (the worker logs it)
         except Exception as exc:
             if len(batch) > 1:
                 half = len(batch) // 2
-                return await self._route(batch[:half], now) + await self._route(batch[half:], now)
+                return await self._route(batch[:half], now, resolved) + await self._route(batch[half:], now, resolved)
             (row,) = batch
             log.warning(
                 "alerts.route.refused-by-store",
@@ -220,7 +234,9 @@ class Router:
             self._on_due()
         return outcome.routed
 
-    def _write(self, conn: Connection, *, batch: list[_Row], now: float) -> _Outcome:
+    def _write(
+        self, conn: Connection, *, batch: list[_Row], now: float, resolved: Mapping[str, str | None] | None = None
+    ) -> _Outcome:
         """Route the parsed rows still unrouted (another replica may have taken some): how many
         were, what was quarantined or dropped, and whether a channel became due at once."""
         o = webhook_outbox.c
@@ -233,7 +249,7 @@ class Router:
         items = [r.parsed for r in batch]
         projects = {p for item in items if isinstance(item, Alert) for p in item.projects}
         subs = self._subscriptions(conn, projects) if projects else []
-        targets = [self._targets(conn, item, subs) for item in items]
+        targets = [self._targets(conn, item, subs, resolved or {}) for item in items]
         alerted = set().union(*(t for item, t in zip(items, targets, strict=True) if isinstance(item, Alert)))
         changed = set().union(*(t for item, t in zip(items, targets, strict=True) if not isinstance(item, Alert)))
         later = self._refresh_times(conn, sorted(alerted - changed), now)
@@ -246,7 +262,8 @@ class Router:
             item, outbox_id = r.parsed, r.row.id
             result: _Failed | Drop | None = item if isinstance(item, _Failed | Drop) else None
             if isinstance(item, Alert):
-                result = alerts.add(r.row, item, channels) or (None if channels else Drop.NO_SUBSCRIBER)
+                missing = Drop.NO_CHANNEL if item.rule_channels else Drop.NO_SUBSCRIBER
+                result = alerts.add(r.row, item, channels) or (None if channels else missing)
             elif isinstance(item, IssueChange):
                 alerts.flush(conn)  # the change must see the alerts before it
                 result = self._apply(conn, r.row, item, channels, now)
@@ -327,13 +344,24 @@ class Router:
         return [subscription_from_row(r._mapping) for r in rows]
 
     @staticmethod
-    def _targets(conn: Connection, item: Parsed, subs: Sequence[Subscription] = ()) -> dict[str, bool]:
-        """The channels an item goes to, each with its threads flag."""
+    def _targets(
+        conn: Connection,
+        item: Parsed,
+        subs: Sequence[Subscription] = (),
+        resolved: Mapping[str, str | None] | None = None,
+    ) -> dict[str, bool]:
+        """The channels an item goes to, each with its threads flag. An alert whose rule chose
+        channels goes to those alone, whatever the subscriptions say."""
         if isinstance(item, IssueChange):
             where = alert_messages.c.issue_key == item.key
             return dict.fromkeys((conn.execute(select(alert_messages.c.channel_id).where(where))).scalars(), True)
         if not isinstance(item, Alert):
             return {}
+        if item.rule_channels:
+            chosen = {c: True for v in item.rule_channels if (c := (resolved or {}).get(v))}
+            if not chosen:
+                log.info("alerts.route.no-rule-channel", extra={"channels": list(item.rule_channels), "key": item.key})
+            return chosen
         threads: dict[str, bool] = {}
         for sub in subs:
             if sub.project in item.projects and sub.filters.matches(item):
@@ -372,11 +400,17 @@ class Router:
                 subscriptions.c.channel_id.in_(channels), subscriptions.c.broken_reason.is_(None)
             )
         )
-        wanted = {
-            (s.channel_id, s.project)
-            for s in map(subscription_from_row, (r._mapping for r in subs))
-            if change.kind in s.filters.events
-        }
+        subscribed = [subscription_from_row(r._mapping) for r in subs]
+        wanted = {(s.channel_id, s.project) for s in subscribed if change.kind in s.filters.events}
+        # A channel only alert rules post to (nobody subscribed it) hears every change, as by default.
+        ruled = set(
+            conn.execute(
+                select(rule_channels.c.channel_id).where(
+                    rule_channels.c.channel_id.in_(set(channels) - {s.channel_id for s in subscribed}),
+                    rule_channels.c.broken_reason.is_(None),
+                )
+            ).scalars()
+        )
         payload = change.model_dump(mode="json")
         for channel_id in channels:
             key = where & (alert_messages.c.channel_id == channel_id)
@@ -400,7 +434,7 @@ class Router:
                         conn, channel_id, Kind.UPDATE, outbox_id=outbox_id, issue_key=change.key, payload={}, now=now
                     )
                     queued += 1
-            if (channel_id, state.project) in wanted:
+            if (channel_id, state.project) in wanted or channel_id in ruled:
                 deliver(
                     conn, channel_id, Kind.REPLY, outbox_id=outbox_id, issue_key=change.key, payload=payload, now=now
                 )
@@ -535,6 +569,11 @@ def _delivery(
         "created_at": now,
         "attempts": 0,
     }
+
+
+def _ids_only(values: Iterable[str]) -> dict[str, str | None]:
+    """Rule channel settings resolved without Slack: those that are channel ids."""
+    return {v: n if is_channel_id(n := normalize(v)) else None for v in values}
 
 
 def _parse(row: Any, text: bytes | str) -> Parsed:

@@ -33,7 +33,9 @@ from sqlalchemy import update
 from bot.alerts.config import DeliveryConfig
 from bot.alerts.janitor import prune
 from bot.alerts.router import BATCH, Router
+from bot.alerts.rule_channels import RuleChannels
 from bot.alerts.sender import Sender
+from bot.slack.channels import ChannelDirectory
 from bot.store import Database
 from bot.store.alerts import slack_channels
 
@@ -121,6 +123,7 @@ class AlertWorker:
             escalations=self._config.escalations,
             digest_refresh=self._config.digest_refresh,
             on_due=self._work.set,
+            rule_channels=RuleChannels(db, ChannelDirectory(slack), notify=self._config.rule_notify).resolve,
         )
         self._sender = Sender(db, slack, config=self._config, owner=self.name, clock=clock)
         self._stopped = asyncio.Event()

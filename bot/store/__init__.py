@@ -5,7 +5,8 @@ its Alembic revision (bot/store/migrations/__init__.py says how) so `Database.co
 upgrades its tables at start.
 """
 
-from bot.store import alerts, audit, events, identity  # alert pipeline, audit log, Slack events seen, identity
+# alert pipeline, audit log, Slack events seen, identity, channels Sentry alert rules choose
+from bot.store import alerts, audit, events, identity, rule_channels
 from bot.store.database import Database, RawJSON, database_url
 from bot.store.schema import metadata
 
@@ -18,4 +19,5 @@ __all__ = [
     "events",
     "identity",
     "metadata",
+    "rule_channels",
 ]

@@ -178,6 +178,26 @@ def sentry_app_headers(
     }
 
 
+def sentry_app_request_headers(secret: str, body: bytes | str = b"") -> dict[str, str]:
+    """Headers of the requests Sentry makes to an integration's UI components: the select options
+    (a GET, whose signed body is the empty string: getsentry/sentry `SelectRequester._build_headers`
+    signs `""`) and the alert-rule settings check (a POST of `rule_settings_body`:
+    `SentryAppAlertRuleActionRequester._build_headers` signs that body). Both carry `Request-ID`."""
+    return {
+        "Content-Type": "application/json",
+        "Request-ID": uuid.uuid4().hex,
+        "Sentry-App-Signature": sentry_signature(secret, body),
+    }
+
+
+def rule_settings_body(*fields: tuple[str, str], installation: str = "a8e5d37a-696c-4c54-adb5-b3f28d64c7de") -> bytes:
+    """What Sentry posts to the alert-rule action's settings `uri` when a rule is saved:
+    `{"fields": [{"name", "value"}], "installationId"}` (getsentry/sentry
+    `SentryAppAlertRuleActionRequester.body`, serialized once and signed as sent)."""
+    payload = {"fields": [{"name": name, "value": value} for name, value in fields], "installationId": installation}
+    return json.dumps(payload).encode()
+
+
 # --------------------------------------------------------------------------- ids
 
 
