@@ -32,6 +32,7 @@ from sqlalchemy import update
 
 from bot.alerts.config import DeliveryConfig
 from bot.alerts.janitor import prune
+from bot.alerts.people import People
 from bot.alerts.router import BATCH, Router
 from bot.alerts.sender import Sender
 from bot.store import Database
@@ -121,6 +122,7 @@ class AlertWorker:
             escalations=self._config.escalations,
             digest_refresh=self._config.digest_refresh,
             on_due=self._work.set,
+            people=People(db, slack),
         )
         self._sender = Sender(db, slack, config=self._config, owner=self.name, clock=clock)
         self._stopped = asyncio.Event()
