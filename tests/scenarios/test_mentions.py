@@ -45,20 +45,22 @@ async def test_a_name_slack_did_not_recognise_says_what_to_type(bot):
 
 async def test_assigning_with_the_bot_pings_the_assignee_once_in_the_alert_s_thread(bot):
     # Assignment replies are off in this channel: the ping comes all the same.
-    await bot.command("subscribe web --events alert", user="UDAVE", channel="CALERTS")
+    await bot.command("subscribe web --events alert,resolved", user="UDAVE", channel="CALERTS")
     await _alert(bot)
-    (parent_ts,) = [
-        ts for (channel, ts), m in bot.slack.messages.items() if channel == "CALERTS" and not m.get("thread_ts")
-    ]
+    (parent_ts,) = [ts for (channel, ts), m in bot.slack.messages.items() if channel == "CALERTS"]
 
     await bot.command("assign WEB-12A <@UDAVE|dave>", user="UALICE", channel="CALERTS")
     await bot.command("assign WEB-12A <@UDAVE|dave>", user="UALICE", channel="CALERTS")  # again: no news
     await bot.command("resolve WEB-12A", user="UALICE", channel="CALERTS")
-    # A channel's calls go out in the order of the changes: once the parent shows the resolution,
-    # anything the second assignment caused has been posted before it.
-    *_, resolved = await bot.slack.wait_for("chat.update", count=2, timeout=10)
-    assert "✅ Resolved" in text_of(resolved) and "👤 Assigned to <@UDAVE>" in text_of(resolved)
+    # A channel's calls go out in the order of the changes, and each reply is drawn from its own
+    # change: once the resolution's reply is in the thread, every reply before it is too.
+    await bot.slack.wait_for("chat.postMessage", count=3, timeout=10)
 
-    (ping,) = [c for c in bot.slack.calls_to("chat.postMessage", ok=True) if c.get("thread_ts")]
-    assert ping["thread_ts"] == parent_ts
+    ping, resolved = [c for c in bot.slack.calls_to("chat.postMessage", ok=True) if c.get("thread_ts")]
+    assert ping["thread_ts"] == resolved["thread_ts"] == parent_ts
     assert "<@UALICE> assigned this issue to <@UDAVE>." in text_of(ping)
+    assert "<@UALICE> resolved this issue." in text_of(resolved)
+    (parent,) = [
+        m for (channel, _ts), m in bot.slack.messages.items() if channel == "CALERTS" and not m.get("thread_ts")
+    ]
+    assert "👤 Assigned to <@UDAVE>" in text_of(parent)
