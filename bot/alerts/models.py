@@ -128,7 +128,6 @@ class IssueChange(_Model):
     substatus: str | None = None  # the issue's after the change: `regressed` when Sentry reopened it
     assignee_email: str | None = None
     assignee_user: str | None = None  # the new assignee's Slack user, when linked (routing sets it)
-    ping: bool = False  # this reply names the new assignee for the first time in the thread
 
     @property
     def key(self) -> str:

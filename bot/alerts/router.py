@@ -437,8 +437,9 @@ class Router:
                     )
                     queued += 1
             if (channel_id, state.project) in wanted or ping:
-                reply = {**payload, "ping": True} if ping else payload
-                deliver(conn, channel_id, Kind.REPLY, outbox_id=outbox_id, issue_key=change.key, payload=reply, now=now)
+                deliver(
+                    conn, channel_id, Kind.REPLY, outbox_id=outbox_id, issue_key=change.key, payload=payload, now=now
+                )
                 queued += 1
         return queued
 

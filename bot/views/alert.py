@@ -172,7 +172,7 @@ def repeat_reply(alert: Alert, *, events: int | None = None, mention: Sequence[s
 
 def change_reply(change: IssueChange, *, mention: Sequence[str] = ()) -> Message:
     """A thread reply saying who did what to the issue; a new assignee linked to a Slack user is
-    named as a mention (`change.ping`: they are pinged, the first time this thread names them).
+    named as a mention, which pings them (routing posts it once per assignment and thread).
 
     Args:
         change: the change.

@@ -78,8 +78,10 @@ def test_bad_mention_options_say_what_to_type_instead(args: list[str], reason: s
 async def test_the_options_are_kept_as_given(any_db: Database) -> None:
     service = SubscriptionService(any_db, settings=Settings(_env_file=None))  # type: ignore[call-arg]
     filters = parse_subscription_args(
-        ["--mention", "<@U1AB>,<!here>", "--mention-on", "escalation,level:fatal", "--broadcast", "regression"]
-        + ["--tags", "release,browser,os.name"]
+        [
+            *("--mention", "<@U1AB>,<!here>", "--mention-on", "escalation,level:fatal"),
+            *("--broadcast", "regression", "--tags", "release,browser,os.name"),
+        ]
     )
     saved = await service.subscribe("C1", "web", filters, created_by="U1")
     (listed,) = await service.list("C1")
