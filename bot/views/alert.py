@@ -124,7 +124,9 @@ def alert_message(
             ]
         )
     )
-    facts = [" · ".join(f"{esc(k)}: {esc(v)}" for k, v in alert.tags)] if alert.tags else []
+    # The tags the subscription chose have a section of their own below.
+    usual = [(k, v) for k, v in alert.tags if k not in tags]
+    facts = [" · ".join(f"{esc(k)}: {esc(v)}" for k, v in usual)] if usual else []
     if alert.rule:
         facts.append(RULE.format(rule=esc(alert.rule)))
     if facts:
