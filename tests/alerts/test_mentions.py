@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.alerts import SubscriptionFilters, SubscriptionService, parse_subscription_args
 from bot.alerts.models import Alert, EventKind
@@ -21,7 +23,7 @@ from bot.slack.text import from_slack
 from bot.store import Database
 from bot.views.alert import alert_message
 from tests.alerts.harness import Pipeline, hook_payload, issue_payload, messages, posts, text_of
-from tests.fakes import block_kit_errors
+from tests.fakes import FakeSlack, block_kit_errors
 
 ISSUE = "1170820242"
 ONCALL = "<!subteam^S0ONCALL>"
@@ -44,6 +46,24 @@ def test_mention_takes_what_slack_sends_for_a_person_a_group_or_here() -> None:
     assert filters.mentions == ("<@U024BE7LH>", "<!subteam^SAZ94GDB8>", "<!here>")
     assert filters.mention_on == frozenset({"new", "level:fatal"})
     assert parse_subscription_args(["--mention", from_slack("<!here>")]).mentions == ("<!here>",)
+
+
+# A Slack id (U/W for people, S for user groups) and the label Slack may add after `|`.
+_IDS = st.from_regex(r"[A-Z0-9]{8,11}", fullmatch=True)
+_LABELS = st.one_of(st.none(), st.text(st.characters(blacklist_characters="<>|&,", codec="utf-8"), max_size=20))
+
+
+@given(
+    picked=st.lists(
+        st.tuples(st.sampled_from(["@U", "@W", "!subteam^S"]), _IDS, _LABELS), min_size=1, max_size=10, unique=True
+    )
+)
+def test_any_person_or_group_picked_in_slack_is_kept_in_the_form_that_pings(
+    picked: list[tuple[str, str, str | None]],
+) -> None:
+    sent = ",".join(f"<{kind}{id_}{'' if label is None else '|' + label}>" for kind, id_, label in picked)
+    expected = tuple(dict.fromkeys(f"<{kind}{id_}>" for kind, id_, _ in picked))
+    assert parse_subscription_args(["--mention", from_slack(sent)]).mentions == expected
 
 
 def test_the_defaults_ping_nobody_broadcast_nothing_and_add_no_tags() -> None:
@@ -138,8 +158,20 @@ async def test_mention_on_a_level_pings_only_issues_of_that_level(pipeline: Pipe
 # ---------------------------------------------------------------------- assignees, through identity
 
 
-async def test_an_assignee_linked_through_identity_is_named_and_pinged_once(pipeline: Pipeline) -> None:
-    pipeline.fake.users["UDAVE"] = {"email": "dave@acme.example", "name": "dave"}  # Slack's directory
+async def test_an_assignee_linked_through_identity_is_named_and_pinged_once(
+    fake_slack: FakeSlack, any_db: Database
+) -> None:
+    fake_slack.users["UDAVE"] = {"email": "dave@acme.example", "name": "dave"}  # Slack's directory
+    async with Pipeline.start(fake_slack, any_db) as pipeline:
+        await _assigned_twice_and_reported_again(pipeline)
+
+    (parent,) = messages(fake_slack, "C1", thread=False)
+    assert "👤 Assigned to <@UDAVE>" in text_of(parent)
+    (reply,) = messages(fake_slack, "C1", thread=True)
+    assert "<@UALICE> assigned this issue to <@UDAVE>." in text_of(reply)
+
+
+async def _assigned_twice_and_reported_again(pipeline: Pipeline) -> None:
     await pipeline.subscribe("C1", "front-end")
     await pipeline.service_hook(hook_payload())
     await pipeline.drained()
@@ -153,10 +185,15 @@ async def test_an_assignee_linked_through_identity_is_named_and_pinged_once(pipe
         await pipeline.sentry_app("issue", assigned_to(DAVE), request_id=request_id)
         await pipeline.drained()
 
-    (parent,) = messages(pipeline.fake, "C1", thread=False)
+
+async def test_an_alert_about_an_assigned_issue_names_the_assignee(pipeline: Pipeline) -> None:
+    pipeline.fake.users["UDAVE"] = {"email": "Dave@Acme.example", "name": "dave"}  # emails match in any case
+    await pipeline.subscribe("C1", "front-end")
+    await pipeline.service_hook(hook_payload(assignedTo=DAVE))  # the group as Sentry serializes it
+    await pipeline.drained()
+
+    (parent,) = posts(pipeline.fake, "C1")
     assert "👤 Assigned to <@UDAVE>" in text_of(parent)
-    (reply,) = messages(pipeline.fake, "C1", thread=True)
-    assert "<@UALICE> assigned this issue to <@UDAVE>." in text_of(reply)
 
 
 async def test_an_admin_identity_link_names_the_assignee_and_a_reassignment_pings_again(
