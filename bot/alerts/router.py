@@ -410,7 +410,12 @@ class Router:
             if change.kind is not EventKind.COMMENT:
                 status = change.status if change.kind is EventKind.RESOLVED else state.status
                 assignee = change.assignee if change.kind is EventKind.ASSIGNED else state.assignee
-                user = change.assignee_user if change.kind is EventKind.ASSIGNED else state.assignee_user
+                user = state.assignee_user
+                if change.kind is EventKind.ASSIGNED:
+                    # The same assignee reported without their Slack user (Slack did not answer
+                    # this time) keeps the one already known.
+                    same = assignee == state.assignee
+                    user = change.assignee_user or (state.assignee_user if same else None)
                 regressed_at = _regressed_at(change, state.regressed_at, now)
                 drawn = (state.status, state.assignee, state.assignee_user, state.regressed_at is not None)
                 if (status, assignee, user, regressed_at is not None) == drawn and not ping:
@@ -427,7 +432,7 @@ class Router:
                     "alert": {**state.alert, **refreshed},
                     "updated_at": now,
                 }
-                if change.kind is EventKind.ASSIGNED:
+                if change.kind is EventKind.ASSIGNED and (change.assignee_user or not same):
                     # Reassigning someone after an unassignment (or a team) is news to them again.
                     values["pinged_user"] = change.assignee_user
                 conn.execute(update(alert_messages).where(key).values(values))

@@ -186,6 +186,24 @@ async def _assigned_twice_and_reported_again(pipeline: Pipeline) -> None:
         await pipeline.drained()
 
 
+async def test_a_report_without_the_email_keeps_the_assignee_s_mention(pipeline: Pipeline) -> None:
+    pipeline.fake.users["UDAVE"] = {"email": "dave@acme.example", "name": "dave"}
+    await pipeline.subscribe("C1", "front-end")
+    await pipeline.service_hook(hook_payload())
+    await pipeline.drained()
+    snapshot = {"id": ISSUE, "status": "unresolved", "assignedTo": DAVE}
+    await pipeline.outbox.issue_changed(ISSUE, actor="UALICE", action="assigned", issue=snapshot)
+    await pipeline.drained()
+    # An organization with enhanced privacy gets no email in Sentry's webhook (sentry_apps.py
+    # `send_issue_assigned_webhook` adds it only without `enhanced_privacy`).
+    await pipeline.sentry_app("issue", assigned_to({k: v for k, v in DAVE.items() if k != "email"}))
+    await pipeline.drained()
+
+    (parent,) = messages(pipeline.fake, "C1", thread=False)
+    assert "👤 Assigned to <@UDAVE>" in text_of(parent)
+    assert len(messages(pipeline.fake, "C1", thread=True)) == 1
+
+
 async def test_an_alert_about_an_assigned_issue_names_the_assignee(pipeline: Pipeline) -> None:
     pipeline.fake.users["UDAVE"] = {"email": "Dave@Acme.example", "name": "dave"}  # emails match in any case
     await pipeline.subscribe("C1", "front-end")
