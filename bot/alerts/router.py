@@ -523,6 +523,8 @@ class _AlertWrites:
                         "updated_at": now,
                         "assignee_user": alert.assignee_user,
                         "regressed_at": now if alert.substatus == "regressed" else None,
+                        # Assigned already: the first message names them.
+                        "pinged_user": alert.assignee_user,
                     }
                     created.add(key)
                     continue
@@ -540,6 +542,21 @@ class _AlertWrites:
                     regressed_at=now if regression else state["regressed_at"],
                     updated_at=now,
                 )
+                if alert.assignee_user and alert.assignee_user != state["pinged_user"]:
+                    # Assigned in Sentry, and only this alert says so (service hooks report no
+                    # assignments): the new assignee hears of it once in the thread all the same.
+                    state["pinged_user"] = alert.assignee_user
+                    ping = IssueChange(
+                        kind=EventKind.ASSIGNED,
+                        issue_id=alert.issue_id or alert.key.partition(":")[2],
+                        action="assigned",
+                        actor="Someone",
+                        assignee=alert.assignee,
+                        assignee_user=alert.assignee_user,
+                    )
+                    queued.append(
+                        _delivery(channel_id, Kind.REPLY, outbox_id, alert.key, ping.model_dump(mode="json"), now)
+                    )
                 if regression:
                     # The parent says so too (the planner skips this when it was never posted).
                     queued.append(_delivery(channel_id, Kind.UPDATE, outbox_id, alert.key, {}, now))
@@ -579,6 +596,7 @@ _COUNTED = (
     "updated_at",
     "assignee_user",
     "regressed_at",
+    "pinged_user",
 )
 
 

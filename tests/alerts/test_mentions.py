@@ -207,11 +207,26 @@ async def test_a_report_without_the_email_keeps_the_assignee_s_mention(pipeline:
 async def test_an_alert_about_an_assigned_issue_names_the_assignee(pipeline: Pipeline) -> None:
     pipeline.fake.users["UDAVE"] = {"email": "Dave@Acme.example", "name": "dave"}  # emails match in any case
     await pipeline.subscribe("C1", "front-end")
-    await pipeline.service_hook(hook_payload(assignedTo=DAVE))  # the group as Sentry serializes it
-    await pipeline.drained()
+    for n in range(2):
+        await pipeline.service_hook(hook_payload(event=f"e{n}", assignedTo=DAVE))  # the group as Sentry serializes it
+        await pipeline.drained()
 
-    (parent,) = posts(pipeline.fake, "C1")
+    parent, repeat = posts(pipeline.fake, "C1")
     assert "👤 Assigned to <@UDAVE>" in text_of(parent)
+    assert "<@UDAVE>" not in text_of(repeat)  # assigned before its first message: no news since
+
+
+async def test_an_assignment_only_an_alert_reports_pings_once(pipeline: Pipeline) -> None:
+    """With service hooks alone, an assignment made in Sentry shows first on the issue's next alert."""
+    pipeline.fake.users["UDAVE"] = {"email": "dave@acme.example", "name": "dave"}
+    await pipeline.subscribe("C1", "front-end")
+    for n, assignee in enumerate([None, DAVE, DAVE]):
+        await pipeline.service_hook(hook_payload(event=f"e{n}", assignedTo=assignee))
+        await pipeline.drained()
+
+    replies = [text_of(r) for r in messages(pipeline.fake, "C1", thread=True)]
+    assert [r for r in replies if "<@UDAVE>" in r] == [replies[1]]
+    assert "assigned this issue to <@UDAVE>." in replies[1]
 
 
 async def test_an_admin_identity_link_names_the_assignee_and_a_reassignment_pings_again(
