@@ -312,6 +312,25 @@ async def test_sentry_reopening_a_resolved_issue_is_a_regression(pipeline: Pipel
     assert "🔁 Regressed" in text_of(parent)
 
 
+async def test_sentry_reopening_an_issue_archived_until_escalating_is_an_escalation(pipeline: Pipeline) -> None:
+    await pipeline.subscribe(
+        "C1", "front-end", "--mention", "<@UONCALL>", "--mention-on", "escalation", "--broadcast", "escalation"
+    )
+    await pipeline.service_hook(hook_payload())
+    await pipeline.drained()
+    archived = issue_payload("ignored", status="ignored", substatus="archived_until_escalating")
+    await pipeline.sentry_app("issue", archived)
+    await pipeline.drained()
+    # receivers/sentry_apps.py `send_issue_escalating_webhook`: "Escalating is a form of unresolved".
+    await pipeline.sentry_app("issue", issue_payload("unresolved", actor=None, substatus="escalating"))
+    await pipeline.drained()
+
+    archived_reply, escalating = posts(pipeline.fake, "C1", thread=True)
+    assert not archived_reply.get("reply_broadcast") and "<@UONCALL>" not in text_of(archived_reply)
+    assert escalating.get("reply_broadcast")
+    assert escalating["text"].startswith("<@UONCALL> 📈 *Escalating*")
+
+
 # ---------------------------------------------------------------------- tags
 
 
