@@ -64,6 +64,9 @@ SLACK_METHOD_SCOPES: Mapping[str, tuple[str, ...]] = {
     "chat.unfurl": ("links:write",),
     # users.info carries `profile.email` only with users:read.email (the identity mapping is by email).
     "users.info": ("users:read", "users:read.email"),
+    # The alert worker names an assignee as a mention: the Slack user with the member's email
+    # (docs.slack.dev/reference/methods/users.lookupByEmail: users:read.email).
+    "users.lookupByEmail": ("users:read.email",),
     # The worker reads public and private channels only (never DMs): channels:history, groups:history.
     "conversations.history": ("channels:history", "groups:history"),
     "conversations.replies": ("channels:history", "groups:history"),

@@ -34,6 +34,7 @@ from bot.alerts.metrics import DROPPED, QUARANTINED
 from bot.alerts.models import Alert, Drop, EventKind, IssueChange, Subscription
 from bot.alerts.outage import TRANSIENT
 from bot.alerts.parse import parse_or_drop
+from bot.alerts.people import People
 from bot.alerts.subscriptions import subscription_from_row
 from bot.slack.channels import is_channel_id, normalize
 from bot.store import Database
@@ -144,6 +145,7 @@ class Router:
     escalations: event counts that earn an issue a reply in its thread.
     rule_channels: resolves the channels alert rules chose (before the batch's transaction, so
         Slack is never called inside it); without it, a rule's channel setting must be a channel id.
+    people: finds the Slack user of an assignee (by email), to name them as a mention.
     digest_refresh: `DeliveryConfig.digest_refresh`. When given, a channel in a storm (its digest
         posted and shown up to date) that a batch brings only alerts is made due when the digest
         may next be refreshed, not at once: folding new alerts into the digest sooner would show
@@ -158,9 +160,11 @@ class Router:
         digest_refresh: float | None = None,
         on_due: Callable[[], None] | None = None,
         rule_channels: ResolveChannels | None = None,
+        people: People | None = None,
     ) -> None:
         self._db = db
         self._rule_channels = rule_channels
+        self._people = people
         self._escalations = sorted(escalations)
         self._digest_refresh = digest_refresh
         self._on_due = on_due
@@ -203,11 +207,28 @@ class Router:
                 found = await conn.execute(select(o.id, cast(o.payload, Text)).where(o.id.in_(_IDS)), {"ids": missing})
                 texts.update((id_, text) for id_, text in found)
         batch = [_Row(row, text := texts.get(row.id, ""), _parse(row, text)) for row in rows]
+        if self._people is not None:
+            batch = await self._with_slack_users(batch, self._people)
         chosen = {c for r in batch if isinstance(r.parsed, Alert) for c in r.parsed.rule_channels}
         resolved: Mapping[str, str | None] = {}
         if chosen:
             resolved = await self._rule_channels(chosen, now) if self._rule_channels else _ids_only(chosen)
         return await self._route(batch, now, resolved)
+
+    @staticmethod
+    async def _with_slack_users(batch: list[_Row], people: People) -> list[_Row]:
+        """The batch with each assignee's Slack user filled in (found before the write transaction)."""
+        emails = [r.parsed.assignee_email for r in batch if isinstance(r.parsed, Alert | IssueChange)]
+        found = await people.slack_users(e for e in emails if e)
+        if not found:
+            return batch
+        named = []
+        for r in batch:
+            item = r.parsed
+            if isinstance(item, Alert | IssueChange) and (user := found.get((item.assignee_email or "").lower())):
+                r = r._replace(parsed=item.model_copy(update={"assignee_user": user}))
+            named.append(r)
+        return named
 
     async def _route(self, batch: list[_Row], now: float, resolved: Mapping[str, str | None]) -> int:
         try:
@@ -415,26 +436,46 @@ class Router:
         for channel_id in channels:
             key = where & (alert_messages.c.channel_id == channel_id)
             state = (conn.execute(select(alert_messages).where(key).with_for_update())).one()
+            # The new assignee hears of it once in the thread, whoever made the change and however
+            # often it is reported (a button, then Sentry's webhook echoing it).
+            ping = bool(
+                change.kind is EventKind.ASSIGNED and change.assignee_user and change.assignee_user != state.pinged_user
+            )
             if change.kind is not EventKind.COMMENT:
                 status = change.status if change.kind is EventKind.RESOLVED else state.status
                 assignee = change.assignee if change.kind is EventKind.ASSIGNED else state.assignee
-                if (status, assignee) == (state.status, state.assignee):
+                user = state.assignee_user
+                if change.kind is EventKind.ASSIGNED:
+                    # The same assignee reported without their Slack user (Slack did not answer
+                    # this time) keeps the one already known.
+                    same = assignee == state.assignee
+                    user = change.assignee_user or (state.assignee_user if same else None)
+                regressed_at = _regressed_at(change, state.regressed_at, now)
+                drawn = (state.status, state.assignee, state.assignee_user, state.regressed_at is not None)
+                if (status, assignee, user, regressed_at is not None) == drawn and not ping:
                     # Already shown: e.g. Sentry's webhook echoing a change made with a button.
                     continue
                 refreshed = {
                     k: v for k, v in (("title", change.title), ("events", change.events), ("users", change.users)) if v
                 }
-                conn.execute(
-                    update(alert_messages)
-                    .where(key)
-                    .values(status=status, assignee=assignee, alert={**state.alert, **refreshed}, updated_at=now)
-                )
+                values: dict[str, Any] = {
+                    "status": status,
+                    "assignee": assignee,
+                    "assignee_user": user,
+                    "regressed_at": regressed_at,
+                    "alert": {**state.alert, **refreshed},
+                    "updated_at": now,
+                }
+                if change.kind is EventKind.ASSIGNED and (change.assignee_user or not same):
+                    # Reassigning someone after an unassignment (or a team) is news to them again.
+                    values["pinged_user"] = change.assignee_user
+                conn.execute(update(alert_messages).where(key).values(values))
                 if state.ts:
                     deliver(
                         conn, channel_id, Kind.UPDATE, outbox_id=outbox_id, issue_key=change.key, payload={}, now=now
                     )
                     queued += 1
-            if (channel_id, state.project) in wanted or channel_id in ruled:
+            if (channel_id, state.project) in wanted or channel_id in ruled or ping:
                 deliver(
                     conn, channel_id, Kind.REPLY, outbox_id=outbox_id, issue_key=change.key, payload=payload, now=now
                 )
@@ -485,11 +526,20 @@ class _AlertWrites:
         queued: list[dict[str, Any]] = []
         for outbox_id, alert, payload, channels in alerts:
             for channel_id in sorted(channels):
-                queued.append(
-                    _delivery(channel_id, Kind.ALERT, outbox_id, alert.key, payload, now, threads=channels[channel_id])
-                )
                 key = (channel_id, alert.key)
                 state = states.get(key)
+                regression = _regression(alert, state)
+                queued.append(
+                    _delivery(
+                        channel_id,
+                        Kind.ALERT,
+                        outbox_id,
+                        alert.key,
+                        {**payload, "regression": True} if regression else payload,
+                        now,
+                        threads=channels[channel_id],
+                    )
+                )
                 if state is None:
                     events = max(alert.events or 0, 1)
                     states[key] = {
@@ -505,6 +555,10 @@ class _AlertWrites:
                         # The first message shows the count: only later crossings are news.
                         "escalated": max((t for t in self._escalations if t <= events), default=0),
                         "updated_at": now,
+                        "assignee_user": alert.assignee_user,
+                        "regressed_at": now if alert.substatus == "regressed" else None,
+                        # Assigned already: the first message names them.
+                        "pinged_user": alert.assignee_user,
                     }
                     created.add(key)
                     continue
@@ -516,10 +570,31 @@ class _AlertWrites:
                     alerts=count,
                     events=events,
                     escalated=reached or state["escalated"],
-                    status=alert.status or state["status"],
+                    status="unresolved" if regression else alert.status or state["status"],
                     assignee=alert.assignee if alert.assignee is not None else state["assignee"],
+                    assignee_user=alert.assignee_user if alert.assignee is not None else state["assignee_user"],
+                    regressed_at=now if regression else state["regressed_at"],
                     updated_at=now,
                 )
+                if alert.assignee_user and alert.assignee_user != state["pinged_user"]:
+                    # Assigned in Sentry, and only this alert says so (service hooks report no
+                    # assignments): the new assignee hears of it once in the thread all the same.
+                    state["pinged_user"] = alert.assignee_user
+                    ping = IssueChange(
+                        kind=EventKind.ASSIGNED,
+                        issue_id=alert.issue_id or alert.key.partition(":")[2],
+                        action="assigned",
+                        actor="Someone",
+                        assignee=alert.assignee,
+                        assignee_user=alert.assignee_user,
+                    )
+                    queued.append(
+                        _delivery(channel_id, Kind.REPLY, outbox_id, alert.key, ping.model_dump(mode="json"), now)
+                    )
+                if regression:
+                    # The parent says so too (the planner skips this when it was never posted).
+                    queued.append(_delivery(channel_id, Kind.UPDATE, outbox_id, alert.key, {}, now))
+                    self.urgent.add(channel_id)
                 if reached:
                     escalation = {"alert": payload, "threshold": reached, "events": events}
                     queued.append(_delivery(channel_id, Kind.ESCALATION, outbox_id, alert.key, escalation, now))
@@ -545,7 +620,40 @@ class _AlertWrites:
 
 
 # What an alert changes in its thread's row.
-_COUNTED = ("alert", "alerts", "events", "escalated", "status", "assignee", "updated_at")
+_COUNTED = (
+    "alert",
+    "alerts",
+    "events",
+    "escalated",
+    "status",
+    "assignee",
+    "updated_at",
+    "assignee_user",
+    "regressed_at",
+    "pinged_user",
+)
+
+
+def _regression(alert: Alert, state: Mapping[str, Any] | None) -> bool:
+    """Whether `alert` shows a resolved issue seen again, in a channel whose thread is in `state`.
+
+    Either the channel saw the issue resolved, or Sentry says so: a regression reopens the issue
+    with substatus `regressed` (event_manager.py `_handle_regression`), which it keeps for days,
+    so only the first alert after the channel last knew it resolved counts.
+    """
+    if state is None or alert.kind is EventKind.METRIC:
+        return False
+    return state["status"] == "resolved" or (alert.substatus == "regressed" and state["regressed_at"] is None)
+
+
+def _regressed_at(change: IssueChange, regressed_at: float | None, now: float) -> float | None:
+    """When the thread's issue regressed, after `change`: Sentry reopening it marks it, resolving
+    or archiving it clears the mark."""
+    if change.kind is not EventKind.RESOLVED:
+        return regressed_at
+    if change.regression:
+        return regressed_at or now
+    return None if change.status in ("resolved", "ignored") else regressed_at
 
 
 def _delivery(

@@ -32,6 +32,7 @@ from sqlalchemy import update
 
 from bot.alerts.config import DeliveryConfig
 from bot.alerts.janitor import prune
+from bot.alerts.people import People
 from bot.alerts.router import BATCH, Router
 from bot.alerts.rule_channels import RuleChannels
 from bot.alerts.sender import Sender
@@ -124,6 +125,7 @@ class AlertWorker:
             digest_refresh=self._config.digest_refresh,
             on_due=self._work.set,
             rule_channels=RuleChannels(db, ChannelDirectory(slack), notify=self._config.rule_notify).resolve,
+            people=People(db, slack),
         )
         self._sender = Sender(db, slack, config=self._config, owner=self.name, clock=clock)
         self._stopped = asyncio.Event()

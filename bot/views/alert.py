@@ -52,6 +52,14 @@ CHANGES = {
     "edited a comment": "💬 {who} edited a comment:",
 }
 CHANGE_FALLBACK = "{who} changed this issue ({action})."
+# --- mentions, regressions and tags (issue 14) ---
+MENTION = "🔔 {who}"
+REGRESSED = "🔁 Regressed: resolved, then seen again"
+REPEAT_REGRESSION = "🔁 *Regression*: this resolved issue is happening again{facts}"
+REGRESSION_CHANGE = "🔁 *Regression*: Sentry saw this resolved issue again and reopened it."
+ESCALATING_CHANGE = "📈 *Escalating*: this archived issue is happening more than before, so Sentry reopened it."
+TAGS_MAX = 10  # one section of fields
+TAG_VALUE_MAX = 200  # Sentry's own limit on a tag value
 ESCALATION = "📈 {ref} reached *{threshold}* events ({events} so far)."
 DIGEST_TITLE = "🌩️ Alert storm: {total} alerts about {issues} issues since {since}"
 DIGEST_ROW = "*{count}×* {ref} {title}{project}"
@@ -69,22 +77,38 @@ BROKEN = (
 _SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 
 
-def alert_message(alert: Alert, *, status: str | None = None, assignee: str | None = None) -> Message:
+def alert_message(
+    alert: Alert,
+    *,
+    status: str | None = None,
+    assignee: str | None = None,
+    assignee_user: str | None = None,
+    regressed: bool = False,
+    mention: Sequence[str] = (),
+    tags: Sequence[str] = (),
+) -> Message:
     """The first message about an alert in a channel; sent again (chat.update) when the issue changes.
 
     Args:
         alert: the latest alert about the issue.
         status: the issue's current status when known to be newer than the alert's.
         assignee: the current assignee, likewise.
+        assignee_user: the assignee's Slack user, when linked: named as a mention.
+        regressed: the issue was resolved, then seen again.
+        mention: who the subscription pings with this message (`<@U1>`, `<!subteam^S1>`, `<!here>`).
+        tags: the tag keys whose values the subscription shows (`--tags`).
     """
     if alert.kind is EventKind.METRIC:
-        return _metric_message(alert)
+        return _metric_message(alert, mention=mention)
     status = status or alert.status or "unresolved"
     assignee = assignee if assignee is not None else alert.assignee
+    assignee_user = assignee_user or alert.assignee_user
     title = truncate(esc(alert.title), TITLE_MAX)
     emoji = LEVEL_EMOJI.get(alert.level or "", "⚫")
     heading = f"{emoji} {_ref(alert)} · *{link(alert.link, title) if alert.link else title}*"
     blocks = [section(heading)]
+    if mention:
+        blocks.append(context(MENTION.format(who=" ".join(mention))))
     if alert.culprit:
         blocks.append(context(f"`{truncate(esc(alert.culprit), TITLE_MAX)}`"))
     blocks.append(
@@ -100,31 +124,40 @@ def alert_message(alert: Alert, *, status: str | None = None, assignee: str | No
             ]
         )
     )
-    facts = [" · ".join(f"{esc(k)}: {esc(v)}" for k, v in alert.tags)] if alert.tags else []
+    # The tags the subscription chose have a section of their own below.
+    usual = [(k, v) for k, v in alert.tags if k not in tags]
+    facts = [" · ".join(f"{esc(k)}: {esc(v)}" for k, v in usual)] if usual else []
     if alert.rule:
         facts.append(RULE.format(rule=esc(alert.rule)))
     if facts:
         blocks.append(context(*facts))
+    if chosen := _chosen_tags(alert, tags):
+        blocks.append(fields_section(chosen))
     state = [STATUS[status]] if status in STATUS else []
-    if assignee:
+    if regressed and status == "unresolved":
+        state.append(REGRESSED)
+    if assignee_user and _SLACK_USER_ID.fullmatch(assignee_user):
+        state.append(ASSIGNED_TO.format(who=f"<@{assignee_user}>"))
+    elif assignee:
         state.append(ASSIGNED_TO.format(who=esc(assignee)))
     if state:
         blocks.append(context(" · ".join(state)))
     if alert.issue_id:
         blocks.append(issue_action_buttons(alert.issue_id, status=status, permalink=alert.link))
-    return message(_fallback(alert), blocks)
+    return message(_pinging(mention, _fallback(alert)), blocks)
 
 
-def repeat_reply(alert: Alert, *, events: int | None = None) -> Message:
+def repeat_reply(alert: Alert, *, events: int | None = None, mention: Sequence[str] = ()) -> Message:
     """A thread reply for an issue that alerted again: the counts and where it happened.
 
     Args:
-        alert: the alert.
+        alert: the alert (`alert.regression`: the issue was resolved, and this says so).
         events: the issue's count as the bot knows it, when higher than the alert's own.
+        mention: who the subscription pings with it.
     """
     if alert.kind is EventKind.METRIC:
         # A metric alert's next state (warning, resolved) is worth its full message.
-        return _metric_message(alert)
+        return _metric_message(alert, mention=mention)
     count = max(alert.events or 0, events or 0)
     facts = [
         (EVENT if count == 1 else EVENTS).format(n=number(count)) if count else None,
@@ -133,19 +166,34 @@ def repeat_reply(alert: Alert, *, events: int | None = None) -> Message:
         link(alert.event_link, REPEAT_EVENT) if alert.event_link else None,
     ]
     shown = [f for f in facts if f]
-    line = REPEAT.format(facts=" · " + " · ".join(shown) if shown else "")
-    return message(f"{_fallback(alert)}: seen again", [section(line)])
+    template = REPEAT_REGRESSION if alert.regression else REPEAT
+    line = _pinging(mention, template.format(facts=" · " + " · ".join(shown) if shown else ""))
+    said = "regressed" if alert.regression else "seen again"
+    return message(_pinging(mention, f"{_fallback(alert)}: {said}"), [section(line)])
 
 
-def change_reply(change: IssueChange) -> Message:
-    """A thread reply saying who did what to the issue."""
+def change_reply(change: IssueChange, *, mention: Sequence[str] = ()) -> Message:
+    """A thread reply saying who did what to the issue; a new assignee linked to a Slack user is
+    named as a mention, which pings them (routing posts it once per assignment and thread).
+
+    Args:
+        change: the change.
+        mention: who the subscription pings with it (a regression, an escalation).
+    """
     who = _who(change.actor)
     template = CHANGES.get(change.action)
-    line = (
-        template.format(who=who, assignee=esc(change.assignee or NONE))
-        if template
-        else CHANGE_FALLBACK.format(who=who, action=esc(change.action))
-    )
+    assignee = esc(change.assignee or NONE)
+    if change.assignee_user and _SLACK_USER_ID.fullmatch(change.assignee_user):
+        assignee = f"<@{change.assignee_user}>"
+    if change.regression:
+        line = REGRESSION_CHANGE
+    elif change.escalating:
+        line = ESCALATING_CHANGE
+    elif template:
+        line = template.format(who=who, assignee=assignee)
+    else:
+        line = CHANGE_FALLBACK.format(who=who, action=esc(change.action))
+    line = _pinging(mention, line)
     blocks = [section(line)]
     if change.text:
         quoted = "\n".join(f"> {row}" for row in esc(change.text).splitlines() or [""])
@@ -153,8 +201,8 @@ def change_reply(change: IssueChange) -> Message:
     return message(line, blocks)
 
 
-def escalation_reply(alert: Alert, *, threshold: int, events: int) -> Message:
-    line = ESCALATION.format(ref=_ref(alert), threshold=number(threshold), events=number(events))
+def escalation_reply(alert: Alert, *, threshold: int, events: int, mention: Sequence[str] = ()) -> Message:
+    line = _pinging(mention, ESCALATION.format(ref=_ref(alert), threshold=number(threshold), events=number(events)))
     return message(line, [section(line)])
 
 
@@ -192,11 +240,26 @@ def broken_notice(channel_id: str, projects: Sequence[str], reason: str) -> Mess
 # ---------------------------------------------------------------------- pieces
 
 
-def _metric_message(alert: Alert) -> Message:
+def _pinging(mention: Sequence[str], text: str) -> str:
+    """`text` led by the mentions: Slack notifies those named in a message's text."""
+    return f"{' '.join(mention)} {text}" if mention else text
+
+
+def _chosen_tags(alert: Alert, keys: Sequence[str]) -> list[tuple[str, str]]:
+    """The values of the tags `keys` names, from the event (level, environment and release also
+    from the alert's own fields); tags the event lacks are left out."""
+    known = {"level": alert.level, "environment": alert.environment, "release": alert.release}
+    values = {**{k: v for k, v in known.items() if v}, **dict(alert.tags), **dict(alert.event_tags)}
+    return [(esc(key), truncate(esc(values[key]), TAG_VALUE_MAX)) for key in list(keys)[:TAGS_MAX] if values.get(key)]
+
+
+def _metric_message(alert: Alert, *, mention: Sequence[str] = ()) -> Message:
     state = alert.status or "critical"
     emoji = METRIC_EMOJI.get(state, "📊")
     title = truncate(esc(alert.title), TITLE_MAX)
     blocks = [section(f"{emoji} *{link(alert.link, title) if alert.link else title}*")]
+    if mention:
+        blocks.append(context(MENTION.format(who=" ".join(mention))))
     if alert.description:
         blocks.append(section(esc(alert.description)))
     facts = [
@@ -208,7 +271,7 @@ def _metric_message(alert: Alert) -> Message:
     blocks.append(context(" · ".join(f for f in facts if f)))
     if alert.link:
         blocks.append(actions(button(OPEN_IN_SENTRY, Action.OPEN, url=alert.link, value=encode(alert=alert.key))))
-    return message(f"{emoji} {title}", blocks)
+    return message(_pinging(mention, f"{emoji} {title}"), blocks)
 
 
 def _ref(alert: Alert) -> str:

@@ -19,6 +19,13 @@ def describe_subscription(sub: Subscription) -> str:
     events = ", ".join(sorted(str(e) for e in f.events))
     threads = "threads on" if f.threads else "threads off"
     line = f"*{esc(sub.project)}*: {levels}; {envs}; events {events}; {threads}"
+    if f.mentions:
+        # Shown, not pinged: the ids in code spans, so saving a subscription notifies nobody.
+        line += f"; mention {', '.join(f'`{m}`' for m in f.mentions)} on {', '.join(sorted(f.mention_on))}"
+    if f.broadcast:
+        line += f"; broadcast {', '.join(sorted(f.broadcast))}"
+    if f.tags:
+        line += f"; tags {', '.join(esc(t) for t in f.tags)}"
     if sub.broken_reason:
         line += f"\n⚠️ Paused: {esc(sub.broken_reason)}. Subscribe again once fixed."
     return line

@@ -82,8 +82,11 @@ def hook_payload(
     environment: str | None = None,
     count: int | None = None,
     title: str | None = None,
+    tags: dict[str, str] | None = None,
+    **group_fields: Any,
 ) -> dict[str, Any]:
-    """A service hook's `event.alert` body: `{"project": {slug, name}, "group", "event"}`.
+    """A service hook's `event.alert` body: `{"project": {slug, name}, "group", "event"}`; `tags`
+    are added to the event's, `group_fields` change the group (`substatus="regressed"`, ...).
 
     Source: getsentry/sentry src/sentry/sentry_apps/tasks/service_hooks.py `get_payload_v0`: the
     group and the event serialized as the API does, plus `url` on each (the group's absolute URL,
@@ -94,10 +97,12 @@ def hook_payload(
     group["url"] = f"{_ORG_URL}/issues/{issue}/"
     if count is not None:
         group["count"] = str(count)
-    tags = [{"key": "browser", "value": "Chrome 75.0.3770"}, {"key": "level", "value": level}]
-    tags.append({"key": "handled", "value": "no"})
+    event_tags = [{"key": "browser", "value": "Chrome 75.0.3770"}, {"key": "level", "value": level}]
+    event_tags.append({"key": "handled", "value": "no"})
     if environment is not None:
-        tags.append({"key": "environment", "value": environment})
+        event_tags.append({"key": "environment", "value": environment})
+    event_tags += [{"key": k, "value": v} for k, v in (tags or {}).items()]
+    group.update(group_fields)
     return {
         "project": {"slug": project, "name": project},
         "group": group,
@@ -112,7 +117,7 @@ def hook_payload(
             "platform": "javascript",
             "type": "error",
             "metadata": group["metadata"],
-            "tags": tags,
+            "tags": event_tags,
             "user": {"ip_address": "162.218.85.90"},
             "contexts": {},
             "entries": [],
