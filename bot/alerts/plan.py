@@ -7,7 +7,8 @@ In order:
    every pending alert folds into the digest; the digest is posted, or updated at most every
    `digest_refresh` seconds;
 3. else the oldest pending delivery: an alert (new message, or a reply in its issue's thread),
-   an in-place update, a reply saying who did what, an escalation, a notice.
+   an in-place update, a reply saying who did what, an escalation, a notice, a mute's end.
+A parent message drawn while its issue is muted in the channel carries the mute's banner.
 Deliveries that turn out to need no call (an update of a message never posted) are skipped.
 """
 
@@ -22,8 +23,17 @@ from sqlalchemy import ColumnElement, Connection, Row, func, select, update
 from bot.alerts.config import DeliveryConfig
 from bot.alerts.models import Alert, DigestEntry, IssueChange
 from bot.alerts.router import Kind
+from bot.mutes import MuteEnd, active_mute
 from bot.store.alerts import alert_messages, deliveries, digests
-from bot.views.alert import alert_message, broken_notice, change_reply, digest_message, escalation_reply, repeat_reply
+from bot.views.alert import (
+    alert_message,
+    broken_notice,
+    change_reply,
+    digest_message,
+    escalation_reply,
+    mute_ended_reply,
+    repeat_reply,
+)
 from bot.views.common import Message
 
 __all__ = ["Call", "Planner"]
@@ -98,7 +108,7 @@ class Planner:
 
     def _delivery_or_skip(self, conn: Connection, item: Row[Any], now: float) -> Call | None:
         """The call for `item`, marked in flight; or None, `item` marked skipped (nothing to call)."""
-        if call := self._delivery_call(conn, item):
+        if call := self._delivery_call(conn, item, now):
             return self._mark_in_flight(conn, call, item, now)
         conn.execute(update(deliveries).where(deliveries.c.id == item.id).values(status="skipped", done_at=now))
         return None
@@ -188,7 +198,7 @@ class Planner:
             conn.execute(update(digests).where(digests.c.id == digest.id).values(in_flight_at=now))
         return Call(method="chat.postMessage", lookup_since=digest.in_flight_at, **common)
 
-    def _delivery_call(self, conn: Connection, item: Row[Any]) -> Call | None:
+    def _delivery_call(self, conn: Connection, item: Row[Any], now: float) -> Call | None:
         state = None
         if item.issue_key is not None:
             state = (
@@ -216,15 +226,22 @@ class Planner:
                     message = repeat_reply(alert, events=state.events)
                     return Call(method="chat.postMessage", message=message, thread_ts=parent, **common)
                 drawn = (state.status, state.assignee) if state is not None else (None, None)
-                message = alert_message(alert, status=drawn[0], assignee=drawn[1])
+                muted = active_mute(conn, item.channel_id, alert, now)
+                message = alert_message(alert, status=drawn[0], assignee=drawn[1], muted=muted)
                 return Call(method="chat.postMessage", message=message, drawn=drawn, **common)
             case Kind.UPDATE if state is not None and parent:
                 # chat.update replaces the message's metadata: it must still say "alert", or the
                 # next click on it is taken for a click on a personal card.
                 common["event_type"] = ALERT_EVENT
                 alert = Alert.model_validate(state.alert)
-                message = alert_message(alert, status=state.status, assignee=state.assignee)
+                muted = active_mute(conn, item.channel_id, alert, now)
+                message = alert_message(alert, status=state.status, assignee=state.assignee, muted=muted)
                 return Call(method="chat.update", message=message, ts=parent, **common)
+            case Kind.MUTED:
+                # In the thread when the issue has a message (else in the channel: the count is news).
+                latest = Alert.model_validate(state.alert) if state is not None else None
+                message = mute_ended_reply(MuteEnd.model_validate(item.payload), latest=latest)
+                return Call(method="chat.postMessage", message=message, thread_ts=parent, **common)
             case Kind.REPLY if parent:
                 message = change_reply(IssueChange.model_validate(item.payload))
                 return Call(method="chat.postMessage", message=message, thread_ts=parent, **common)

@@ -5,7 +5,7 @@ its Alembic revision (bot/store/migrations/__init__.py says how) so `Database.co
 upgrades its tables at start.
 """
 
-from bot.store import alerts, audit, events, identity  # alert pipeline, audit log, Slack events seen, identity
+from bot.store import alerts, audit, events, identity, mutes  # alerts, audit log, Slack events seen, identity, mutes
 from bot.store.database import Database, RawJSON, database_url
 from bot.store.schema import metadata
 
@@ -18,4 +18,5 @@ __all__ = [
     "events",
     "identity",
     "metadata",
+    "mutes",
 ]

@@ -26,6 +26,8 @@ class Action(StrEnum):
     RETRY = "command.retry"
     CONFIRM = "confirm.yes"
     CANCEL = "confirm.no"
+    MUTE = "alert.mute"  # the Mute menu on an alert message: a static_select, its option values carry the duration
+    UNMUTE = "alert.unmute"
 
 
 class Callback(StrEnum):
