@@ -16,7 +16,7 @@ from bot.views import text as t
 from tests.demo import answer, demo, is_error
 
 EXAMPLES = [(cmd, example) for cmd in registry if not cmd.hidden for example in cmd.examples]
-SETUP = {"unsubscribe": ["subscribe web"]}  # what must be true before the example makes sense
+SETUP = {"unsubscribe": ["subscribe web"], "unmute": ["mute WEB-12A 4h"]}  # what must be true before the example makes sense
 CONFIRM_LINE = t.CONFIRM.split("{summary}")[0]
 
 

@@ -79,7 +79,7 @@ async def mute(ctx: Ctx, args: Args) -> Reply:
         by=ctx.user_id,
         now=ctx.now.timestamp(),
     )
-    return Reply(mute_saved(started))
+    return Reply(mute_saved(started, command=slash()))
 
 
 def _named(mutes: list[Mute], ref: str, *, sentry_url: str) -> Mute | None:
@@ -125,4 +125,4 @@ async def unmute(ctx: Ctx, args: Args) -> Reply:
     family=FAMILY,
 )
 async def mutes(ctx: Ctx, args: Args) -> Reply:
-    return Reply(mute_list(await channel_mutes(_db(ctx), [ctx.channel_id], ctx.now.timestamp())))
+    return Reply(mute_list(await channel_mutes(_db(ctx), [ctx.channel_id], ctx.now.timestamp()), command=slash()))

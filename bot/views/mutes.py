@@ -1,10 +1,12 @@
-"""Answers of `/sentry mute`, `unmute` and `mutes`. Pure: mutes in, messages out."""
+"""Answers of `/sentry mute`, `unmute` and `mutes`. Pure: mutes in, messages out.
+
+`command` is the slash command's configured name (`bot.commands.slash.slash()`), for the hints.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.commands.slash import slash
 from bot.mutes.models import Mute, MuteKind
 from bot.views.alert import mute_banner
 from bot.views.blocks import esc
@@ -20,7 +22,7 @@ UNMUTED = "🔔 {what} is no longer muted in <#{channel}>: {counted}"
 COUNTED = "{n} {alerts} came while muted; the thread says so."
 NONE_COUNTED = "no alerts came while muted."
 LIST_TITLE = "Mutes in this channel"
-LIST_EMPTY = "Nothing is muted in this channel. `{slash} mute <issue|project> 4h` mutes one."
+LIST_EMPTY = "Nothing is muted in this channel. `{slash} mute &lt;issue|project&gt; 4h` mutes one."
 LIST_ROW = "{banner} · {counted} so far · `{slash} unmute {label}`"
 
 
@@ -33,9 +35,9 @@ def _until(mute: Mute) -> str:
     return mute_banner(mute).rpartition(" until ")[2]
 
 
-def mute_saved(mute: Mute) -> Message:
+def mute_saved(mute: Mute, *, command: str = "/sentry") -> Message:
     line = MUTED.format(
-        what=_what(mute), channel=esc(mute.channel_id), until=_until(mute), slash=slash(), label=esc(mute.label)
+        what=_what(mute), channel=esc(mute.channel_id), until=_until(mute), slash=command, label=esc(mute.label)
     )
     return notice(line)
 
@@ -49,14 +51,14 @@ def unmuted(mute: Mute) -> Message:
     return notice(UNMUTED.format(what=_what(mute), channel=esc(mute.channel_id), counted=counted))
 
 
-def mute_list(mutes: Sequence[Mute]) -> Message:
+def mute_list(mutes: Sequence[Mute], *, command: str = "/sentry") -> Message:
     rows = [
         LIST_ROW.format(
             banner=mute_banner(m) if m.kind is MuteKind.PROJECT else f"*{esc(m.label)}*: {mute_banner(m)}",
             counted=f"{number(m.alerts)} {'alert' if m.alerts == 1 else 'alerts'}",
-            slash=slash(),
+            slash=command,
             label=esc(m.label),
         )
         for m in mutes
     ]
-    return list_message(LIST_TITLE, rows, command="", cursor=None, empty=LIST_EMPTY.format(slash=slash()))
+    return list_message(LIST_TITLE, rows, command="", cursor=None, empty=LIST_EMPTY.format(slash=command))
