@@ -16,7 +16,7 @@ from bot.mutes.service import end_mute, start_mute
 from bot.store import Database
 from bot.views.mutes import mute_list, mute_saved, unmuted
 
-FAMILY = "Alerts"
+FAMILY = "Mutes"
 NOT_RUNNING = "Mutes need the bot's database: they work in `serve` and `socket` modes."
 MUTE_USAGE = "/sentry mute <issue|project> <duration>"
 MUTE_EXAMPLE = "/sentry mute WEB-12A 4h"
