@@ -63,7 +63,7 @@ def _start(
         insert.on_conflict_do_update(
             index_elements=[m.channel_id, m.kind, m.target],
             index_where=m.ended_at.is_(None),
-            set_={"until": until, "muted_by": by, "label": label},
+            set_={"until": until, "muted_by": by, "label": label, "created_at": now},
         )
     )
     active = m.channel_id == channel_id, m.kind == kind, m.target == target, m.ended_at.is_(None)

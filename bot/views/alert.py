@@ -137,8 +137,8 @@ def alert_message(
 
 def mute_banner(mute: Mute) -> str:
     """ "🔕 Muted by @x until 14:00", the time in each reader's own time zone (Slack's date formatting)."""
-    # A mute of a day or less ends on the day people read it: the time says enough.
-    shown = "{time}" if mute.until - mute.created_at <= 86400 else "{date_short_pretty} {time}"
+    # A mute shorter than a day: the time says enough; a longer one ends on another day.
+    shown = "{time}" if mute.until - mute.created_at < 86400 else "{date_short_pretty} {time}"
     fallback = utc(datetime.fromtimestamp(mute.until, UTC))
     until = f"<!date^{int(mute.until)}^{shown}|{fallback}>"
     if mute.kind is MuteKind.PROJECT:

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import exists, select
 
+from bot.alerts.janitor import prune
 from bot.mutes import MuteKind, channel_mutes
 from bot.mutes.ending import end_due
 from bot.mutes.service import end_mute, start_mute
@@ -141,3 +142,12 @@ async def test_the_worker_ends_a_mute_on_time_with_nothing_counted(pipeline: Pip
     await pipeline.drained()
     (line,) = thread_of(pipeline)
     assert text_of(line).startswith("🔔 The mute by <@UMUTER> ended: no alerts came while muted.")
+
+
+async def test_ended_mutes_are_forgotten_after_the_retention_and_active_ones_never(pipeline: Pipeline) -> None:
+    over = await mute_issue(pipeline.db)
+    await end_mute(pipeline.db, over.id, by="UMUTER", now=time.time())
+    await mute_issue(pipeline.db, channel="C2")
+    await prune(pipeline.db, before=time.time() + 1)
+    async with pipeline.db.read() as conn:
+        assert list((await conn.execute(select(mutes.c.channel_id))).scalars()) == ["C2"]
