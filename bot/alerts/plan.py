@@ -238,7 +238,9 @@ class Planner:
                 message = alert_message(alert, status=state.status, assignee=state.assignee, muted=muted)
                 return Call(method="chat.update", message=message, ts=parent, **common)
             case Kind.MUTED:
-                # In the thread when the issue has a message (else in the channel: the count is news).
+                # In the issue's thread; for an issue only a storm digest showed, in that digest's
+                # thread; else in the channel (the count is news).
+                parent = parent or _digest_showing(conn, item.channel_id, item.issue_key)
                 latest = Alert.model_validate(state.alert) if state is not None else None
                 message = mute_ended_reply(MuteEnd.model_validate(item.payload), latest=latest)
                 return Call(method="chat.postMessage", message=message, thread_ts=parent, **common)

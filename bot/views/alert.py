@@ -161,6 +161,8 @@ def mute_ended_reply(end: MuteEnd, *, latest: Alert | None = None) -> Message:
         line = MUTE_QUIET.format(ended=ended)
         return message(line, [section(line)])
     facts = _latest_facts(latest) if latest is not None else []
+    if latest is not None and end.kind is MuteKind.PROJECT and _ref(latest):
+        facts.insert(0, _ref(latest))  # a project's mute ends in many threads, some of them a digest's
     line = MUTE_COUNTED.format(
         ended=ended,
         count=number(end.count),

@@ -151,3 +151,31 @@ async def test_ended_mutes_are_forgotten_after_the_retention_and_active_ones_nev
     await prune(pipeline.db, before=time.time() + 1)
     async with pipeline.db.read() as conn:
         assert list((await conn.execute(select(mutes.c.channel_id))).scalars()) == ["C2"]
+
+
+async def test_a_project_mute_ending_in_a_storm_reports_each_issue_in_the_digests_thread(pipeline: Pipeline) -> None:
+    await pipeline.subscribe("C1", "front-end")
+    mute = await start_mute(
+        pipeline.db,
+        channel_id="C1",
+        kind=MuteKind.PROJECT,
+        target="front-end",
+        label="front-end",
+        seconds=3600,
+        by="UMUTER",
+        now=time.time(),
+    )
+    for n in range(30):
+        await pipeline.service_hook(hook_payload(issue=str(100 + n % 15), event=f"s{n}", title=f"Error {n % 15}"))
+    await pipeline.drained()
+    assert posts(pipeline.fake, "C1") == []
+
+    await end_mute(pipeline.db, mute.id, by="UMUTER", now=time.time())
+    await pipeline.drained()
+
+    (digest,) = messages(pipeline.fake, "C1", thread=False)
+    assert digest["metadata"]["event_type"] == "sentry_bot_digest"
+    lines = thread_of(pipeline)
+    assert {line["thread_ts"] for line in lines} == {digest["ts"]}
+    assert len(lines) == 15
+    assert all("*2* alerts came while muted; latest: *" in line["text"] for line in lines)
