@@ -41,6 +41,8 @@ CONSOLE_USER = "UCONSOLE"
 PROMPT = "you> "
 GREETING = "sentry-bot console: type `{command} help`, `click N` to press a button, `quit` to leave."
 
+# Slack's date formatting (`<!date^1700000000^{time}|14:00 UTC>`): the terminal shows the fallback.
+_DATE = re.compile(r"<!date\^[^<>|]*\|([^<>]*)>")
 _LINK = re.compile(r"<([^<>|]+)\|([^<>]+)>")
 _BARE_LINK = re.compile(r"<((?:https?|mailto):[^<>|]+)>")
 _MENTION = re.compile(r"<@([A-Z0-9]+)>")
@@ -82,6 +84,7 @@ class ConsoleDirectory:
 
 def mrkdwn_to_text(text: str) -> str:
     """Slack mrkdwn as a terminal shows it: links as `label (url)`, entities decoded."""
+    text = _DATE.sub(r"\1", text)
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(1) != m.group(2) else m.group(1), text)
     text = _BARE_LINK.sub(r"\1", text)
     text = _MENTION.sub(r"@\1", text)

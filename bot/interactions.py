@@ -79,6 +79,11 @@ class Interactions:
                     return await self.dispatcher.run(f"unresolve {issue}", ctx)
                 case Action.STATS:
                     return with_buttons(await self.dispatcher.run(f"issue stats {issue}", ctx), f"issue stats {issue}")
+                case Action.MUTE:
+                    # The Mute menu's option: the issue and the duration, as `/sentry mute` takes them.
+                    return await self.dispatcher.run(f"mute {issue} {value.get('d', '')}", ctx)
+                case Action.UNMUTE:
+                    return await self.dispatcher.run(f"unmute {value.get('ref', '')}", ctx)
                 case Action.SHARE:
                     reply = await self.dispatcher.run(str(value.get("cmd", "")), ctx)
                     return Reply(reply.message, in_channel=True)

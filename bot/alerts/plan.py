@@ -7,7 +7,8 @@ In order:
    every pending alert folds into the digest; the digest is posted, or updated at most every
    `digest_refresh` seconds;
 3. else the oldest pending delivery: an alert (new message, or a reply in its issue's thread),
-   an in-place update, a reply saying who did what, an escalation, a notice.
+   an in-place update, a reply saying who did what, an escalation, a notice, a mute's end.
+A parent message drawn while its issue is muted in the channel carries the mute's banner.
 Deliveries that turn out to need no call (an update of a message never posted) are skipped.
 """
 
@@ -23,8 +24,17 @@ from bot.alerts.config import DeliveryConfig
 from bot.alerts.models import Alert, DigestEntry, IssueChange, SubscriptionFilters
 from bot.alerts.router import Kind
 from bot.alerts.subscriptions import subscription_from_row
+from bot.mutes import MuteEnd, active_mute
 from bot.store.alerts import alert_messages, deliveries, digests, subscriptions
-from bot.views.alert import alert_message, broken_notice, change_reply, digest_message, escalation_reply, repeat_reply
+from bot.views.alert import (
+    alert_message,
+    broken_notice,
+    change_reply,
+    digest_message,
+    escalation_reply,
+    mute_ended_reply,
+    repeat_reply,
+)
 from bot.views.common import Message
 from bot.views.rule_action import rule_channel_notice
 
@@ -102,7 +112,7 @@ class Planner:
 
     def _delivery_or_skip(self, conn: Connection, item: Row[Any], now: float) -> Call | None:
         """The call for `item`, marked in flight; or None, `item` marked skipped (nothing to call)."""
-        if call := self._delivery_call(conn, item):
+        if call := self._delivery_call(conn, item, now):
             return self._mark_in_flight(conn, call, item, now)
         conn.execute(update(deliveries).where(deliveries.c.id == item.id).values(status="skipped", done_at=now))
         return None
@@ -192,7 +202,7 @@ class Planner:
             conn.execute(update(digests).where(digests.c.id == digest.id).values(in_flight_at=now))
         return Call(method="chat.postMessage", lookup_since=digest.in_flight_at, **common)
 
-    def _delivery_call(self, conn: Connection, item: Row[Any]) -> Call | None:
+    def _delivery_call(self, conn: Connection, item: Row[Any], now: float) -> Call | None:
         state = None
         if item.issue_key is not None:
             state = (
@@ -235,6 +245,7 @@ class Planner:
                     regressed=bool(state is not None and state.regressed_at is not None),
                     mention=new or regression,
                     tags=options.tags,
+                    muted=active_mute(conn, item.channel_id, alert, now),
                 )
                 return Call(method="chat.postMessage", message=message, drawn=drawn, **common)
             case Kind.UPDATE if state is not None and parent:
@@ -252,8 +263,16 @@ class Planner:
                     # The parent keeps the mention it was posted with (an edit pings nobody again).
                     mention=options.mention_for("new", alert.level),
                     tags=options.tags,
+                    muted=active_mute(conn, item.channel_id, alert, now),
                 )
                 return Call(method="chat.update", message=message, ts=parent, **common)
+            case Kind.MUTED:
+                # In the issue's thread; for an issue only a storm digest showed, in that digest's
+                # thread; else in the channel (the count is news).
+                parent = parent or _digest_showing(conn, item.channel_id, item.issue_key)
+                latest = Alert.model_validate(state.alert) if state is not None else None
+                message = mute_ended_reply(MuteEnd.model_validate(item.payload), latest=latest)
+                return Call(method="chat.postMessage", message=message, thread_ts=parent, **common)
             case Kind.REPLY if parent:
                 change = IssueChange.model_validate(item.payload)
                 options = _options(conn, item.channel_id, state.project if state is not None else None)

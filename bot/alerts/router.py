@@ -36,6 +36,7 @@ from bot.alerts.outage import TRANSIENT
 from bot.alerts.parse import parse_or_drop
 from bot.alerts.people import People
 from bot.alerts.subscriptions import subscription_from_row
+from bot.mutes.state import Hush
 from bot.slack.channels import is_channel_id, normalize
 from bot.store import Database
 from bot.store.alerts import (
@@ -116,6 +117,7 @@ class Kind(StrEnum):
     REPLY = "reply"  # "who did what" in the issue's thread
     ESCALATION = "escalation"  # "reached 100 events" in the issue's thread
     NOTICE = "notice"  # a direct message about a channel Slack refuses
+    MUTED = "muted"  # "50 alerts came while muted" in the issue's thread, when its mute ends
 
 
 def touch_channel(db: Database, conn: Connection, channel_id: str, due: float) -> None:
@@ -488,7 +490,9 @@ class _AlertWrites:
 
     Per alert and subscribed channel: a delivery, the count of its issue in that channel (the
     thread's `alert_messages` row, created by the issue's first alert), and an escalation
-    delivery when the count crosses a threshold. Deliveries keep the batch's order.
+    delivery when the count crosses a threshold. Deliveries keep the batch's order. In a channel
+    that muted the issue or its project, the alert is counted in the mute instead of delivered
+    (the thread's row still keeps its latest state), and escalates nothing (bot/mutes/).
     """
 
     def __init__(self, escalations: Sequence[int], now: float) -> None:
@@ -515,6 +519,7 @@ class _AlertWrites:
         alerts, self._alerts = self._alerts, []
         now, m = self._now, alert_messages.c
         wanted = sorted({(channel_id, alert.key) for _, alert, _, channels in alerts for channel_id in channels})
+        hush = Hush.load(conn, {channel_id for channel_id, _ in wanted}, now)
         # Row values (`(a, b) IN ((..), ..)`): PostgreSQL, and SQLite since 3.15.
         found = conn.execute(
             select(m.channel_id, m.issue_key, *(m[name] for name in _COUNTED if name != "alert"))
@@ -526,20 +531,22 @@ class _AlertWrites:
         queued: list[dict[str, Any]] = []
         for outbox_id, alert, payload, channels in alerts:
             for channel_id in sorted(channels):
+                muted = hush.counted(channel_id, alert, payload)
                 key = (channel_id, alert.key)
                 state = states.get(key)
                 regression = _regression(alert, state)
-                queued.append(
-                    _delivery(
-                        channel_id,
-                        Kind.ALERT,
-                        outbox_id,
-                        alert.key,
-                        {**payload, "regression": True} if regression else payload,
-                        now,
-                        threads=channels[channel_id],
+                if not muted:
+                    queued.append(
+                        _delivery(
+                            channel_id,
+                            Kind.ALERT,
+                            outbox_id,
+                            alert.key,
+                            {**payload, "regression": True} if regression else payload,
+                            now,
+                            threads=channels[channel_id],
+                        )
                     )
-                )
                 if state is None:
                     events = max(alert.events or 0, 1)
                     states[key] = {
@@ -595,12 +602,14 @@ class _AlertWrites:
                     # The parent says so too (the planner skips this when it was never posted).
                     queued.append(_delivery(channel_id, Kind.UPDATE, outbox_id, alert.key, {}, now))
                     self.urgent.add(channel_id)
-                if reached:
+                if reached and not muted:
                     escalation = {"alert": payload, "threshold": reached, "events": events}
                     queued.append(_delivery(channel_id, Kind.ESCALATION, outbox_id, alert.key, escalation, now))
                     self.urgent.add(channel_id)
+        hush.write(conn)
         # executemany inserts in order: deliveries keep the batch's order (ids ascending).
-        conn.execute(deliveries.insert(), queued)
+        if queued:
+            conn.execute(deliveries.insert(), queued)
         if created:
             conn.execute(alert_messages.insert(), [states[key] for key in sorted(created)])
         if changed := sorted(set(states) - created):

@@ -173,6 +173,14 @@ def keep_alert_messages(reply: Reply, from_alert: bool) -> Reply:
     return replace(reply, replace_original=False) if from_alert and reply.replace_original else reply
 
 
+def action_value(action: dict[str, Any]) -> str | None:
+    """What a click carries: a button's `value`, or the chosen option's of a select or overflow menu
+    (Slack's block_actions payload: `selected_option.value`)."""
+    if "value" in action:
+        return action.get("value")
+    return (action.get("selected_option") or {}).get("value")
+
+
 def payload_for(reply: Reply, command_text: str = "") -> dict[str, Any]:
     """The response_url / chat payload for a reply: ephemeral unless in_channel; Share when shareable,
     and "Post chart in channel" when it has a chart (an ephemeral answer cannot show the image)."""
@@ -313,7 +321,7 @@ def build_bolt_app(
 
     async def run_action(body: dict[str, Any], client: AsyncWebClient) -> None:
         action = body["actions"][0]
-        outcome = await interactions.button(action["action_id"], action.get("value"), make_ctx(body))
+        outcome = await interactions.button(action["action_id"], action_value(action), make_ctx(body))
         if isinstance(outcome, PostChart):
             await post_chart(outcome, body, client)
         elif isinstance(outcome, Reply):

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from bot.alerts.models import Alert, DigestEntry, EventKind, IssueChange
-from bot.views.blocks import actions, button, context, esc, fields_section, link, message, section, truncate
+from bot.mutes.models import MENU, Mute, MuteEnd, MuteKind
+from bot.views.blocks import Block, actions, button, context, esc, fields_section, link, message, section, truncate
 from bot.views.common import Message, number, utc
 from bot.views.issue import LEVEL_EMOJI
 from bot.views.issue_actions import issue_action_buttons
@@ -24,6 +25,8 @@ __all__ = [
     "change_reply",
     "digest_message",
     "escalation_reply",
+    "mute_banner",
+    "mute_ended_reply",
     "repeat_reply",
 ]
 
@@ -68,6 +71,17 @@ DIGEST_FOOTER = (
     "Sentry is sending more alerts than Slack lets me post here, so I'm counting them in this message. "
     "Separate messages resume when it calms down."
 )
+MUTE_MENU = "🔕 Mute"
+UNMUTE = "🔔 Unmute"
+MUTED_ISSUE = "🔕 Muted by <@{who}> until {until}"
+MUTED_PROJECT = "🔕 *{project}* muted by <@{who}> until {until}"
+MUTE_ENDED = {
+    None: "🔔 The mute by <@{who}> ended",
+    "by": "🔔 <@{by}> ended the mute by <@{who}>",
+}
+MUTE_COUNTED = "{ended}: *{count}* {alerts} came while muted{latest}."
+MUTE_QUIET = "{ended}: no alerts came while muted."
+MUTE_LATEST = "; latest: {facts}"
 BROKEN = (
     "⚠️ I can't post Sentry alerts in <#{channel}> any more: {reason}. "
     "I've paused its subscriptions ({projects}). Once that's fixed, run `/sentry subscribe <project>` "
@@ -86,6 +100,7 @@ def alert_message(
     regressed: bool = False,
     mention: Sequence[str] = (),
     tags: Sequence[str] = (),
+    muted: Mute | None = None,
 ) -> Message:
     """The first message about an alert in a channel; sent again (chat.update) when the issue changes.
 
@@ -97,9 +112,10 @@ def alert_message(
         regressed: the issue was resolved, then seen again.
         mention: who the subscription pings with this message (`<@U1>`, `<!subteam^S1>`, `<!here>`).
         tags: the tag keys whose values the subscription shows (`--tags`).
+        muted: the channel's mute covering the issue now: its banner, and Unmute instead of the Mute menu.
     """
     if alert.kind is EventKind.METRIC:
-        return _metric_message(alert, mention=mention)
+        return _metric_message(alert, mention=mention, muted=muted)
     status = status or alert.status or "unresolved"
     assignee = assignee if assignee is not None else alert.assignee
     assignee_user = assignee_user or alert.assignee_user
@@ -142,9 +158,49 @@ def alert_message(
         state.append(ASSIGNED_TO.format(who=esc(assignee)))
     if state:
         blocks.append(context(" · ".join(state)))
+    if muted is not None:
+        blocks.append(context(mute_banner(muted)))
     if alert.issue_id:
-        blocks.append(issue_action_buttons(alert.issue_id, status=status, permalink=alert.link))
+        mute_control = _unmute_button(muted) if muted is not None else _mute_menu(alert.issue_id)
+        blocks.append(issue_action_buttons(alert.issue_id, status=status, permalink=alert.link, extra=[mute_control]))
     return message(_pinging(mention, _fallback(alert)), blocks)
+
+
+def mute_banner(mute: Mute) -> str:
+    """ "🔕 Muted by @x until 14:00", the time in each reader's own time zone (Slack's date formatting)."""
+    # A mute shorter than a day: the time says enough; a longer one ends on another day.
+    shown = "{time}" if mute.until - mute.created_at < 86400 else "{date_short_pretty} {time}"
+    fallback = utc(datetime.fromtimestamp(mute.until, UTC))
+    until = f"<!date^{int(mute.until)}^{shown}|{fallback}>"
+    if mute.kind is MuteKind.PROJECT:
+        return MUTED_PROJECT.format(project=esc(mute.label), who=esc(mute.muted_by), until=until)
+    return MUTED_ISSUE.format(who=esc(mute.muted_by), until=until)
+
+
+def mute_ended_reply(end: MuteEnd, *, latest: Alert | None = None) -> Message:
+    """The one line a mute's end leaves in the issue's thread: how many alerts came while muted.
+
+    Args:
+        end: what the mute counted for this issue, and who muted and unmuted it.
+        latest: the issue's latest state (its thread's alert), for the counts it reached.
+    """
+    if end.ended_by:
+        ended = MUTE_ENDED["by"].format(by=esc(end.ended_by), who=esc(end.muted_by))
+    else:
+        ended = MUTE_ENDED[None].format(who=esc(end.muted_by))
+    if not end.count:
+        line = MUTE_QUIET.format(ended=ended)
+        return message(line, [section(line)])
+    facts = _latest_facts(latest) if latest is not None else []
+    if latest is not None and end.kind is MuteKind.PROJECT and _ref(latest):
+        facts.insert(0, _ref(latest))  # a project's mute ends in many threads, some of them a digest's
+    line = MUTE_COUNTED.format(
+        ended=ended,
+        count=number(end.count),
+        alerts="alert" if end.count == 1 else "alerts",
+        latest=MUTE_LATEST.format(facts=" · ".join(facts)) if facts else "",
+    )
+    return message(line, [section(line)])
 
 
 def repeat_reply(alert: Alert, *, events: int | None = None, mention: Sequence[str] = ()) -> Message:
@@ -158,14 +214,7 @@ def repeat_reply(alert: Alert, *, events: int | None = None, mention: Sequence[s
     if alert.kind is EventKind.METRIC:
         # A metric alert's next state (warning, resolved) is worth its full message.
         return _metric_message(alert, mention=mention)
-    count = max(alert.events or 0, events or 0)
-    facts = [
-        (EVENT if count == 1 else EVENTS).format(n=number(count)) if count else None,
-        esc(alert.environment) if alert.environment else None,
-        esc(alert.release) if alert.release else None,
-        link(alert.event_link, REPEAT_EVENT) if alert.event_link else None,
-    ]
-    shown = [f for f in facts if f]
+    shown = _latest_facts(alert, events=events)
     template = REPEAT_REGRESSION if alert.regression else REPEAT
     line = _pinging(mention, template.format(facts=" · " + " · ".join(shown) if shown else ""))
     said = "regressed" if alert.regression else "seen again"
@@ -253,7 +302,38 @@ def _chosen_tags(alert: Alert, keys: Sequence[str]) -> list[tuple[str, str]]:
     return [(esc(key), truncate(esc(values[key]), TAG_VALUE_MAX)) for key in list(keys)[:TAGS_MAX] if values.get(key)]
 
 
-def _metric_message(alert: Alert, *, mention: Sequence[str] = ()) -> Message:
+def _latest_facts(alert: Alert, *, events: int | None = None) -> list[str]:
+    """An alert's counts and whereabouts: "1,234 events · production · 2.4.1 · view event"."""
+    count = max(alert.events or 0, events or 0)
+    facts = [
+        (EVENT if count == 1 else EVENTS).format(n=number(count)) if count else None,
+        esc(alert.environment) if alert.environment else None,
+        esc(alert.release) if alert.release else None,
+        link(alert.event_link, REPEAT_EVENT) if alert.event_link else None,
+    ]
+    return [f for f in facts if f]
+
+
+def _mute_menu(issue_id: str) -> Block:
+    """The Mute menu: each option's value routes the click (the issue and the duration)."""
+    options = [
+        {"text": {"type": "plain_text", "text": label, "emoji": True}, "value": encode(issue=issue_id, d=duration)}
+        for duration, label in MENU
+    ]
+    return {
+        "type": "static_select",
+        "action_id": Action.MUTE,
+        "placeholder": {"type": "plain_text", "text": MUTE_MENU, "emoji": True},
+        "options": options,
+    }
+
+
+def _unmute_button(mute: Mute) -> Block:
+    # The mute's own target: a project's mute is ended by its slug, an issue's by its id.
+    return button(UNMUTE, Action.UNMUTE, value=encode(ref=mute.label if mute.kind is MuteKind.PROJECT else mute.target))
+
+
+def _metric_message(alert: Alert, *, mention: Sequence[str] = (), muted: Mute | None = None) -> Message:
     state = alert.status or "critical"
     emoji = METRIC_EMOJI.get(state, "📊")
     title = truncate(esc(alert.title), TITLE_MAX)
@@ -269,6 +349,8 @@ def _metric_message(alert: Alert, *, mention: Sequence[str] = ()) -> Message:
         RULE.format(rule=esc(alert.rule)) if alert.rule else None,
     ]
     blocks.append(context(" · ".join(f for f in facts if f)))
+    if muted is not None:
+        blocks.append(context(mute_banner(muted)))
     if alert.link:
         blocks.append(actions(button(OPEN_IN_SENTRY, Action.OPEN, url=alert.link, value=encode(alert=alert.key))))
     return message(_pinging(mention, f"{emoji} {title}"), blocks)

@@ -28,6 +28,8 @@ class Action(StrEnum):
     CONFIRM = "confirm.yes"
     CANCEL = "confirm.no"
     HOME_REFRESH = "home.refresh"
+    MUTE = "alert.mute"  # the Mute menu on an alert message: a static_select, its option values carry the duration
+    UNMUTE = "alert.unmute"
 
 
 class Callback(StrEnum):

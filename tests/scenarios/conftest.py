@@ -99,8 +99,10 @@ class BotUnderTest:
         message: dict[str, Any] | None = None,
         channel: str = "C123",
         thread_ts: str | None = None,
+        action_type: str = "button",
     ) -> str:
-        """A button click; returns the response_url key its answers arrive at.
+        """A button click (or a choice in a menu: `action_type="static_select"`); returns the
+        response_url key its answers arrive at.
 
         Without `message`, the button is on a command's (ephemeral) answer, and Slack sends no message.
         `thread_ts`: the message with the button is in that thread.
@@ -116,6 +118,7 @@ class BotUnderTest:
             response_url=self.slack.response_url(key),
             trigger_id="trigger-1",
             thread_ts=thread_ts,
+            action_type=action_type,
         )
         resp = await self.post(body)
         assert resp.status == 200

@@ -14,7 +14,8 @@ from bot.commands import Level, registry
 from tests.views.limits import assert_within_limits
 
 COMMANDS = [cmd for cmd in registry if cmd.examples]
-SETUP = {"unsubscribe": "subscribe web"}  # what must be true before the example makes sense
+# What must be true before the example makes sense.
+SETUP = {"unsubscribe": "subscribe web", "unmute": "mute WEB-12A 4h"}
 
 
 def test_every_command_has_an_example():
