@@ -276,7 +276,10 @@ def build_bolt_app(
 
     async def run_action(body: dict[str, Any]) -> None:
         action = body["actions"][0]
-        outcome = await interactions.button(action["action_id"], action.get("value"), make_ctx(body))
+        # A button carries `value`; an overflow menu or a select carries the option chosen
+        # (`selected_option.value`, Block Kit reference: block_actions payload).
+        value = action.get("value") or (action.get("selected_option") or {}).get("value")
+        outcome = await interactions.button(action["action_id"], value, make_ctx(body))
         if isinstance(outcome, Reply):
             outcome = keep_alert_messages(outcome, on_alert_message(body))
             url = body.get("response_url")

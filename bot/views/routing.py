@@ -26,6 +26,9 @@ class Action(StrEnum):
     RETRY = "command.retry"
     CONFIRM = "confirm.yes"
     CANCEL = "confirm.no"
+    # --- issue lists (lists) ---
+    ROW = "issue.row"  # a list row's overflow menu; the chosen option's value says what to do
+    RUN = "command.run"  # runs the command a plain-English request was answered with
 
 
 class Callback(StrEnum):
