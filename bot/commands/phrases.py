@@ -126,12 +126,23 @@ _FILLER = frozenset(
 @dataclass
 class _Heard:
     owner: str | None = None  # "me" | "nobody"
-    terms: list[str] = field(default_factory=list)
+    levels: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
     project: str | None = None
     environment: str | None = None
     period: str | None = None
     sort: str | None = None
     about_issues: bool = False
+
+    @property
+    def terms(self) -> list[str]:
+        """Search terms: the levels (Sentry ANDs filters, so several are one `level:[a,b]`), then statuses.
+
+        "errors" is also the plain word for issues: next to another level ("fatal errors") it is dropped.
+        """
+        levels = [level for level in self.levels if level != "error" or len(self.levels) == 1]
+        shown = [f"level:{levels[0]}"] if len(levels) == 1 else [f"level:[{','.join(levels)}]"] if levels else []
+        return shown + self.statuses[:1]
 
     def heard_anything(self) -> bool:
         return bool(self.owner or self.terms or self.project or self.period or self.sort or self.about_issues)
@@ -182,12 +193,11 @@ def _listen(words: Sequence[str], projects: Sequence[str]) -> _Heard:
         elif word in ("unassigned", "unowned", "nobody") or (word == "assigned" and follows == "not"):
             heard.owner = "nobody"
         elif word in _LEVELS:
-            term = f"level:{_LEVELS[word]}"
-            if term not in heard.terms:
-                heard.terms.append(term)
+            if _LEVELS[word] not in heard.levels:
+                heard.levels.append(_LEVELS[word])
         elif word in _STATUSES:
-            if _STATUSES[word] not in heard.terms:
-                heard.terms.append(_STATUSES[word])
+            if _STATUSES[word] not in heard.statuses:
+                heard.statuses.append(_STATUSES[word])
         elif word in _SORTS:
             heard.sort = _SORTS[word]
         elif word == "most" and i + 1 < len(words) and words[i + 1] in ("users", "people", "customers"):
