@@ -14,7 +14,6 @@ from tests.scenarios.conftest import BotUnderTest
 from tests.views.limits import assert_within_limits
 from tests.views.read import sections, visible_text
 
-
 _menus = itertools.count()
 
 
