@@ -71,7 +71,9 @@ def _ref(issue: IssueSummary) -> str:
 
 def _row(issue: IssueSummary, listing: IssueListing, now: datetime) -> str:
     level = issue.level or "unknown"
-    title = truncate(esc(issue.title or issue.culprit or issue.id), ROW_TITLE_MAX)
+    title = esc(
+        truncate(issue.title or issue.culprit or issue.id, ROW_TITLE_MAX)
+    )  # cut before escaping: never mid-entity
     facts = t.ISSUE_ROW_FACTS.format(
         level=esc(level),
         events=number(issue.count),

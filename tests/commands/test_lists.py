@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -68,3 +70,20 @@ def test_periods_sentry_accepts(raw, period):
 def test_periods_refused_say_what_is_accepted(raw):
     with pytest.raises(ValueError, match=r"24h|90d"):
         period_value(raw)
+
+
+async def test_with_reads_open_to_everyone_an_unlinked_person_is_still_told_how_to_link_for_me():
+    from bot.console import CONSOLE_USER, open_console
+    from bot.settings import Settings
+    from tests.demo import answer
+
+    settings = Settings(_env_file=None, bot_read_policy="everyone")  # type: ignore[call-arg]
+    async with open_console(settings, demo=True, out=io.StringIO()) as console:
+        await console.services.identity.unpin(CONSOLE_USER)
+        listed = await answer(console, "/sentry issues")
+        assert not listed[0].startswith("⚠️")  # reading is open to everyone
+        for line in ("/sentry mine", "/sentry issues assigned:me"):
+            refused = await answer(console, line)
+            assert refused[0].startswith("⚠️")
+            assert "is not linked to a Sentry member" in refused[0]
+            assert "/sentry identity set @you <your-sentry-email>" in refused[0]

@@ -149,3 +149,19 @@ async def test_an_unknown_is_value_is_sentrys_400(sandbox):
         await client.list_issues(query="is:sleeping")
     assert error.value.status == 400
     assert 'Invalid value for "is" search' in str(error.value)
+
+
+async def test_a_change_to_a_listed_issue_drops_the_cached_page():
+    state = seed_state()
+    cache = ReadCache(ttl=600)
+    async with (
+        run_sandbox(state) as url,
+        SentryClient(base_url=url, token="sntrys_test", org="acme", cache=cache) as client,
+    ):
+        first = await client.list_issues(limit=5)
+        again = await client.list_issues(limit=5)
+        assert len(state.calls("/organizations/acme/issues/", method="GET")) == 1  # the second came from the cache
+        assert [i.id for i in again] == [i.id for i in first]
+        await client.update_issue(first.items[0].id, status="resolved")
+        after = await client.list_issues(limit=5)
+        assert first.items[0].id not in {i.id for i in after}
