@@ -21,7 +21,7 @@ from bot.commands.lookup import did_you_mean, member_label, missing_project
 from bot.commands.refs import csv
 from bot.commands.registry import Args, Level, arg, opt, registry
 from bot.commands.slash import slash
-from bot.errors import UsageError
+from bot.errors import InvalidInput, UsageError
 from bot.sentry.models import IssueSummary, Project
 from bot.sentry.paging import Page
 from bot.views import text as t
@@ -184,15 +184,25 @@ async def _labels(ctx: Ctx, page: Page[IssueSummary]) -> dict[str, str]:
 
 
 async def _listed(ctx: Ctx, search: Search, *, title: str, empty: str) -> Reply:
-    page = await ctx.sentry.list_issues(
-        query=search.query,
-        projects=[int(search.project.id)] if search.project is not None else (),
-        environments=search.environments,
-        sort=search.sort,
-        stats_period=search.period,
-        cursor=ctx.cursor,
-        limit=PAGE_SIZE,
-    )
+    try:
+        page = await ctx.sentry.list_issues(
+            query=search.query,
+            projects=[int(search.project.id)] if search.project is not None else (),
+            environments=search.environments,
+            sort=search.sort,
+            stats_period=search.period,
+            cursor=ctx.cursor,
+            limit=PAGE_SIZE,
+        )
+    except InvalidInput as exc:
+        # Sentry's 400 names what it could not read in the search; say so, and how searches are written.
+        raise UsageError(
+            f"Sentry could not search for `{search.query}`: {exc.detail or exc.what}. Searches are Sentry's "
+            "syntax: `key:value` filters (`level:error`, `is:resolved`, `assigned:me`), `!` to negate, quotes "
+            'around values with spaces (`release:"web 1.0"`), and any other words matched against titles.',
+            usage=f"{slash()} issues [<project>] [<query>...]",
+            example=f"{slash()} issues web is:unresolved level:error",
+        ) from None
     listing = IssueListing(
         title=title,
         searched=search.described(),

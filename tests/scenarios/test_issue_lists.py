@@ -177,3 +177,17 @@ async def test_the_suggestion_runs_with_the_clickers_permissions(bot):
     answer = await bot.command("my issues", user="UBOB")
     ran = await click(bot, Action.RUN, button_value(answer, Action.RUN), user="USTRANGER")
     assert "not linked to a Sentry member" in visible_text(ran)
+
+
+async def test_an_email_in_a_query_reaches_sentry_as_typed_not_as_slacks_mailto_link(bot):
+    await bot.command("issues assigned:bob@acme.example")  # Slack sends <mailto:bob@acme.example|bob@acme.example>
+    (query,) = searched(bot)
+    assert query["query"] == ["is:unresolved assigned:bob@acme.example"]
+
+
+async def test_a_search_sentry_cannot_read_says_why_and_how_searches_are_written(bot):
+    answer = await bot.command("issues is:sleeping")
+    text = visible_text(answer)
+    assert text.startswith("⚠️ Sentry could not search for `is:sleeping`: Invalid value for")
+    assert "`key:value` filters" in text
+    assert "Example: `/sentry issues web is:unresolved level:error`" in text
