@@ -25,6 +25,9 @@ __all__ = ["MAX_WORDS", "suggest"]
 MAX_WORDS = 40  # a request longer than this is not a phrase to rephrase
 
 _WORDS = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+# An issue named outright (`WEB-12A`, `5501024301`): the request is about that issue, not a list,
+# and a mistyped command before it (`resolved WEB-12A`) is better answered with "did you mean".
+_ISSUE_REF = re.compile(r"^(?:[a-z][a-z0-9_]*-[a-z0-9]*[0-9][a-z0-9]*|[0-9]{5,})$")
 _LEVELS = {
     "error": "error",
     "errors": "error",
@@ -259,7 +262,7 @@ def suggest(text: str, *, projects: Sequence[str], registry: Registry) -> str | 
         registry: the commands, for requests that name one in other words.
     """
     words = _words(text)
-    if not words:
+    if not words or any(_ISSUE_REF.match(word) for word in words):
         return None
     known = [p.lower() for p in projects]
     heard = _listen(words, known)

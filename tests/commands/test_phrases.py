@@ -41,7 +41,10 @@ def test_a_plain_english_request_is_answered_with_the_command(typed, command):
     assert suggest(typed, projects=PROJECTS, registry=registry) == command
 
 
-@pytest.mark.parametrize("typed", ["frobnicate", "hello there", "thanks!", "", "   ", "42", "web"])
+@pytest.mark.parametrize(
+    "typed",
+    ["frobnicate", "hello there", "thanks!", "", "   ", "42", "web", "resolved WEB-12A", "unresolved 5501024301"],
+)
 def test_what_asks_for_nothing_gets_no_suggestion(typed):
     assert suggest(typed, projects=PROJECTS, registry=registry) is None
 
