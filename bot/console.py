@@ -133,6 +133,10 @@ def render_message(message: dict[str, Any], screen: Screen | None = None) -> Scr
             accessory = block.get("accessory")
             if accessory and accessory.get("type") == "button":
                 screen.lines.append("  " + screen.add_button(_button(accessory)))
+            elif accessory and accessory.get("type") == "overflow":
+                # A menu's options become buttons of their own: each is one choice a click makes.
+                options = [_option_button(accessory, option) for option in accessory.get("options") or []]
+                screen.lines.append("  " + "  ".join(screen.add_button(option) for option in options))
         elif kind == "context":
             screen.lines.append("  " + " · ".join(mrkdwn_to_text(_element_text(e)) for e in block.get("elements", [])))
         elif kind == "divider":
@@ -153,6 +157,10 @@ def _button(element: dict[str, Any]) -> Button:
         value=element.get("value"),
         url=element.get("url"),
     )
+
+
+def _option_button(menu: dict[str, Any], option: dict[str, Any]) -> Button:
+    return Button(label=_element_text(option), action_id=str(menu.get("action_id", "")), value=option.get("value"))
 
 
 def render_modal(view: dict[str, Any], choices: list[tuple[str, dict[str, str]]]) -> Screen:

@@ -19,7 +19,16 @@ from bot.views import modals
 from bot.views.common import error_message, notice, with_share
 from bot.views.routing import Action, Callback, decode
 
-__all__ = ["Interactions", "OpenModal", "PostChart", "flatten_state"]
+__all__ = ["ROW_COMMANDS", "Interactions", "OpenModal", "PostChart", "flatten_state"]
+
+# What each option of a list row's menu runs (bot/views/issue_list.py), as the user would type it.
+ROW_COMMANDS = {
+    "open": "issue {issue}",
+    "resolve": "resolve {issue}",
+    "unresolve": "unresolve {issue}",
+    "archive": "archive {issue}",
+    "assign_me": "assign {issue} me",
+}
 
 
 @dataclass(frozen=True)
@@ -96,7 +105,9 @@ class Interactions:
                     if not reply.shareable:  # the command failed: say why, as the command would
                         return reply
                     return Reply(error_message(NO_CHART.format(command=f"{self.dispatcher.command} {command}")))
-                case Action.MORE | Action.RETRY:
+                case Action.ROW:
+                    return await self._row(value, ctx)
+                case Action.MORE | Action.RETRY | Action.RUN:
                     cursor = value.get("cursor")
                     reply = await self.dispatcher.run(str(value.get("cmd", "")), ctx.but(cursor=cursor))
                     return Reply(reply.message, replace_original=True)
@@ -111,6 +122,15 @@ class Interactions:
         except SentryBotError as exc:
             return Reply(error_message(exc.user_message()))
         return Reply(error_message("That button is no longer supported; run the command again."))
+
+    async def _row(self, value: dict[str, Any], ctx: Ctx) -> Reply:
+        """A choice in a list row's menu: the command it stands for, answered below the list."""
+        issue = str(value.get("issue", ""))
+        command = ROW_COMMANDS.get(str(value.get("do", "")))
+        if command is None or not issue.isdigit():
+            return Reply(error_message("That menu is no longer supported; run the list again."))
+        reply = await self.dispatcher.run(command.format(issue=issue), ctx)
+        return Reply(reply.message)  # the list stays; the card or the change comes as a new answer
 
     async def submit(self, callback_id: str, metadata: str, values: dict[str, str], ctx: Ctx) -> Reply:
         """A modal's submission, as the command it stands for."""

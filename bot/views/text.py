@@ -132,3 +132,20 @@ LINK_IDENTIFIER = "Identifier (e.g. JIRA-123)"
 ASSIGN_LABEL = "Assign to"
 ASSIGN_PLACEHOLDER = "Type a name, email or team"
 UNASSIGN = "Unassign"
+
+# --- issue lists (lists: `issues`, `mine`, `unassigned`) ---------------------------------------
+ISSUES_TITLE = "Issues"
+MINE_TITLE = "Assigned to you"
+UNASSIGNED_TITLE = "Unassigned issues"
+ISSUE_ROW_FACTS = "{level} · {events} events · {users} users in {period} · last seen {seen} · {assignee}"
+ISSUES_SHOWN = "{n}{more} issues"
+ISSUES_TOO_LONG_TO_PAGE = (
+    "More issues match: narrow the search to see them (the command is too long for a More button)."
+)
+ROW_OPEN = "Open card"
+ROW_RESOLVE = "Resolve"
+ROW_UNRESOLVE = "Reopen"
+ROW_ARCHIVE = "Archive until escalating"
+ROW_ASSIGN_ME = "Assign to me"
+PHRASE_SUGGESTION = "`{typed}` is not a command, but this does it:\n`{command}`"
+PHRASE_RUN = "Run it"
