@@ -62,4 +62,10 @@ OPERATION_SCOPES: Mapping[str, tuple[str, ...]] = {
     "update_member": ("member:admin", "member:invite", "member:write"),
     "update_organization": ("org:admin", "org:write"),
     "update_scim_user": ("member:admin", "member:write"),
+    # --- tickets (integration create/link forms) and Seer (autofix) ---
+    "get_ticket_form": ("event:admin", "event:read", "event:write"),
+    "create_ticket": ("event:admin", "event:write"),
+    "link_ticket": ("event:admin", "event:write"),
+    "start_autofix": ("event:admin", "event:write"),
+    "get_autofix": ("event:admin", "event:read", "event:write"),
 }
