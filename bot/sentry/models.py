@@ -192,6 +192,8 @@ class Issue(SentryModel):
     num_comments: int | None = None
     # Tickets linked through tracker integrations (Jira, GitHub...): `[{displayName, url}]` (openapi.json).
     annotations: list[IssueAnnotation] = []
+    # Set only where the organization has Seer (Sentry scores fixability with it).
+    seer_fixability_score: float | None = None
     # The issue's own event counts, `{"24h": [[ts, count], ...], "30d": [...]}` (issue details, openapi.json).
     stats: dict[str, list[StatPoint]] = {}
 

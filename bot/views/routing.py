@@ -26,6 +26,9 @@ class Action(StrEnum):
     RETRY = "command.retry"
     CONFIRM = "confirm.yes"
     CANCEL = "confirm.no"
+    # tickets and Seer
+    TICKET = "issue.ticket"
+    ROOT_CAUSE = "issue.root_cause"
 
 
 class Callback(StrEnum):
@@ -35,6 +38,7 @@ class Callback(StrEnum):
     ARCHIVE = "modal.archive"
     LINK = "modal.link"
     ASSIGN = "modal.assign"
+    TICKET = "modal.ticket"
 
 
 def encode(**data: Any) -> str:
