@@ -125,10 +125,11 @@ async def ticket(ctx: Ctx, args: Args) -> Reply:
     others = [i for i in trackers if i.id != chosen.id]
     view = ticket_modal(form, issue, kind=kind, metadata=metadata, others=others, command=slash())
     shown = esc(issue.short_id or issue.id)
+    # Where the form opens, this is the trace left in the channel; where it cannot (a mention), the way on.
+    verb = "link" if kind == "link" else "create"
     said = (
-        f"The {esc(_provider(chosen))} form for {shown} opens in Slack from `{slash()} ticket {shown}` or the "
-        f"card's *Create ticket* button; here, type `{slash()} ticket create {shown} {esc(chosen.id)} "
-        'title="..."`.'
+        f"📝 The {esc(_provider(chosen))} form for {shown} is open. Without a form: "
+        f"`{slash()} ticket {verb} {shown} {esc(chosen.id)} field=value...`."
     )
     return Reply(notice(said), modal=view)
 

@@ -71,14 +71,15 @@ class SeerRuns:
         *,
         post: Post,
         thread_of: ThreadOf | None = None,
-        delays: Sequence[float] = DELAYS,
-        max_seconds: float = MAX_SECONDS,
+        delays: Sequence[float] | None = None,
+        max_seconds: float | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._post = post
         self._thread_of = thread_of
-        self._delays = tuple(delays) or (30.0,)
-        self._max_seconds = max_seconds
+        # Read at start, not at import, so a test (or an operator's build) can shorten them.
+        self._delays = tuple(DELAYS if delays is None else delays) or (30.0,)
+        self._max_seconds = MAX_SECONDS if max_seconds is None else max_seconds
         self._sleep = sleep
         self._tasks: set[asyncio.Task[None]] = set()
 

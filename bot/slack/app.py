@@ -248,7 +248,7 @@ def build_bolt_app(
         url = body.get("response_url")
         if body.get("trigger_id") and opens_loaded_modal(text):
             origin = {"rurl": url, "ch": body.get("channel_id")}
-            await run_in_loaded_modal(body, dispatcher.run(text, make_ctx(body, origin=origin)), url)
+            await run_in_loaded_modal(body, dispatcher.run(text, make_ctx(body, origin=origin)), url, say=True)
             return
 
         async def interim() -> None:
@@ -274,8 +274,13 @@ def build_bolt_app(
         found = dispatcher.registry.match(tokenize(normalize(text)))
         return found is not None and found[0].name in LOADED_MODAL_COMMANDS
 
-    async def run_in_loaded_modal(body: dict[str, Any], work: Coroutine[Any, Any, Reply], url: str | None) -> None:
-        """Open a loading modal now, then show the reply's modal in it (or its message, an error)."""
+    async def run_in_loaded_modal(
+        body: dict[str, Any], work: Coroutine[Any, Any, Reply], url: str | None, *, say: bool = False
+    ) -> None:
+        """Open a loading modal now, then show the reply's modal in it (or its message, an error).
+
+        With `say` (a typed command), the reply's message also answers on the response_url, so the
+        channel keeps a trace of the command; a click's answer is the modal alone."""
         try:
             opened = await client.views_open(trigger_id=body["trigger_id"], view=loading_modal())
             view_id = str((opened.get("view") or {}).get("id") or "")
@@ -286,7 +291,7 @@ def build_bolt_app(
         reply = await work
         if view_id:
             await client.views_update(view_id=view_id, view=reply.modal or message_modal(reply.message))
-        elif url:
+        if (say or not view_id) and url:
             await responses.send(url, payload_for(reply))
 
     # --- buttons ------------------------------------------------------------------------------
