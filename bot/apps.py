@@ -57,6 +57,8 @@ SLACK_EVENTS_PATH = "/slack/events"
 SLACK_METHOD_SCOPES: Mapping[str, tuple[str, ...]] = {
     "auth.test": (),
     "views.open": (),
+    # The ticket form replaces its loading view (views.update needs no scope, as views.open).
+    "views.update": (),
     # chat:write.public: "Send messages to channels @app isn't a member of"; the alert worker posts into
     # every subscribed channel without being invited first.
     "chat.postMessage": ("chat:write", "chat:write.public"),

@@ -798,25 +798,29 @@ class SentryClient:
             {"action": action},
         )
 
-    async def create_ticket(self, issue_id: str, integration_id: str, fields: Mapping[str, Any]) -> m.TicketLink:
+    async def create_ticket(
+        self, issue_id: str, integration_id: str, fields: Mapping[str, Any] | None = None
+    ) -> m.TicketLink:
         """Create a ticket in the tracker from the create form's `fields`, linked to the issue."""
         data = await self._write(
             "POST",
             "create_ticket",
             self._ticket_path(issue_id, integration_id),
-            dict(fields),
+            dict(fields or {}),
             f"issue:{issue_id}",
             f"tickets:{issue_id}",
         )
         return m.TicketLink.model_validate(data)
 
-    async def link_ticket(self, issue_id: str, integration_id: str, fields: Mapping[str, Any]) -> m.TicketLink:
+    async def link_ticket(
+        self, issue_id: str, integration_id: str, fields: Mapping[str, Any] | None = None
+    ) -> m.TicketLink:
         """Link an existing ticket (the link form's `fields`: `externalIssue` and the tracker's own)."""
         data = await self._write(
             "PUT",
             "link_ticket",
             self._ticket_path(issue_id, integration_id),
-            dict(fields),
+            dict(fields or {}),
             f"issue:{issue_id}",
             f"tickets:{issue_id}",
         )
