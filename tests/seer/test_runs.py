@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox import SandboxState, run_sandbox, seed_state
+from bot.sandbox import run_sandbox, seed_state
 from bot.seer import SeerRuns
 from bot.sentry import SentryClient
 
@@ -38,19 +38,19 @@ class Clock:
 
 
 @pytest.fixture
-async def sentry() -> AsyncIterator[tuple[SandboxState, SentryClient]]:
-    state = seed_state()
-    async with run_sandbox(state) as url, SentryClient(base_url=url, token="t", org="acme") as client:
-        yield state, client
+async def sentry() -> AsyncIterator[SentryClient]:
+    async with run_sandbox(seed_state()) as url, SentryClient(base_url=url, token="t", org="acme") as client:
+        yield client
 
 
 async def settle(runs: SeerRuns) -> None:
-    while runs.following:
-        await asyncio.sleep(0.01)
+    """Until the runs followed have finished (as BotUnderTest.settled waits on the bot's tasks)."""
+    if runs._tasks:
+        await asyncio.wait(set(runs._tasks))
 
 
 async def test_a_run_is_polled_with_backoff_and_its_result_posted_in_the_alerts_thread(sentry):
-    state, client = sentry
+    client = sentry
     thread, clock = Thread(), Clock()
 
     async def alert_ts(channel: str, issue_id: str) -> str | None:
@@ -71,7 +71,7 @@ async def test_a_run_is_polled_with_backoff_and_its_result_posted_in_the_alerts_
 
 
 async def test_a_run_that_does_not_finish_within_the_bound_is_left_to_sentry(sentry):
-    state, client = sentry
+    client = sentry
     thread, clock = Thread(), Clock()
     runs = SeerRuns(post=thread.post, delays=(30,), max_seconds=60, sleep=clock.sleep)
     issue = await client.get_issue(WEB_12A)
@@ -86,7 +86,7 @@ async def test_a_run_that_does_not_finish_within_the_bound_is_left_to_sentry(sen
 
 
 async def test_close_stops_following_the_runs_under_way(sentry):
-    state, client = sentry
+    client = sentry
     thread = Thread()
     runs = SeerRuns(post=thread.post, delays=(3600,))
     await runs.follow(client, await client.get_issue(WEB_12A), channel="C123", by="UALICE")
