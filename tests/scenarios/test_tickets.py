@@ -194,3 +194,18 @@ async def test_root_cause_button_is_on_cards_where_the_org_has_seer(bot):
 def test_field_ids_are_those_the_form_reads_back():
     assert field_block("title") == "ticket.title"
     assert field_action("title") == "ticket.title.input"
+
+
+async def test_a_ticket_is_audited_like_other_writes_and_refused_to_who_may_not_write(bot):
+    await bot.command("ticket WEB-12A")
+    view = await opened_form(bot)
+    await submit_form(bot, view, as_submitted(view))
+    await bot.settled()
+    audit = await bot.command("audit")
+    assert "ticket create" in str(audit["blocks"])
+
+    refused = await bot.command("ticket WEB-12A", user="UFRANK")  # billing: below member
+    assert "needs the Sentry role member or above" in refused["text"]
+    (*_, update) = await bot.slack.wait_for("views.update", count=2)
+    assert "needs the Sentry role member or above" in str(update["view"]["blocks"])
+    assert [t.key for t in bot.sentry.data.desk.tickets] == ["SHOP-1501"]
