@@ -69,7 +69,7 @@ def seer_result(issue: Issue, run: AutofixRun) -> Message:
     blocks += _root_cause(run) or [section("Seer finished without naming a root cause.")]
     blocks += _solution(run)
     links = [link(url, "Open in Sentry")] if (url := seer_url(issue)) else []
-    links += [link(str(r["url"]), esc(str(r.get("name") or r["url"]))) for r in run.repositories if r.get("url")]
+    links += [link(str(r["url"]), str(r.get("name") or r["url"])) for r in run.repositories if r.get("url")]
     if links:
         blocks.append(context(" · ".join(links[:10])))
     return message(f"Seer's root cause of {esc(issue.short_id or issue.id)}", blocks)
