@@ -18,7 +18,7 @@ from bot.errors import SentryBotError
 from bot.views import modals
 from bot.views.common import error_message, notice
 from bot.views.routing import Action, Callback, decode
-from bot.views.tickets import form_values
+from bot.views.tickets import answered_fields, form_values
 
 __all__ = ["Interactions", "OpenModal", "flatten_state"]
 
@@ -119,11 +119,11 @@ class Interactions:
         """The ticket form's answers, sent as `ticket create` (or `ticket link`) with them in `ctx.extra`."""
         meta = decode(metadata)
         issue, integration = str(meta.get("issue", "")), str(meta.get("integ", ""))
-        if not issue or not integration or not isinstance(meta.get("names"), list):
+        if not issue or not integration:
             return Reply(error_message("This form is damaged; open it again from the issue."))
         answers = form_values(
             values,
-            names=[str(n) for n in meta["names"]],
+            names=answered_fields(values),
             multiple=[str(n) for n in meta.get("multi") or []],
             booleans=[str(n) for n in meta.get("bools") or []],
         )

@@ -117,7 +117,6 @@ async def ticket(ctx: Ctx, args: Args) -> Reply:
         issue=issue.id,
         integ=chosen.id,
         kind=kind,
-        names=[f.name for f in fields],
         multi=[f.name for f in fields if f.multiple] or None,
         bools=[f.name for f in fields if f.type in ("boolean", "checkbox")] or None,
         **origin,

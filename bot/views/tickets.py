@@ -32,6 +32,7 @@ __all__ = [
     "OPTION_VALUE_MAX",
     "TRACKER_FEATURES",
     "View",
+    "answered_fields",
     "field_action",
     "field_block",
     "form_values",
@@ -63,6 +64,12 @@ def field_block(name: str) -> str:
 
 def field_action(name: str) -> str:
     return truncate(_PREFIX + name + ".input", LIMITS["action_id"])
+
+
+def answered_fields(values: Mapping[str, str]) -> list[str]:
+    """The names of the form's fields in a submission's flattened state (its action ids name them)."""
+    suffix = ".input"
+    return [k[len(_PREFIX) : -len(suffix)] for k in values if k.startswith(_PREFIX) and k.endswith(suffix)]
 
 
 def is_tracker(integration: Integration) -> bool:
