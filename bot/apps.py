@@ -25,6 +25,7 @@ from bot.commands import registry as default_registry
 from bot.commands.auth import authorize
 from bot.commands.registry import Registry
 from bot.identity import Identity
+from bot.seer import SeerRuns
 from bot.sentry import SentryClient
 from bot.sentry.scopes import OPERATION_SCOPES
 
@@ -283,7 +284,7 @@ def _codes(code: types.CodeType) -> Iterable[types.CodeType]:
 
 
 # Services a command reaches through `ctx.services.<name>.<method>`, whose methods may call Sentry.
-_SERVICES: tuple[type, ...] = (Identity, SubscriptionService)
+_SERVICES: tuple[type, ...] = (Identity, SubscriptionService, SeerRuns)
 
 
 def _service_methods() -> dict[str, list[Callable[..., Any]]]:
