@@ -47,7 +47,7 @@ from bot.store.events import SeenEvents
 from bot.views.common import error_message, still_waiting, with_share
 from bot.views.issue import issue_card
 from bot.views.routing import Action, Callback, decode, encode
-from bot.views.tickets import loading_modal, message_modal, submission_errors
+from bot.views.tickets import form_not_opened, loading_modal, message_modal, submission_errors
 
 __all__ = ["Answered", "BotApp", "ResponseUrls", "build_bolt_app", "payload_for"]
 
@@ -291,6 +291,8 @@ def build_bolt_app(
         reply = await work
         if view_id:
             await client.views_update(view_id=view_id, view=reply.modal or message_modal(reply.message))
+        if not view_id and reply.modal is not None:
+            reply = Reply(form_not_opened())
         if (say or not view_id) and url:
             await responses.send(url, payload_for(reply))
 

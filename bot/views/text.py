@@ -148,3 +148,7 @@ TICKET_CREATED = "{provider} ticket {ticket} created"
 TICKET_LINKED = "{provider} ticket {ticket} linked"
 CREATE_TICKET = "Create ticket"
 ROOT_CAUSE = "Root cause"
+TICKET_NOT_OPENED = (
+    "Slack did not open the form: a form must open within 3 seconds of the command or click, and this one "
+    "was late. Run it again."
+)

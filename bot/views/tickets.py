@@ -25,6 +25,7 @@ from typing import Any
 from bot.sentry.models import FormField, Integration, Issue, TicketForm, TicketLink
 from bot.views import text as t
 from bot.views.blocks import LIMITS, Block, context, esc, guard, link, section, truncate
+from bot.views.common import Message, error_message
 from bot.views.routing import Callback
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "answered_fields",
     "field_action",
     "field_block",
+    "form_not_opened",
     "form_values",
     "is_tracker",
     "loading_modal",
@@ -234,6 +236,11 @@ def loading_modal() -> View:
         "blocks": [section(t.TICKET_LOADING)],
     }
     return guard(view, modal=True)
+
+
+def form_not_opened() -> Message:
+    """The answer when Slack refused to open the modal (its trigger expired)."""
+    return error_message(t.TICKET_NOT_OPENED)
 
 
 def message_modal(message: Mapping[str, Any]) -> View:

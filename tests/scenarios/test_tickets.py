@@ -209,3 +209,10 @@ async def test_a_ticket_is_audited_like_other_writes_and_refused_to_who_may_not_
     (*_, update) = await bot.slack.wait_for("views.update", count=2)
     assert "needs the Sentry role member or above" in str(update["view"]["blocks"])
     assert [t.key for t in bot.sentry.data.desk.tickets] == ["SHOP-1501"]
+
+
+async def test_when_slack_refuses_to_open_the_form_the_answer_says_to_run_it_again(bot):
+    bot.slack.trigger_ttl = -1.0  # every trigger_id has expired (Slack: 3 s)
+    said = await bot.command("ticket WEB-12A")
+    assert "Slack did not open the form" in said["text"]
+    assert bot.slack.count("views.update") == 0
