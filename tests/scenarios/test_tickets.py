@@ -216,3 +216,12 @@ async def test_when_slack_refuses_to_open_the_form_the_answer_says_to_run_it_aga
     said = await bot.command("ticket WEB-12A")
     assert "Slack did not open the form" in said["text"]
     assert bot.slack.count("views.update") == 0
+
+
+async def test_root_cause_button_starts_seer_as_fix_does(quick_seer, bot):
+    card = await bot.command("WEB-12A")
+    key = await bot.click(Action.ROOT_CAUSE, button_value(card, Action.ROOT_CAUSE))
+    (answer,) = await bot.slack.wait_for_response(key, count=1)
+    assert "Seer started on WEB-12A" in answer["text"]
+    posts = await bot.slack.wait_for("chat.postMessage", count=5, ok=True)
+    assert "Root cause" in str(posts[-1]["blocks"])
