@@ -25,7 +25,14 @@ from bot.commands.auth import authorize
 from bot.commands.context import Ctx, Reply
 from bot.commands.registry import Args, Command, Level, Registry
 from bot.commands.slash import DEFAULT, renamed, slash, using
-from bot.errors import DeadlineExceeded, PermissionDenied, SentryBotError, SentryUnavailable, UsageError
+from bot.errors import (
+    DeadlineExceeded,
+    InvalidInput,
+    PermissionDenied,
+    SentryBotError,
+    SentryUnavailable,
+    UsageError,
+)
 from bot.metrics import COMMAND_SECONDS, COMMANDS
 from bot.sentry.client import shape_error
 from bot.views import help as help_view
@@ -280,7 +287,8 @@ class Dispatcher:
     def _error_reply(self, exc: SentryBotError, text: str, ctx: Ctx) -> Reply:
         """The error's own words; a Retry button (the same command, page and all) when it may pass."""
         retry = encode(cmd=text, cursor=ctx.cursor) if exc.retryable else None
-        return Reply(error_message(exc.user_message(), retry=retry))
+        fields = exc.fields if isinstance(exc, InvalidInput) and exc.fields else None
+        return Reply(error_message(exc.user_message(), retry=retry), field_errors=fields)
 
     def _timed_out(self, cmd: Command | None, text: str, ctx: Ctx) -> Reply:
         log.info("command.timed_out", extra={"command": cmd.name if cmd else "unknown", "seconds": self.deadline})

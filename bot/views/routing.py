@@ -33,6 +33,9 @@ class Action(StrEnum):
     # --- issue lists (lists) ---
     ROW = "issue.row"  # a list row's overflow menu; the chosen option's value says what to do
     RUN = "command.run"  # runs the command a plain-English request was answered with
+    # tickets and Seer
+    TICKET = "issue.ticket"
+    ROOT_CAUSE = "issue.root_cause"
 
 
 class Callback(StrEnum):
@@ -42,6 +45,7 @@ class Callback(StrEnum):
     ARCHIVE = "modal.archive"
     LINK = "modal.link"
     ASSIGN = "modal.assign"
+    TICKET = "modal.ticket"
 
 
 def encode(**data: Any) -> str:
