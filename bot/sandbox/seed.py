@@ -57,6 +57,8 @@ def seed_state(now: datetime | None = None) -> SandboxState:
 def build_data(now: datetime) -> SandboxData:
     rng = random.Random(SEED)
     issues = _issues(now)
+    # Drawn in this order from one generator: events, then commits (their ids are pinned by tests).
+    events = _events(now, issues, rng)
     commits = _commits(now, rng)
     data = SandboxData(
         organization=_organization(),
@@ -64,7 +66,7 @@ def build_data(now: datetime) -> SandboxData:
         projects={p.slug: p for p in _projects()},
         members={m.id: m for m in _members(now)},
         issues={i.id: i for i in issues},
-        events={e.event_id: e for e in _events(now, issues, rng)},
+        events={e.event_id: e for e in events},
         repos={r.id: r for r in _repos()},
         commits=commits,
         providers=_providers(),

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.sentry.models import Assignee, DiscoverTable, EventDetails, ExceptionValue, Issue, IssueDetails, StatPoint
 from bot.views import text as t
-from bot.views.blocks import Block, context, esc, fields_section, link, message, section, truncate
+from bot.views.blocks import ELLIPSIS, Block, context, esc, fields_section, link, message, section, truncate
 from bot.views.common import Message, ago, number, or_none
 from bot.views.issue_actions import issue_action_buttons
 from bot.views.stats import sparkline
@@ -166,6 +166,8 @@ def issue_card(
 FRAMES_SHOWN = 3
 TAG_VALUES_SHOWN = 3
 TICKETS_SHOWN = 5
+TICKET_LABEL_MAX = 60
+TICKETS_TEXT_MAX = 1800
 EXCEPTION_MAX = 400
 FRAME_MAX = 180
 TAG_VALUE_MAX = 80
@@ -286,12 +288,16 @@ def _sparkline_block(issue: Issue) -> Block | None:
     return context(t.CARD_SPARKLINES.format(day=_spark(day or []), fortnight=_spark((month or [])[-14:])))
 
 
+def _label(text: str) -> str:
+    return truncate(text, TICKET_LABEL_MAX)
+
+
 def _tickets(issue: IssueDetails) -> list[str]:
-    found = [link(x.web_url, x.display_name or x.web_url) for x in issue.sentry_app_issues if x.web_url]
+    found = [link(x.web_url, _label(x.display_name or x.web_url)) for x in issue.sentry_app_issues if x.web_url]
     for ticket in issue.integration_issues:
         url, label = ticket.get("url"), ticket.get("key") or ticket.get("displayName") or ticket.get("title")
         if isinstance(url, str) and url and label:
-            found.append(link(url, str(label)))
+            found.append(link(url, _label(str(label))))
     return found
 
 
@@ -305,9 +311,9 @@ def _triage_blocks(issue: Issue, facts: CardFacts) -> list[Block]:
     blocks.append(_sparkline_block(issue))
     tickets = _tickets(issue) if isinstance(issue, IssueDetails) else []
     if tickets:
-        more = len(tickets) - TICKETS_SHOWN
-        shown = ", ".join(tickets[:TICKETS_SHOWN]) + (t.AND_MORE.format(n=more) if more > 0 else "")
-        blocks.append(context(t.CARD_TICKETS.format(tickets=shown)))
+        # The count first: long links may be cut by the guard, the count never is.
+        shown = ", ".join(tickets[:TICKETS_SHOWN]) + (ELLIPSIS if len(tickets) > TICKETS_SHOWN else "")
+        blocks.append(context(t.CARD_TICKETS.format(n=len(tickets), tickets=shown)))
     return [b for b in blocks if b is not None]
 
 

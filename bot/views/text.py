@@ -42,8 +42,7 @@ ISSUE_LINE = "{ref} {title} · {count} events"
 NO_IN_APP_FRAMES = "_No in-app frames in the latest event._"
 CARD_TAGS_PERIOD = "*Tags* · share of this issue's events, last 14 days"
 CARD_SPARKLINES = "Events · 24 h {day} · 14 d {fortnight}"
-CARD_TICKETS = "🎫 Tickets: {tickets}"
-AND_MORE = " and {n} more"
+CARD_TICKETS = "🎫 Tickets ({n}): {tickets}"
 
 PROJECT = "Project {slug}"
 
