@@ -53,6 +53,7 @@ WRITES = frozenset(
 _SEED = seed_state().data
 _ISSUES = list(_SEED.issues.values())[:4]
 _HOUR = 3600
+_WEB_ID, _API_ID = _SEED.projects["web"].id, _SEED.projects["api"].id
 _NOW = int(max(i.last_seen for i in _SEED.issues.values()).timestamp()) // _HOUR * _HOUR
 
 # One strategy per parameter name of a read: known names from the sample data, and unknown ones.
@@ -90,6 +91,15 @@ OVERRIDES: dict[tuple[str, str], st.SearchStrategy[Any]] = {
     ("org_stats", "interval"): st.sampled_from([None, "1h", "1d"]),
     ("org_stats", "start"): st.none(),
     ("org_stats", "end"): st.none(),
+    # --- issue lists (lists) ---
+    ("list_issues", "query"): st.sampled_from(
+        ["is:unresolved", "", "level:error", "assigned:alice@acme.example", "cart"]
+    ),
+    ("list_issues", "projects"): st.sampled_from([(), (int(_WEB_ID),), (int(_WEB_ID), int(_API_ID))]),
+    ("list_issues", "environments"): st.sampled_from([(), ("production",), ("staging",)]),
+    ("list_issues", "sort"): st.sampled_from([None, "date", "new", "freq", "user", "trends"]),
+    ("list_issues", "stats_period"): st.sampled_from([None, "24h", "14d"]),
+    ("list_issues", "limit"): st.sampled_from([5, 25]),
 }
 
 # --- issue card, releases and crons (issue 13, "card") ---
