@@ -1370,11 +1370,18 @@ def _releases(now: datetime, issues: list[Issue], commits: list[Commit]) -> list
 
 
 def _checkins(
-    rng: random.Random, now: datetime, every: timedelta, runtime: tuple[int, int], trouble: dict[int, str]
+    rng: random.Random,
+    now: datetime,
+    every: timedelta,
+    runtime: tuple[int, int],
+    trouble: dict[int, str],
+    at: timedelta = timedelta(0),
 ) -> list[CheckIn]:
-    """The last 20 check-ins, newest first, one each `every`; `trouble` marks the n-th newest as failed."""
+    """The last 20 check-ins, newest first, one each `every` at `at` past a Monday midnight UTC (the
+    schedule's own times); `trouble` marks the n-th newest as failed."""
     rows = []
-    last = now - (now - datetime(2024, 1, 1, tzinfo=UTC)) % every
+    start = datetime(2024, 1, 1, tzinfo=UTC) + at  # a Monday
+    last = now - (now - start) % every
     for n in range(20):
         expected = last - n * every
         status = trouble.get(n, "ok")
@@ -1420,7 +1427,7 @@ def _monitors(now: datetime, rng: random.Random) -> list[Monitor]:
             "api",
             config("crontab", "0 2 * * *", 5, 30),
             created,
-            checkins=_checkins(rng, now, D, (240_000, 410_000), {3: "error"}),
+            checkins=_checkins(rng, now, D, (240_000, 410_000), {3: "error"}, at=2 * H),
         ),
         Monitor(
             uid(),
@@ -1439,7 +1446,7 @@ def _monitors(now: datetime, rng: random.Random) -> list[Monitor]:
             config("crontab", "30 4 * * 1", 60, 120),
             created + 10 * D,
             is_muted=True,
-            checkins=_checkins(rng, now, 7 * D, (95_000, 160_000), {}),
+            checkins=_checkins(rng, now, 7 * D, (95_000, 160_000), {}, at=4 * H + 30 * M),
         ),
         Monitor(
             uid(),
@@ -1448,6 +1455,7 @@ def _monitors(now: datetime, rng: random.Random) -> list[Monitor]:
             "ios",
             config("crontab", "0 9 * * *", 10, 15, "Europe/Berlin"),
             created + 60 * D,
-            checkins=_checkins(rng, now, D, (8_000, 21_000), {}),
+            # 09:00 in Berlin is 08:00 UTC in winter.
+            checkins=_checkins(rng, now, D, (8_000, 21_000), {}, at=8 * H),
         ),
     ]
