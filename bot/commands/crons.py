@@ -37,7 +37,7 @@ async def crons(ctx: Ctx, args: Args) -> Reply:
     project_id = (await ctx.sentry.get_project(args.project)).id if args.project else None
     page = await ctx.sentry.list_monitors(project_id=project_id, cursor=ctx.cursor)
     command = f"crons {args.project}" if args.project else "crons"
-    return Reply(monitor_list(page, project=args.project, command=command, now=ctx.now), shareable=True)
+    return Reply(monitor_list(page, project=args.project, command=command, now=ctx.now, slash=slash()), shareable=True)
 
 
 async def _monitor(ctx: Ctx, slug: str) -> Monitor:
@@ -62,7 +62,10 @@ async def _card(ctx: Ctx, slug: str, changed: str | None = None) -> Reply:
         # Its own failure (the same unknown slug) is read here, so it is not reported as unretrieved.
         check_ins.add_done_callback(lambda task: task.cancelled() or task.exception())
         raise
-    return Reply(monitor_card(found, (await check_ins).items, now=ctx.now, changed=changed), shareable=changed is None)
+    return Reply(
+        monitor_card(found, (await check_ins).items, now=ctx.now, slash=slash(), changed=changed),
+        shareable=changed is None,
+    )
 
 
 @registry.command(

@@ -55,7 +55,7 @@ async def _release(ctx: Ctx, wanted: str) -> Release:
 async def releases(ctx: Ctx, args: Args) -> Reply:
     page = await ctx.sentry.list_releases(project=args.project, cursor=ctx.cursor)
     command = f"releases {args.project}" if args.project else "releases"
-    return Reply(release_list(page, project=args.project, command=command, now=ctx.now), shareable=True)
+    return Reply(release_list(page, project=args.project, command=command, now=ctx.now, slash=slash()), shareable=True)
 
 
 @registry.command(
@@ -78,5 +78,7 @@ async def release(ctx: Ctx, args: Args) -> Reply:
             query=f'firstRelease:"{quoted}"', sort="freq", stats_period="90d", limit=NEW_ISSUES_SHOWN
         ),
     )
-    card = release_card(found, commits=commits, deploys=deploys, new_issues=new_issues.items, now=ctx.now)
+    card = release_card(
+        found, commits=commits, deploys=deploys, new_issues=new_issues.items, now=ctx.now, slash=slash()
+    )
     return Reply(card, shareable=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.commands.slash import slash
 from bot.sentry.models import CheckIn, Monitor, MonitorConfig
 from bot.sentry.paging import Page
 from bot.views import text as t
@@ -91,8 +90,11 @@ def _row(monitor: Monitor, now: datetime) -> str:
     return " · ".join(parts)
 
 
-def monitor_list(page: Page[Monitor], *, project: str | None, command: str, now: datetime) -> Message:
-    """One line per monitor: status, name and slug, project, schedule, last check-in, muted."""
+def monitor_list(page: Page[Monitor], *, project: str | None, command: str, now: datetime, slash: str) -> Message:
+    """One line per monitor: status, name and slug, project, schedule, last check-in, muted.
+
+    `slash` is the slash command's name (`SLACK_COMMAND`), for the hint under the list.
+    """
     title = t.CRONS_OF.format(project=project) if project else t.CRONS_TITLE
     return list_message(
         title,
@@ -100,7 +102,7 @@ def monitor_list(page: Page[Monitor], *, project: str | None, command: str, now:
         command=command,
         cursor=page.next_cursor,
         empty=t.CRONS_EMPTY,
-        footer=t.CRONS_FOOTER.format(slash=slash()),
+        footer=t.CRONS_FOOTER.format(slash=slash),
     )
 
 
@@ -116,16 +118,17 @@ def _minutes(value: int | None) -> str:
 
 
 def monitor_card(
-    monitor: Monitor, check_ins: Sequence[CheckIn], *, now: datetime, changed: str | None = None
+    monitor: Monitor, check_ins: Sequence[CheckIn], *, now: datetime, slash: str, changed: str | None = None
 ) -> Message:
     """A monitor: status, schedule, margins, when it last and next checks in, and its last check-ins.
 
     Args:
+        slash: the slash command's name (`SLACK_COMMAND`), for the mute hint.
         changed: mrkdwn saying what just changed and who did it ("muted by <@U123>").
     """
     next_moments = [e.next_check_in for e in monitor.environments if e.next_check_in]
     blocks = [
-        header(t.CRON_TITLE.format(name=truncate(monitor.name, NAME_MAX))),
+        header(t.CRON_TITLE.format(name=esc(truncate(monitor.name, NAME_MAX)))),
         fields_section(
             [
                 ("Status", _status(monitor) + (f" · {t.CRON_MUTED}" if _muted(monitor) else "")),
@@ -142,5 +145,5 @@ def monitor_card(
     lines = [check_in_line(c, now) for c in check_ins[:CHECKINS_SHOWN]]
     blocks.append(section("*Last check-ins*\n" + ("\n".join(lines) if lines else t.CRON_NO_CHECKINS)))
     hint = t.CRON_UNMUTE_HINT if _muted(monitor) else t.CRON_MUTE_HINT
-    blocks.append(context(*(x for x in (changed, hint.format(slash=slash(), slug=esc(monitor.slug))) if x)))
+    blocks.append(context(*(x for x in (changed, hint.format(slash=slash, slug=esc(monitor.slug))) if x)))
     return message(f"{t.CRON_TITLE.format(name=esc(truncate(monitor.name, NAME_MAX)))}: {_status(monitor)}", blocks)

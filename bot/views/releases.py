@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.commands.slash import slash
 from bot.sentry.models import Commit, Deploy, Issue, Release
 from bot.sentry.paging import Page
 from bot.views import text as t
@@ -41,8 +40,11 @@ def _row(release: Release, now: datetime) -> str:
     )
 
 
-def release_list(page: Page[Release], *, project: str | None, command: str, now: datetime) -> Message:
-    """One line per release, newest first: version, age, commits, deploys and new issues."""
+def release_list(page: Page[Release], *, project: str | None, command: str, now: datetime, slash: str) -> Message:
+    """One line per release, newest first: version, age, commits, deploys and new issues.
+
+    `slash` is the slash command's name (`SLACK_COMMAND`), for the hint under the list.
+    """
     title = t.RELEASES_OF.format(project=project) if project else t.RELEASES_TITLE
     return list_message(
         title,
@@ -50,7 +52,7 @@ def release_list(page: Page[Release], *, project: str | None, command: str, now:
         command=command,
         cursor=page.next_cursor,
         empty=t.RELEASES_EMPTY,
-        footer=t.RELEASES_FOOTER.format(slash=slash()),
+        footer=t.RELEASES_FOOTER.format(slash=slash),
     )
 
 
@@ -95,11 +97,12 @@ def release_card(
     deploys: Page[Deploy],
     new_issues: Sequence[Issue],
     now: datetime,
+    slash: str,
 ) -> Message:
     """A release: when it was made and deployed where, its commits and authors, and the issues it brought."""
     projects = ", ".join(esc(p.slug) for p in release.projects) or t.NONE
     blocks = [
-        header(t.RELEASE_TITLE.format(version=truncate(release.short_version or release.version, 100))),
+        header(t.RELEASE_TITLE.format(version=esc(truncate(release.short_version or release.version, 100)))),
         section(f"*{_version(release)}*"),
         fields_section(
             [
@@ -131,7 +134,7 @@ def release_card(
     issue_lines = [issue_line(i) for i in new_issues[:SHOWN]]
     blocks.append(section("*New issues*\n" + ("\n".join(issue_lines) if issue_lines else t.RELEASE_NO_NEW_ISSUES)))
     if issue_lines:
-        blocks.append(context(t.RELEASE_ALL_NEW.format(slash=slash(), version=esc(release.version.replace('"', "")))))
+        blocks.append(context(t.RELEASE_ALL_NEW.format(slash=slash, version=esc(release.version.replace('"', "")))))
     return message(
         f"{t.RELEASE_TITLE.format(version=_version(release))}: {_plural(release.new_groups, 'new issue')}", blocks
     )
