@@ -6,6 +6,8 @@ acts on is declared, and almost everything is optional: Sentry's answers vary by
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from datetime import datetime
 from typing import Any
 
@@ -562,10 +564,23 @@ class MonitorConfig(SentryModel):
     recovery_threshold: int | None = None
 
     def writable(self) -> dict[str, Any]:
-        """The config as an update sends it: the published schema's fields, unset ones left out."""
-        fields = ("schedule_type", "schedule", "checkin_margin", "max_runtime", "timezone")
-        extra = ("failure_issue_threshold", "recovery_threshold")
-        return {k: v for k, v in self.model_dump(include={*fields, *extra}).items() if v is not None}
+        """The config as an update sends it back: the fields the published schema's update takes,
+        each only when the update accepts it (whole minutes from 1, an IANA time zone). A value the
+        update's validator refuses would fail the whole change (a mute) for a field it did not touch.
+        """
+        fields: dict[str, Any] = {"schedule_type": self.schedule_type, "schedule": self.schedule}
+        for name in ("checkin_margin", "max_runtime", "failure_issue_threshold", "recovery_threshold"):
+            value = getattr(self, name)
+            if isinstance(value, int) and value >= 1:
+                fields[name] = value
+        if self.timezone in _time_zones():
+            fields["timezone"] = self.timezone
+        return {k: v for k, v in fields.items() if v is not None}
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
 
 
 class MonitorEnvironment(SentryModel):

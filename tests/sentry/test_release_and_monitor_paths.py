@@ -8,6 +8,7 @@ import pytest
 
 from bot.errors import UsageError
 from bot.sentry import ReadCache, SentryClient
+from bot.sentry.models import MonitorConfig
 
 
 class Sent(Exception):
@@ -71,3 +72,24 @@ async def test_muting_sends_the_fields_the_schema_requires_with_is_muted():
         "config": {"schedule_type": "crontab", "schedule": "0 2 * * *"},
         "is_muted": True,
     }
+
+
+def test_a_monitor_config_is_sent_back_as_the_update_accepts_it():
+    stored = MonitorConfig.model_validate(
+        {
+            "schedule_type": "crontab",
+            "schedule": "0 9 * * *",
+            "checkin_margin": 10,
+            "max_runtime": 0,  # below the update's minimum of 1: left out, not refused
+            "timezone": "Europe/Berlin",
+            "failure_issue_threshold": None,
+            "alert_rule_id": 7,  # not a field the update takes
+        }
+    )
+    assert stored.writable() == {
+        "schedule_type": "crontab",
+        "schedule": "0 9 * * *",
+        "checkin_margin": 10,
+        "timezone": "Europe/Berlin",
+    }
+    assert "timezone" not in MonitorConfig(schedule="0 9 * * *", timezone="string").writable()
