@@ -20,7 +20,7 @@ from typing import Any, Self, TypeVar
 import aiohttp
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from bot.errors import UnexpectedShape
+from bot.errors import NotFound, UnexpectedShape
 from bot.sentry import models as m
 from bot.sentry.cache import CacheKey, ReadCache
 from bot.sentry.paging import Page, next_cursor
@@ -837,11 +837,20 @@ class SentryClient:
 
         return await self._read("get_issue_details", path, m.IssueDetails.model_validate, tags, params)
 
-    async def get_latest_event(self, issue_id: str) -> m.EventDetails:
-        """The issue's latest event with its exception and frames (`event_id` may be `latest`, openapi.json)."""
+    async def get_latest_event(self, issue_id: str) -> m.EventDetails | None:
+        """The issue's latest event with its exception and frames (`event_id` may be `latest`, openapi.json);
+        None when the issue has no event left (Sentry's 404), an answer cached like any other."""
         path = self._org_path("issues/{}/events/latest/", issue_id)
+
+        async def load() -> m.EventDetails | None:
+            try:
+                data = await self._get("get_latest_event", path)
+            except NotFound:
+                return None
+            return m.EventDetails.model_validate(data)
+
         tags = ("events", f"events:{issue_id}")
-        return await self._read("get_latest_event", path, m.EventDetails.model_validate, tags)
+        return await self._cached(self._key("get_latest_event", path, None), "get_latest_event", load, tags)
 
     async def issue_tag_counts(
         self, issue_id: str, *, keys: Sequence[str], stats_period: str = "14d"

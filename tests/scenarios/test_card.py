@@ -70,3 +70,7 @@ async def test_a_card_without_events_still_shows_the_issue(bot):
     assert "ChunkLoadError" in card["blocks"][0]["text"]["text"]
     assert "Top releases" not in visible_text(card)
     assert field(card, "Priority") == "🔹 Low"
+    # "No event" is an answer too: cached, so the next look costs nothing.
+    before = len(bot.sentry.requests)
+    await bot.command("issue WEB-1")
+    assert sentry_calls(bot, before) == []
