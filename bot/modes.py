@@ -97,7 +97,10 @@ async def worker(settings: Settings, *, host: str, port: int) -> int:
 
     shutdown = Shutdown(grace=settings.bot_shutdown_grace)
     with shutdown.on_signals():
-        async with open_database(settings) as db, running_worker(db, slack_client(settings), shutdown=shutdown):
+        async with (
+            open_database(settings) as db,
+            running_worker(db, slack_client(settings), shutdown=shutdown, admins=settings.bot_admins),
+        ):
             app = build_web_app(
                 None, ready=db.ping, shutdown=shutdown, before_scrape=partial(refresh_outbox_gauges, db)
             )

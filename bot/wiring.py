@@ -6,7 +6,7 @@ to deliver); `BOT_AUTO_MIGRATE=off` refuses a database behind the code instead o
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from functools import partial
 
@@ -14,18 +14,24 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.alerts.config import DeliveryConfig
 from bot.alerts.metrics import refresh_outbox_gauges
 from bot.alerts.outbox import Outbox
 from bot.alerts.receiver import add_webhook_routes
+from bot.alerts.rule_action import rule_action_routes
+from bot.alerts.rule_channels import RuleChannels
 from bot.alerts.subscriptions import SubscriptionService
 from bot.alerts.worker import AlertWorker
 from bot.audit import AuditLog, Post
 from bot.identity_store import StoredOverrides
 from bot.runtime import open_services
+from bot.seer import Post as SeerPost
+from bot.seer import SeerRuns, alert_thread
 from bot.server import Shutdown, build_web_app
 from bot.settings import Settings
 from bot.slack.app import build_bolt_app
 from bot.slack.calls import counted
+from bot.slack.channels import ChannelDirectory
 from bot.slack.directory import SlackDirectory
 from bot.store import Database
 from bot.views.blocks import Block
@@ -42,12 +48,17 @@ def open_database(settings: Settings) -> AbstractAsyncContextManager[Database]:
 
 @asynccontextmanager
 async def running_worker(
-    db: Database, client: AsyncWebClient, *, shutdown: Shutdown | None = None
+    db: Database, client: AsyncWebClient, *, shutdown: Shutdown | None = None, admins: Iterable[str] = ()
 ) -> AsyncIterator[AlertWorker]:
     """The alert worker (routing, delivery, janitor), started; on exit it finishes the Slack calls under
-    way within what is left of the shutdown's grace and gives up its channel leases."""
+    way within what is left of the shutdown's grace and gives up its channel leases. `admins` hear of
+    channels Sentry alert rules chose that the bot cannot post in."""
     # The worker paces each channel and honours Retry-After itself, so its client must not retry 429s.
-    worker = AlertWorker(db, counted(AsyncWebClient(token=client.token, base_url=client.base_url)))
+    worker = AlertWorker(
+        db,
+        counted(AsyncWebClient(token=client.token, base_url=client.base_url)),
+        config=DeliveryConfig(rule_notify=tuple(sorted(admins))),
+    )
     await worker.start()
     try:
         yield worker
@@ -71,14 +82,34 @@ async def running_bot(
         services.subscriptions = SubscriptionService(db, settings=settings, sentry=services.sentry)
         worker = None
         if settings.bot_alert_worker == "on":
-            worker = await stack.enter_async_context(running_worker(db, client, shutdown=shutdown))
+            worker = await stack.enter_async_context(
+                running_worker(db, client, shutdown=shutdown, admins=settings.bot_admins)
+            )
         # Without a worker here, another process's worker finds the stored rows when it polls.
         wake = worker.wake if worker is not None else None
         services.alerts = Outbox(db, on_stored=wake)
+        services.seer = SeerRuns(post=_thread_poster(client), thread_of=alert_thread(db))
+        # Runs under way are no longer followed at shutdown (they go on in Sentry, which the thread links).
+        stack.push_async_callback(services.seer.close)
         bolt = build_bolt_app(settings=settings, services=services, dispatcher=dispatcher, client=client)
         app = build_web_app(bolt, ready=db.ping, shutdown=shutdown, before_scrape=partial(refresh_outbox_gauges, db))
         add_webhook_routes(app, settings=settings, db=db, on_stored=wake)
+        directory = ChannelDirectory(client)
+        rule_channels = RuleChannels(db, directory, notify=tuple(sorted(settings.bot_admins)))
+        app.add_routes(
+            rule_action_routes(settings=settings, directory=directory, channels=rule_channels, audit=services.audit)
+        )
         yield app, bolt
+
+
+def _thread_poster(client: AsyncWebClient) -> SeerPost:
+    """Seer's way to post: one chat.postMessage, in a thread when given; returns the message's ts."""
+
+    async def post(channel: str, text: str, blocks: list[Block], thread_ts: str | None) -> str | None:
+        sent = await client.chat_postMessage(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts)
+        return str(sent.get("ts") or "") or None
+
+    return post
 
 
 def _poster(client: AsyncWebClient) -> Post:

@@ -32,8 +32,13 @@ from sqlalchemy import update
 
 from bot.alerts.config import DeliveryConfig
 from bot.alerts.janitor import prune
+from bot.alerts.people import People
 from bot.alerts.router import BATCH, Router
+from bot.alerts.rule_channels import RuleChannels
 from bot.alerts.sender import Sender
+from bot.mutes import next_end
+from bot.mutes.ending import end_due
+from bot.slack.channels import ChannelDirectory
 from bot.store import Database
 from bot.store.alerts import slack_channels
 
@@ -92,7 +97,7 @@ class Trouble:
 
 class AlertWorker:
     """Routes stored webhooks and sends their messages: one routing task, `config.senders` sending
-    tasks (one channel each at a time), and a janitor.
+    tasks (one channel each at a time), a janitor, and a task that ends mutes when their time comes.
 
     Args:
         db: the store shared with the receiver.
@@ -121,6 +126,8 @@ class AlertWorker:
             escalations=self._config.escalations,
             digest_refresh=self._config.digest_refresh,
             on_due=self._work.set,
+            rule_channels=RuleChannels(db, ChannelDirectory(slack), notify=self._config.rule_notify).resolve,
+            people=People(db, slack),
         )
         self._sender = Sender(db, slack, config=self._config, owner=self.name, clock=clock)
         self._stopped = asyncio.Event()
@@ -149,6 +156,7 @@ class AlertWorker:
                 for i in range(self._config.senders)
             ),
             asyncio.create_task(self._janitor_loop(), name="alerts-janitor"),
+            asyncio.create_task(self._mute_loop(), name="alerts-mutes"),
         ]
         log.info("alerts.worker.started", extra={"worker": self.name, "senders": self._config.senders})
 
@@ -232,6 +240,23 @@ class AlertWorker:
             except Exception as exc:
                 trouble.failed(exc)
             await self._sleep(self._stopped, self._config.janitor_every)
+
+    async def _mute_loop(self) -> None:
+        """End each mute when its time comes, whichever replica gets there first (bot/mutes/ending.py):
+        awake for the next end, and at least every `poll` for mutes started by other processes."""
+        trouble = Trouble("mutes")
+        while not self._stopping:
+            delay = self._config.poll
+            try:
+                if await end_due(self._db, self._clock()):
+                    self._work.set()  # their thread lines and parent updates are due
+                upcoming = await next_end(self._db)
+                trouble.ended()
+                if upcoming is not None:
+                    delay = min(delay, upcoming - self._clock())
+            except Exception as exc:
+                trouble.failed(exc)
+            await self._sleep(self._stopped, max(_MIN_SLEEP, delay))
 
     async def _sleep(self, event: asyncio.Event, delay: float) -> None:
         if self._stopping:

@@ -8,9 +8,13 @@ from bot.commands import (  # noqa: F401  (registration)
     hooks,
     integrations,
     issues,
+    lists,
     members,
+    mutes,
     org,
     releases,
+    seer,
+    tickets,
 )
 from bot.commands.registry import Level, registry
 

@@ -50,6 +50,7 @@ from bot.sandbox.records import (
     random_hex,
     short_id_suffix,
 )
+from bot.sandbox.tickets import TicketDesk
 
 NOT_FOUND = "The requested resource does not exist"
 ORG_ROLES = ("billing", "member", "admin", "manager", "owner")
@@ -212,6 +213,8 @@ class SandboxData:
     # New ids and secrets come from a seeded generator, so a test run is repeatable.
     rng: random.Random
     last_id: int = 9_000_000
+    # Tickets in the trackers and Seer's runs (bot/sandbox/tickets.py).
+    desk: TicketDesk = field(default_factory=TicketDesk)
     # issue 13, "card": releases by version and cron monitors by slug
     releases: dict[str, Release] = field(default_factory=dict)
     monitors: dict[str, Monitor] = field(default_factory=dict)

@@ -30,31 +30,55 @@ import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.alerts.plan import ALERT_EVENT, DIGEST_EVENT
+from bot.charts import render
 from bot.commands.auth import authorize
 from bot.commands.context import Ctx, Reply, Services
-from bot.commands.dispatch import Dispatcher, answer_in_time
+from bot.commands.dispatch import Dispatcher, answer_in_time, normalize, tokenize
 from bot.commands.refs import sentry_link
+from bot.commands.slash import using
 from bot.commands.triage import issue_card_for
 from bot.errors import PermissionDenied
-from bot.interactions import Interactions, OpenModal, flatten_state
+from bot.interactions import Interactions, OpenModal, PostChart, flatten_state
 from bot.settings import Settings
+from bot.slack.files import upload_chart
+from bot.slack.home import publish_home
 from bot.slack.text import from_slack, slack_url
 from bot.store.events import SeenEvents
+from bot.views.blocks import esc
 from bot.views.common import error_message, still_waiting, with_share
 from bot.views.routing import Action, Callback, decode, encode
+from bot.views.tickets import form_not_opened, loading_modal, message_modal, submission_errors
 
 __all__ = ["Answered", "BotApp", "ResponseUrls", "build_bolt_app", "payload_for"]
 
 log = logging.getLogger("bot.slack")
 
 MODAL_ACTIONS = {Action.RESOLVE, Action.ARCHIVE, Action.ASSIGN, Action.LINK}
+# Clicks on the Home tab carry no response_url and no channel: they republish the tab instead.
+HOME_ACTIONS = {Action.HOME_REFRESH}
+# Clicks and commands whose modal needs Sentry first (the ticket form): a loading view opens at once,
+# while the trigger_id is valid, and `views.update` puts the form (or what went wrong) in its place.
+LOADED_MODAL_ACTIONS = {Action.TICKET}
+LOADED_MODAL_COMMANDS = {"ticket"}
+# A ticket submission waits this long for Sentry before the ack, so the tracker's field errors can
+# go back onto the form (`response_action: errors` exists only in the ack, due within 3 s).
+TICKET_ACK_SECONDS = 2.5
 WORKSPACE_REFUSED = "This bot serves another Slack workspace."
 CRASHED = "Something went wrong on the bot's side; it has been logged."
 CHANNEL_REFUSED = "The bot does not answer in this channel; ask an admin which channels it serves."
+CHART_COMMENT = "{command} · asked by <@{user}>"
+# files.completeUploadExternal needs the bot in the channel, even where chat:write.public lets it post.
+CHART_NOT_IN_CHANNEL = (
+    "I can only post a chart in a channel I am a member of. Add me to this one "
+    "(`/invite @` and my name, or the channel's *Integrations* tab), then click *Post chart in channel* again; "
+    "*Share in channel* posts the numbers as text without that."
+)
+CHART_REFUSED = "Slack refused the chart ({error}). *Share in channel* posts the numbers as text."
 
 
 _JSON = {"Content-Type": "application/json;charset=utf-8"}
@@ -157,11 +181,20 @@ def keep_alert_messages(reply: Reply, from_alert: bool) -> Reply:
     return replace(reply, replace_original=False) if from_alert and reply.replace_original else reply
 
 
+def action_value(action: dict[str, Any]) -> str | None:
+    """What a click carries: a button's `value`, or the chosen option's of a select or overflow menu
+    (Slack's block_actions payload: `selected_option.value`)."""
+    if "value" in action:
+        return action.get("value")
+    return (action.get("selected_option") or {}).get("value")
+
+
 def payload_for(reply: Reply, command_text: str = "") -> dict[str, Any]:
-    """The response_url / chat payload for a reply: ephemeral unless in_channel; Share when shareable."""
+    """The response_url / chat payload for a reply: ephemeral unless in_channel; Share when shareable,
+    and "Post chart in channel" when it has a chart (an ephemeral answer cannot show the image)."""
     blocks = list(reply.message.get("blocks", []))
     if reply.shareable and command_text:
-        blocks = with_share(blocks, command_text)
+        blocks = with_share(blocks, command_text, chart=reply.chart is not None and not reply.in_channel)
     payload: dict[str, Any] = {
         "text": reply.message.get("text", ""),
         "blocks": blocks,
@@ -237,6 +270,10 @@ def build_bolt_app(
     async def run_command(body: dict[str, Any]) -> None:
         text = from_slack(body.get("text") or "")
         url = body.get("response_url")
+        if body.get("trigger_id") and opens_loaded_modal(text):
+            origin = {"rurl": url, "ch": body.get("channel_id")}
+            await run_in_loaded_modal(body, dispatcher.run(text, make_ctx(body, origin=origin)), url, say=True)
+            return
 
         async def interim() -> None:
             await responses.send(url, payload_for(Reply(still_waiting())))
@@ -257,6 +294,32 @@ def build_bolt_app(
         await ack()
         app.after_ack(run_command(body), answer_to=body.get("response_url"))
 
+    def opens_loaded_modal(text: str) -> bool:
+        found = dispatcher.registry.match(tokenize(normalize(text)))
+        return found is not None and found[0].name in LOADED_MODAL_COMMANDS
+
+    async def run_in_loaded_modal(
+        body: dict[str, Any], work: Coroutine[Any, Any, Reply], url: str | None, *, say: bool = False
+    ) -> None:
+        """Open a loading modal now, then show the reply's modal in it (or its message, an error).
+
+        With `say` (a typed command), the reply's message also answers on the response_url, so the
+        channel keeps a trace of the command; a click's answer is the modal alone."""
+        try:
+            opened = await client.views_open(trigger_id=body["trigger_id"], view=loading_modal())
+            view_id = str((opened.get("view") or {}).get("id") or "")
+        except SlackApiError as exc:
+            # The trigger expired or Slack refused: answer as text instead.
+            log.info("slack.modal.not_opened", extra={"error": str(exc.response.get("error"))})
+            view_id = ""
+        reply = await work
+        if view_id:
+            await client.views_update(view_id=view_id, view=reply.modal or message_modal(reply.message))
+        if not view_id and reply.modal is not None:
+            reply = Reply(form_not_opened())
+        if (say or not view_id) and url:
+            await responses.send(url, payload_for(reply))
+
     # --- buttons ------------------------------------------------------------------------------
 
     async def open_modal(body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -274,10 +337,54 @@ def build_bolt_app(
         if isinstance(outcome, OpenModal):
             await client.views_open(trigger_id=body["trigger_id"], view=outcome.view)
 
-    async def run_action(body: dict[str, Any]) -> None:
+    async def open_loaded_modal(body: dict[str, Any]) -> None:
         action = body["actions"][0]
-        outcome = await interactions.button(action["action_id"], action.get("value"), make_ctx(body))
-        if isinstance(outcome, Reply):
+        value = decode(action.get("value"))
+        # Where the answer goes once the form is sent: the card clicked (or the alert message).
+        origin = encode(
+            issue=value.get("issue"),
+            integ=value.get("integ"),
+            link=value.get("link"),
+            rurl=body.get("response_url"),
+            ch=(body.get("channel") or {}).get("id"),
+            ts=(body.get("container") or {}).get("message_ts"),
+            alert=on_alert_message(body) or None,
+        )
+
+        async def answer() -> Reply:
+            outcome = await interactions.button(action["action_id"], origin, make_ctx(body))
+            # The Create ticket button answers with the form (a modal) or with what went wrong.
+            assert not isinstance(outcome, PostChart)
+            return outcome if isinstance(outcome, Reply) else Reply(outcome.view, modal=outcome.view)
+
+        await run_in_loaded_modal(body, answer(), body.get("response_url"))
+
+    async def post_chart(outcome: PostChart, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """Draw the chart (in a thread: it is CPU work) and upload it where the button was clicked:
+        the channel, or the thread the answer was in. A refusal is told to the clicker only."""
+        container = body.get("container") or {}
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        thread = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
+        user = (body.get("user") or {}).get("id") or ""
+        chart = await asyncio.to_thread(render, outcome.spec)
+        comment = CHART_COMMENT.format(command=f"`{esc(dispatcher.command)} {esc(outcome.command)}`", user=user)
+        try:
+            await upload_chart(client, channel_id=str(channel), chart=chart, thread_ts=thread, comment=comment)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or "unknown")
+            log.warning("slack.chart.refused", extra={"error": error, "channel": channel})
+            text = CHART_NOT_IN_CHANNEL if error == "not_in_channel" else CHART_REFUSED.format(error=esc(error))
+            await responses.send(body.get("response_url"), payload_for(Reply(error_message(text))))
+            return
+        # The log has the chart's words, never the image.
+        log.info("slack.chart.posted", extra={"bytes": len(chart.png), "channel": channel, "alt": chart.alt})
+
+    async def run_action(body: dict[str, Any], client: AsyncWebClient) -> None:
+        action = body["actions"][0]
+        outcome = await interactions.button(action["action_id"], action_value(action), make_ctx(body))
+        if isinstance(outcome, PostChart):
+            await post_chart(outcome, body, client)
+        elif isinstance(outcome, Reply):
             outcome = keep_alert_messages(outcome, on_alert_message(body))
             url = body.get("response_url")
             if outcome.in_channel:
@@ -289,11 +396,15 @@ def build_bolt_app(
         action_id = body["actions"][0]["action_id"]
         if action_id == Action.OPEN:
             return
-        work = open_modal(body, client) if action_id in MODAL_ACTIONS else run_action(body)
+        if action_id in LOADED_MODAL_ACTIONS:
+            work = open_loaded_modal(body)
+        else:
+            work = open_modal(body, client) if action_id in MODAL_ACTIONS else run_action(body, client)
         app.after_ack(work, answer_to=body.get("response_url"))
 
     for action_id in Action:
-        app.action(action_id.value)(ack_action)
+        if action_id not in HOME_ACTIONS:
+            app.action(action_id.value)(ack_action)
 
     # --- modals -------------------------------------------------------------------------------
 
@@ -324,8 +435,37 @@ def build_bolt_app(
         await ack()
         app.after_ack(run_view(body))
 
+    async def submit_view(body: dict[str, Any]) -> Reply:
+        view = body["view"]
+        metadata = view.get("private_metadata") or ""
+        values = flatten_state((view.get("state") or {}).get("values") or {})
+        return await interactions.submit(view["callback_id"], metadata, values, make_ctx(body))
+
+    async def ack_ticket_view(ack: AsyncAck, body: dict[str, Any]) -> None:
+        """Send the form to Sentry before the ack when it answers in time: a refused field then shows
+        on the form itself; a slow Sentry gets the ack, and the answer goes to the card when it comes."""
+        meta = decode(body["view"].get("private_metadata"))
+        task = asyncio.ensure_future(submit_view(body))
+        done, _ = await asyncio.wait({task}, timeout=TICKET_ACK_SECONDS)
+        if done and not task.cancelled() and task.exception() is None:
+            reply = task.result()
+            inputs = [str(b.get("block_id")) for b in body["view"].get("blocks") or [] if b.get("type") == "input"]
+            errors = submission_errors(reply.field_errors or {}, inputs)
+            if errors:
+                await ack(response_action="errors", errors=errors)
+                return
+            await ack()
+            app.after_ack(_deliver_to_origin(meta, reply, body))
+            return
+        await ack()
+
+        async def later() -> None:
+            await _deliver_to_origin(meta, await task, body)
+
+        app.after_ack(later())
+
     for callback in Callback:
-        app.view(callback.value)(ack_view)
+        app.view(callback.value)(ack_ticket_view if callback is Callback.TICKET else ack_view)
 
     # --- the assignee picker --------------------------------------------------------------------
 
@@ -411,6 +551,26 @@ def build_bolt_app(
     @app.event("app_mention")
     async def on_app_mention(event: dict[str, Any], client: AsyncWebClient) -> None:
         app.after_ack(answer_mention(event, client))
+
+    # --- the Home tab ------------------------------------------------------------------------------
+
+    async def show_home(user_id: str, client: AsyncWebClient) -> None:
+        with using(settings.slack_command):
+            await publish_home(client, make_ctx({"user_id": user_id}))
+
+    @app.event("app_home_opened")
+    async def on_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
+        # The event also comes when the Messages or About tab is opened (`tab`, docs.slack.dev/
+        # reference/events/app_home_opened); only the Home tab shows a view.
+        if event.get("tab", "home") == "home" and event.get("user"):
+            app.after_ack(show_home(str(event["user"]), client))
+
+    @app.action(Action.HOME_REFRESH.value)
+    async def on_home_refresh(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        user = (body.get("user") or {}).get("id")
+        if user:
+            app.after_ack(show_home(str(user), client))
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None = None) -> None:

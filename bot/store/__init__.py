@@ -5,7 +5,8 @@ its Alembic revision (bot/store/migrations/__init__.py says how) so `Database.co
 upgrades its tables at start.
 """
 
-from bot.store import alerts, audit, events, identity  # alert pipeline, audit log, Slack events seen, identity
+# alert pipeline, audit log, Slack events seen, identity, mutes, channels Sentry alert rules choose
+from bot.store import alerts, audit, events, identity, mutes, rule_channels
 from bot.store.database import Database, RawJSON, database_url
 from bot.store.schema import metadata
 
@@ -18,4 +19,6 @@ __all__ = [
     "events",
     "identity",
     "metadata",
+    "mutes",
+    "rule_channels",
 ]

@@ -156,7 +156,11 @@ def issue_card(
     change = _change_line(issue, changed_by, note)
     if change:
         blocks.append(context(change))
-    blocks.append(issue_action_buttons(issue.id, status=issue.status or "unresolved", permalink=issue.permalink))
+    # Sentry scores an issue's fixability only where the organization has Seer: then Root cause is offered.
+    seer = issue.seer_fixability_score is not None
+    blocks.append(
+        issue_action_buttons(issue.id, status=issue.status or "unresolved", permalink=issue.permalink, seer=seer)
+    )
     fallback = f"{esc(issue.short_id or issue.id)}: {title}"
     return message(fallback, blocks)
 
@@ -292,13 +296,19 @@ def _label(text: str) -> str:
     return truncate(text, TICKET_LABEL_MAX)
 
 
-def _tickets(issue: IssueDetails) -> list[str]:
-    found = [link(x.web_url, _label(x.display_name or x.web_url)) for x in issue.sentry_app_issues if x.web_url]
-    for ticket in issue.integration_issues:
-        url, label = ticket.get("url"), ticket.get("key") or ticket.get("displayName") or ticket.get("title")
-        if isinstance(url, str) and url and label:
-            found.append(link(url, _label(str(label))))
-    return found
+def _tickets(issue: Issue) -> list[str]:
+    """Linked tickets, each once: the issue's annotations (trackers' links, on every issue answer), and
+    with issue details also the Sentry App links and first-party trackers' issues (`expand`)."""
+    found: dict[str, str] = {a.url: a.display_name for a in issue.annotations if a.url}
+    if isinstance(issue, IssueDetails):
+        for app_link in issue.sentry_app_issues:
+            if app_link.web_url:
+                found.setdefault(app_link.web_url, app_link.display_name or app_link.web_url)
+        for ticket in issue.integration_issues:
+            url, label = ticket.get("url"), ticket.get("key") or ticket.get("displayName") or ticket.get("title")
+            if isinstance(url, str) and url and label:
+                found.setdefault(url, str(label))
+    return [link(url, _label(label)) for url, label in found.items()]
 
 
 def _triage_blocks(issue: Issue, facts: CardFacts) -> list[Block]:
@@ -309,7 +319,7 @@ def _triage_blocks(issue: Issue, facts: CardFacts) -> list[Block]:
         blocks.append(_exception_block(exceptions[-1]))
     blocks.append(_tags_block(facts))
     blocks.append(_sparkline_block(issue))
-    tickets = _tickets(issue) if isinstance(issue, IssueDetails) else []
+    tickets = _tickets(issue)
     if tickets:
         # The count first: long links may be cut by the guard, the count never is.
         shown = ", ".join(tickets[:TICKETS_SHOWN]) + (ELLIPSIS if len(tickets) > TICKETS_SHOWN else "")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from bot.views import text as t
 from bot.views.blocks import Block, actions, button
 from bot.views.routing import Action, encode
 
@@ -13,8 +16,16 @@ def issue_actions_block_id(issue_id: str) -> str:
     return encode(issue=issue_id)
 
 
-def issue_action_buttons(issue_id: str, *, status: str = "unresolved", permalink: str | None = None) -> Block:
-    """Resolve (or Unresolve), Archive, Assign, Link, Stats and Open in Sentry, for one issue."""
+def issue_action_buttons(
+    issue_id: str,
+    *,
+    status: str = "unresolved",
+    permalink: str | None = None,
+    seer: bool = False,
+    extra: Sequence[Block] = (),
+) -> Block:
+    """Resolve (or Unresolve), Archive, Assign, Link, Create ticket, Stats and Open in Sentry, for one
+    issue; Root cause too when `seer` (the organization has Seer); then `extra`."""
     value = encode(issue=issue_id)
     toggle = (
         button("Unresolve", Action.UNRESOLVE, value=value)
@@ -26,8 +37,11 @@ def issue_action_buttons(issue_id: str, *, status: str = "unresolved", permalink
         button("Archive", Action.ARCHIVE, value=value),
         button("Assign", Action.ASSIGN, value=value),
         button("Link issue", Action.LINK, value=value),
+        # tickets and Seer
+        button(t.CREATE_TICKET, Action.TICKET, value=value),
+        *([button(t.ROOT_CAUSE, Action.ROOT_CAUSE, value=value)] if seer else []),
         button("Stats", Action.STATS, value=value),
     ]
     if permalink:
         elements.append(button("Open in Sentry", Action.OPEN, url=permalink, value=value))
-    return actions(*elements, block_id=issue_actions_block_id(issue_id))
+    return actions(*elements, *extra, block_id=issue_actions_block_id(issue_id))
