@@ -251,7 +251,7 @@ def test_a_huge_event_and_many_values_stay_within_slacks_limits():
             "issueId": "4711",
             "serviceType": "t",
             "displayName": "T" * 500,
-            "webUrl": "https://t.example/" + "x" * 500,
+            "webUrl": f"https://t.example/{n}/" + "x" * 500,
         }
         for n in range(50)
     ]
@@ -302,3 +302,11 @@ def test_tag_tops_are_the_biggest_values_with_shares_that_add_up(table):
     if tops:
         # Every counted event has one value of each key, so all of a key's values share the whole.
         assert abs(sum(share for _, share in tag_tops(counts(*table), KEYS, limit=100)["environment"]) - 1) < 1e-9
+
+
+def test_a_ticket_linked_twice_shows_once_and_annotations_count():
+    # Sentry lists a tracker's link in `annotations` and, with `expand`, in `integrationIssues` too.
+    url = "https://linear.app/acme/issue/ENG-42"
+    msg = issue_card(details(annotations=[{"displayName": "ENG-42", "url": url}]), now=NOW, facts=facts())
+    tickets = next(b for b in msg["blocks"] if "Tickets" in str(b))["elements"][0]["text"]
+    assert tickets == f"🎫 Tickets (2): <{url}|ENG-42>, <https://t.example/1500|SHOP#1500>"
