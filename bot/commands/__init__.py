@@ -4,6 +4,7 @@ from bot.commands import (  # noqa: F401  (registration)
     admin,
     alerts,
     audit,
+    crons,
     hooks,
     integrations,
     issues,
@@ -11,6 +12,7 @@ from bot.commands import (  # noqa: F401  (registration)
     members,
     mutes,
     org,
+    releases,
     seer,
     tickets,
 )
