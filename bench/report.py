@@ -98,10 +98,14 @@ def render(report: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     if "economy" in cases:
         e = cases["economy"]["reps"][-1]
         by_op = ", ".join(f"{k} {v}" for k, v in sorted(e["sentry_by_operation"].items()))
-        met = verdict("economy", e["sentry_calls"], 201, at_least=False)
+        # The card reads an issue's details, its latest event and its tag counts (issue 13: at most
+        # three calls a card), and the member list maps the users once per TTL.
+        budget = 3 * e["distinct_issues"] + 1
+        met = verdict("economy", e["sentry_calls"], budget + 1, at_least=False)
         row(
             "economy",
-            f"≤ 200 calls: {met}; {e['distinct_issues']} distinct issues asked for; "
+            f"≤ {budget} calls (3 a distinct issue, 1 member list): {met}; "
+            f"{e['distinct_issues']} distinct issues asked for; "
             f"{e['wall_s']:.0f} s, within one TTL ({e['ttl_s']} s)",
             sentry=f"{e['sentry_calls']} in all ({by_op})",
             against_floor=False,
