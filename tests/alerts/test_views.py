@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.alerts.models import Alert, DigestEntry, EventKind, IssueChange
+from bot.mutes.models import Mute, MuteKind
 from bot.views.alert import DIGEST_ROWS, alert_message, change_reply, digest_message
 from tests.alerts.harness import text_of
 from tests.fakes import block_kit_errors
@@ -67,3 +68,41 @@ def test_an_alert_carries_create_ticket_with_its_issue() -> None:
     buttons = alert_message(alert())["blocks"][-1]["elements"]
     (ticket,) = [b for b in buttons if b["action_id"] == "issue.ticket"]
     assert ticket["text"]["text"] == "Create ticket" and '"issue":"1"' in ticket["value"]
+
+
+def test_one_alert_carries_its_mention_its_tags_and_its_mute_banner_together() -> None:
+    # Three options of issue 14 on one message: the subscription pings the on-call group, shows two
+    # tags, and the issue is muted in the channel (the banner, and Unmute in place of the Mute menu).
+    muted = Mute(
+        id=7,
+        channel_id="C123",
+        kind=MuteKind.ISSUE,
+        target="5501024301",
+        label="WEB-12A",
+        muted_by="UDAVE",
+        created_at=1796205600.0,
+        until=1796220000.0,
+    )
+    message = alert_message(
+        alert(
+            issue_id="5501024301",
+            short_id="WEB-12A",
+            level="error",
+            projects=("web",),
+            environment="production",
+            release="web@2.3.0",
+            event_tags=(("browser", "Chrome 131.0"), ("os", "Windows 11")),
+            link="https://acme.sentry.io/issues/5501024301/",
+        ),
+        mention=["<!subteam^S0ONCALL>"],
+        tags=["release", "browser"],
+        muted=muted,
+    )
+    shown = text_of(message)
+    assert message["text"].startswith("<!subteam^S0ONCALL> ")
+    assert "🔔 <!subteam^S0ONCALL>" in shown
+    assert "*release*\nweb@2.3.0" in shown and "*browser*\nChrome 131.0" in shown and "Windows 11" not in shown
+    assert "🔕 Muted by <@UDAVE> until <!date^1796220000^{time}|" in shown
+    action_ids = [e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert "alert.unmute" in action_ids and "alert.mute" not in action_ids
+    assert block_kit_errors(message["blocks"]) == []
