@@ -6,6 +6,7 @@ upgrades its tables at start.
 """
 
 from bot.store import alerts, audit, events, identity  # alert pipeline, audit log, Slack events seen, identity
+from bot.store import reports  # scheduled reports
 from bot.store.database import Database, RawJSON, database_url
 from bot.store.schema import metadata
 
@@ -18,4 +19,5 @@ __all__ = [
     "events",
     "identity",
     "metadata",
+    "reports",
 ]
