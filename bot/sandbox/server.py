@@ -20,7 +20,7 @@ from aiohttp import web
 from multidict import MultiDict
 
 from bot.sandbox import shapes, usage
-from bot.sandbox.records import JSON, Member
+from bot.sandbox.records import JSON, Member, Project
 from bot.sandbox.state import (
     CONCURRENT_LIMIT,
     NOT_FOUND,
@@ -30,6 +30,7 @@ from bot.sandbox.state import (
     RecordedRequest,
     SandboxData,
     SandboxState,
+    search_issues,
 )
 
 T = TypeVar("T")
@@ -775,3 +776,53 @@ async def run_sandbox(state: SandboxState, host: str = "127.0.0.1", port: int = 
         yield f"http://{host}:{bound_port}/"
     finally:
         await runner.cleanup()
+
+
+# --- reports (issue 15): the organization's issues and Discover totals ------------------------------
+
+
+def chosen_projects(data: SandboxData, request: web.Request) -> list[Project]:
+    """`project=<id>` (repeated; none or -1: every project). Sentry refuses an id the token cannot
+    see with 403 (`OrganizationEndpoint.get_projects` in src/sentry/api/bases/organization.py)."""
+    ids = [p for p in request.query.getall("project", []) if p != "-1"]
+    if not ids:
+        return list(data.projects.values())
+    chosen = [data.project_by_id(p) for p in ids]
+    if any(p is None for p in chosen):
+        raise ApiError.detail(403, FAULT_DETAILS[403])
+    return [p for p in chosen if p is not None]
+
+
+@routes.get(ORG + "/issues/")
+async def list_org_issues(request: web.Request) -> web.Response:
+    """Sentry's issue index (`OrganizationGroupIndexEndpoint`): `query` (default `is:unresolved`),
+    `sort` (default `date`), `limit` (at most 100), offset cursors."""
+    data = data_of(request)
+    raw_limit = request.query.get("limit", "100")
+    if not raw_limit.isdigit():
+        raise ApiError.detail(400, "invalid limit")
+    limit = max(1, min(int(raw_limit), MAX_PER_PAGE))
+    query = request.query.get("query", "is:unresolved")
+    found = search_issues(data, query, chosen_projects(data, request), request.query.get("sort", "date"))
+    offset = parse_cursor(request.query.get("cursor"))
+    response = ok([shapes.issue(data, i) for i in found[offset : offset + limit]])
+    response.headers["Link"] = link_header(request, offset, limit, len(found))
+    return response
+
+
+@routes.get(ORG + "/events/")
+async def discover_events(request: web.Request) -> web.Response:
+    """Discover's table query, for the aggregates the bot asks for (`count()`, `count_unique(user)`)."""
+    data = data_of(request)
+    fields = request.query.getall("field", [])
+    if not fields:
+        raise ApiError.detail(400, "No columns selected")  # Sentry's ParseError for a query without `field`
+    projects = chosen_projects(data, request)
+    now = int(time.time())
+    start, end = usage.time_range(
+        request.query.get("statsPeriod"), request.query.get("start"), request.query.get("end"), 1, now
+    )
+    users: dict[str, int] = {}
+    for issue in data.issues.values():
+        users[issue.project_slug] = users.get(issue.project_slug, 0) + issue.user_count
+    return ok(usage.discover_totals(projects, users, fields, start, end))

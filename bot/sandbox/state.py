@@ -924,3 +924,66 @@ class SandboxState:
 
     def leave(self, endpoint: str) -> None:
         self._in_flight[endpoint] -= 1
+
+
+# --- reports (issue 15): the organization's issue search ------------------------------------------
+
+# Sentry's `is:` values (src/sentry/search/utils.py and src/sentry/issues/search.py): a status, or an
+# unresolved issue's substatus (`is:regressed` is an unresolved issue that came back).
+_IS_STATUS = {"unresolved": "unresolved", "resolved": "resolved", "ignored": "ignored", "archived": "ignored"}
+_IS_SUBSTATUS = frozenset({"new", "ongoing", "escalating", "regressed"})
+_DATE_TERM = re.compile(r"(firstSeen|lastSeen):(>=|<=|>|<)?(.+)")
+# Sentry's issue index sorts (`sort` of organizations/{org}/issues/, openapi.json); those it ranks by
+# signals the sandbox does not keep (inbox, recommended, trends) fall back to last seen.
+ISSUE_SORTS: dict[str, Any] = {
+    "date": lambda i: i.last_seen,
+    "new": lambda i: i.first_seen,
+    "freq": lambda i: i.count,
+    "user": lambda i: i.user_count,
+    "inbox": lambda i: i.last_seen,
+    "recommended": lambda i: i.last_seen,
+    "trends": lambda i: i.last_seen,
+}
+
+
+def _search_time(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError.detail(400, f"Invalid date: {value}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # Sentry reads a bare date-time as UTC
+
+
+def _term_matches(issue: Issue, term: str) -> bool:
+    key, colon, value = term.partition(":")
+    if not colon:
+        return term.lower() in f"{issue.title} {issue.culprit}".lower()
+    if key == "is":
+        if value in _IS_STATUS:
+            return issue.status == _IS_STATUS[value]
+        if value in _IS_SUBSTATUS:
+            return issue.status == "unresolved" and issue.substatus == value
+        raise ApiError.detail(400, f'Invalid value for "is" search, valid values are {sorted(_IS_STATUS)}')
+    if match := _DATE_TERM.fullmatch(term):
+        field, op, raw = match.groups()
+        seen, bound = getattr(issue, "first_seen" if field == "firstSeen" else "last_seen"), _search_time(raw)
+        return bool(
+            {
+                ">=": seen >= bound,
+                ">": seen > bound,
+                "<=": seen <= bound,
+                "<": seen < bound,
+                None: seen.date() == bound.date(),
+            }[op]
+        )
+    return False  # any other key is a tag search; the sandbox's issues carry no tags to search
+
+
+def search_issues(data: SandboxData, query: str, projects: list[Project], sort: str) -> list[Issue]:
+    """The issues of `projects` matching Sentry's search syntax, in `sort` order (newest first)."""
+    if sort not in ISSUE_SORTS:
+        raise ApiError.detail(400, f"Invalid sort: {sort}")
+    slugs = {p.slug for p in projects}
+    terms = query.split()
+    found = [i for i in data.issues.values() if i.project_slug in slugs and all(_term_matches(i, t) for t in terms)]
+    return sorted(found, key=ISSUE_SORTS[sort], reverse=True)

@@ -782,3 +782,51 @@ class SentryClient:
             "PUT", "update_issue", self._org_path("issues/{}/", issue_id), body, f"issue:{issue_id}"
         )
         return data if isinstance(data, dict) else {}
+
+    # --- reports (issue 15) ---------------------------------------------------------------------
+
+    async def list_issues(
+        self,
+        *,
+        query: str = "is:unresolved",
+        projects: Sequence[int] = (),
+        environments: Sequence[str] = (),
+        sort: str | None = None,
+        stats_period: str | None = None,
+        cursor: str | None = None,
+        limit: int = 25,
+    ) -> Page[m.Issue]:
+        """The organization's issues matching a search (`is:unresolved firstSeen:>=2027-03-27T08:00:00`),
+        one page of at most `limit`; `next_cursor` is set when more match."""
+        params = _drop_none(
+            {
+                "query": query,
+                "project": list(projects) or None,
+                "environment": list(environments) or None,
+                "sort": sort,
+                "statsPeriod": stats_period,
+                "limit": limit,
+            }
+        )
+        return await self._list(
+            "list_issues", self._org_path("issues/"), m.Issue, ("issues",), params=params, cursor=cursor
+        )
+
+    async def event_totals(
+        self, *, start: str, end: str, projects: Sequence[int] = (), environments: Sequence[str] = ()
+    ) -> m.EventTotals:
+        """Error events and the distinct users they came from, `start`..`end` (RFC 3339, `2027-03-27T08:00:00Z`), in one
+        Discover query (`count()`, `count_unique(user)` on the `errors` dataset)."""
+        params = _drop_none(
+            {
+                "field": list(m.EventTotals.FIELDS),
+                "dataset": "errors",
+                "start": start,
+                "end": end,
+                "project": list(projects) or None,
+                "environment": list(environments) or None,
+            }
+        )
+        return await self._read(
+            "event_totals", self._org_path("events/"), m.EventTotals.from_table, ("events", "stats"), params
+        )

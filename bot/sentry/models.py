@@ -7,7 +7,7 @@ acts on is declared, and almost everything is optional: Sentry's answers vary by
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
@@ -405,3 +405,23 @@ class ScimList(SentryModel):
     start_index: int = 1
     items_per_page: int = 0
     resources: list[ScimUser] = Field(default=[], alias="Resources")
+
+
+# --- reports (issue 15) ----------------------------------------------------------------------------
+
+
+class EventTotals(SentryModel):
+    """One Discover row (`GET /organizations/{org}/events/`, `{"data": [{"count()": 10, ...}], "meta": ...}`)."""
+
+    FIELDS: ClassVar[tuple[str, str]] = ("count()", "count_unique(user)")
+
+    events: int = 0
+    users: int = 0
+
+    @classmethod
+    def from_table(cls, data: Any) -> EventTotals:
+        rows = data["data"]
+        if not rows:  # no events at all: Sentry answers no row rather than zeros
+            return cls()
+        row = rows[0]
+        return cls(events=int(row.get("count()") or 0), users=int(row.get("count_unique(user)") or 0))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -54,6 +55,12 @@ _SEED = seed_state().data
 _ISSUES = list(_SEED.issues.values())[:4]
 _HOUR = 3600
 _NOW = int(max(i.last_seen for i in _SEED.issues.values()).timestamp()) // _HOUR * _HOUR
+_PROJECT_IDS = sorted(int(p.id) for p in _SEED.projects.values())
+
+
+def _iso(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
 
 # One strategy per parameter name of a read: known names from the sample data, and unknown ones.
 PARAMETERS: dict[str, st.SearchStrategy[Any]] = {
@@ -90,6 +97,17 @@ OVERRIDES: dict[tuple[str, str], st.SearchStrategy[Any]] = {
     ("org_stats", "interval"): st.sampled_from([None, "1h", "1d"]),
     ("org_stats", "start"): st.none(),
     ("org_stats", "end"): st.none(),
+    # --- reports (issue 15) ---
+    ("list_issues", "query"): st.sampled_from(["is:unresolved", "is:resolved", "is:regressed", "is:unresolved web"]),
+    ("list_issues", "projects"): st.sampled_from([(), (_PROJECT_IDS[0],), tuple(_PROJECT_IDS[:2]), (999999,)]),
+    ("list_issues", "environments"): st.sampled_from([(), ("production",), ("staging",)]),
+    ("list_issues", "sort"): st.sampled_from([None, "freq", "new", "date"]),
+    ("list_issues", "stats_period"): st.sampled_from([None, "24h", "14d"]),
+    ("list_issues", "limit"): st.sampled_from([5, 25]),
+    ("event_totals", "start"): st.sampled_from([_iso(_NOW - 48 * _HOUR), _iso(_NOW - 24 * _HOUR)]),
+    ("event_totals", "end"): st.sampled_from([_iso(_NOW - 24 * _HOUR), _iso(_NOW)]),
+    ("event_totals", "projects"): st.sampled_from([(), (_PROJECT_IDS[0],), tuple(_PROJECT_IDS[1:3])]),
+    ("event_totals", "environments"): st.sampled_from([(), ("production",)]),
 }
 
 
