@@ -5,8 +5,8 @@ its Alembic revision (bot/store/migrations/__init__.py says how) so `Database.co
 upgrades its tables at start.
 """
 
-from bot.store import alerts, audit, events, identity  # alert pipeline, audit log, Slack events seen, identity
-from bot.store import reports  # scheduled reports
+# alert pipeline, audit log, Slack events seen, identity, scheduled reports
+from bot.store import alerts, audit, events, identity, reports
 from bot.store.database import Database, RawJSON, database_url
 from bot.store.schema import metadata
 
