@@ -22,6 +22,7 @@ from bot.alerts.worker import AlertWorker
 from bot.audit import AuditLog, Post
 from bot.identity_store import StoredOverrides
 from bot.runtime import open_services
+from bot.sentry import SentryClient
 from bot.server import Shutdown, build_web_app
 from bot.settings import Settings
 from bot.slack.app import build_bolt_app
@@ -42,12 +43,13 @@ def open_database(settings: Settings) -> AbstractAsyncContextManager[Database]:
 
 @asynccontextmanager
 async def running_worker(
-    db: Database, client: AsyncWebClient, *, shutdown: Shutdown | None = None
+    db: Database, client: AsyncWebClient, *, shutdown: Shutdown | None = None, sentry: SentryClient | None = None
 ) -> AsyncIterator[AlertWorker]:
-    """The alert worker (routing, delivery, janitor), started; on exit it finishes the Slack calls under
-    way within what is left of the shutdown's grace and gives up its channel leases."""
+    """The alert worker (routing, delivery, janitor; scheduled reports when given `sentry`), started; on
+    exit it finishes the Slack calls under way within what is left of the shutdown's grace and gives
+    up its channel leases."""
     # The worker paces each channel and honours Retry-After itself, so its client must not retry 429s.
-    worker = AlertWorker(db, counted(AsyncWebClient(token=client.token, base_url=client.base_url)))
+    worker = AlertWorker(db, counted(AsyncWebClient(token=client.token, base_url=client.base_url)), sentry=sentry)
     await worker.start()
     try:
         yield worker
@@ -71,7 +73,9 @@ async def running_bot(
         services.subscriptions = SubscriptionService(db, settings=settings, sentry=services.sentry)
         worker = None
         if settings.bot_alert_worker == "on":
-            worker = await stack.enter_async_context(running_worker(db, client, shutdown=shutdown))
+            worker = await stack.enter_async_context(
+                running_worker(db, client, shutdown=shutdown, sentry=services.sentry)
+            )
         # Without a worker here, another process's worker finds the stored rows when it polls.
         wake = worker.wake if worker is not None else None
         services.alerts = Outbox(db, on_stored=wake)

@@ -7,7 +7,7 @@ In order:
    every pending alert folds into the digest; the digest is posted, or updated at most every
    `digest_refresh` seconds;
 3. else the oldest pending delivery: an alert (new message, or a reply in its issue's thread),
-   an in-place update, a reply saying who did what, an escalation, a notice.
+   an in-place update, a reply saying who did what, an escalation, a notice, a scheduled report.
 Deliveries that turn out to need no call (an update of a message never posted) are skipped.
 """
 
@@ -22,9 +22,11 @@ from sqlalchemy import ColumnElement, Connection, Row, func, select, update
 from bot.alerts.config import DeliveryConfig
 from bot.alerts.models import Alert, DigestEntry, IssueChange
 from bot.alerts.router import Kind
+from bot.reports.models import ReportContent
 from bot.store.alerts import alert_messages, deliveries, digests
 from bot.views.alert import alert_message, broken_notice, change_reply, digest_message, escalation_reply, repeat_reply
 from bot.views.common import Message
+from bot.views.report import report_message
 
 __all__ = ["Call", "Planner"]
 
@@ -32,6 +34,7 @@ __all__ = ["Call", "Planner"]
 ALERT_EVENT = "sentry_bot_alert"
 DIGEST_EVENT = "sentry_bot_digest"
 NOTE_EVENT = "sentry_bot_note"
+REPORT_EVENT = "sentry_bot_report"
 _DIGESTS_LOOKED_AT = 5
 
 
@@ -236,6 +239,10 @@ class Planner:
                 return Call(method="chat.postMessage", message=message, thread_ts=parent, **common)
             case Kind.NOTICE:
                 message = broken_notice(**item.payload)
+                return Call(method="chat.postMessage", message=message, **common)
+            case Kind.REPORT:
+                common["event_type"] = REPORT_EVENT
+                message = report_message(ReportContent.model_validate(item.payload))
                 return Call(method="chat.postMessage", message=message, **common)
         return None
 

@@ -109,6 +109,7 @@ class Kind(StrEnum):
     REPLY = "reply"  # "who did what" in the thread
     ESCALATION = "escalation"  # "reached 100 events" in the thread
     NOTICE = "notice"  # a direct message about a channel Slack refuses
+    REPORT = "report"  # a scheduled report (bot/reports/runner.py), its content in the payload
 
 
 def touch_channel(db: Database, conn: Connection, channel_id: str, due: float) -> None:

@@ -34,6 +34,8 @@ from bot.alerts.config import DeliveryConfig
 from bot.alerts.janitor import prune
 from bot.alerts.router import BATCH, Router
 from bot.alerts.sender import Sender
+from bot.reports.runner import ReportRunner
+from bot.sentry.client import SentryClient
 from bot.store import Database
 from bot.store.alerts import slack_channels
 
@@ -43,6 +45,9 @@ log = logging.getLogger(__name__)
 
 # Never sleep less than this between two polls, so a claim lost to another replica cannot spin.
 _MIN_SLEEP = 0.005
+
+# How often the report tick looks for due reports (a report posts at most this late, plus its build).
+REPORT_EVERY = 30.0
 
 # While a loop keeps failing (the database is down), how often it logs how many polls failed.
 TROUBLE_REPORT_EVERY = 30.0
@@ -92,13 +97,17 @@ class Trouble:
 
 class AlertWorker:
     """Routes stored webhooks and sends their messages: one routing task, `config.senders` sending
-    tasks (one channel each at a time), and a janitor.
+    tasks (one channel each at a time), a janitor, and (given a Sentry client) the report tick,
+    which queues scheduled reports for the senders.
 
     Args:
         db: the store shared with the receiver.
         slack: the Web API client (base_url = SLACK_API_URL).
         config: pace, storm and retry settings.
         name: this process in leases and logs; defaults to host:pid:random.
+        sentry: the client scheduled reports read Sentry with; without one, reports wait for a
+            worker that has one.
+        report_every: seconds between two looks for due reports.
     """
 
     def __init__(
@@ -109,6 +118,8 @@ class AlertWorker:
         config: DeliveryConfig | None = None,
         name: str | None = None,
         clock: Callable[[], float] = time.time,
+        sentry: SentryClient | None = None,
+        report_every: float = REPORT_EVERY,
     ) -> None:
         self._db = db
         self._config = config or DeliveryConfig()
@@ -123,6 +134,8 @@ class AlertWorker:
             on_due=self._work.set,
         )
         self._sender = Sender(db, slack, config=self._config, owner=self.name, clock=clock)
+        self._reports = ReportRunner(db, sentry, owner=self.name) if sentry is not None else None
+        self._report_every = report_every
         self._stopped = asyncio.Event()
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
@@ -150,6 +163,8 @@ class AlertWorker:
             ),
             asyncio.create_task(self._janitor_loop(), name="alerts-janitor"),
         ]
+        if self._reports is not None:
+            self._tasks.append(asyncio.create_task(self._report_loop(self._reports), name="alerts-reports"))
         log.info("alerts.worker.started", extra={"worker": self.name, "senders": self._config.senders})
 
     async def stop(self, *, grace: float = 10.0) -> None:
@@ -232,6 +247,17 @@ class AlertWorker:
             except Exception as exc:
                 trouble.failed(exc)
             await self._sleep(self._stopped, self._config.janitor_every)
+
+    async def _report_loop(self, runner: ReportRunner) -> None:
+        trouble = Trouble("reports")
+        while not self._stopping:
+            try:
+                if await runner.tick(self._clock()):
+                    self._work.set()
+                trouble.ended()
+            except Exception as exc:
+                trouble.failed(exc)
+            await self._sleep(self._stopped, self._report_every)
 
     async def _sleep(self, event: asyncio.Event, delay: float) -> None:
         if self._stopping:
