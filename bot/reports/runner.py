@@ -100,12 +100,16 @@ class ReportRunner:
             else:  # an earlier claim ran out before its period was queued: build that period
                 end, late = row.pending_end, row.pending_late or now - row.pending_end > LATE_AFTER
                 values = {"pending_late": late}
-            conn.execute(
+            # Only if the row is still as read: SKIP LOCKED keeps replicas apart on PostgreSQL, and
+            # this keeps a claim from being taken twice wherever a lock was not held.
+            unchanged = (r.id == report.id) & (r.next_run == row.next_run) & _same(r.claim_until, row.claim_until)
+            taken = conn.execute(
                 update(reports)
-                .where(r.id == report.id)
+                .where(unchanged)
                 .values(**values, claimed_by=self._owner, claim_until=now + self._claim_for)
             )
-            claims.append(Claim(report, schedule.period_ending(end), late))
+            if taken.rowcount:
+                claims.append(Claim(report, schedule.period_ending(end), late))
         return claims
 
     def _queue(self, conn: Connection, *, claim: Claim, content: ReportContent, now: float) -> bool:
@@ -122,6 +126,10 @@ class ReportRunner:
         payload = content.model_dump(mode="json")
         deliver(conn, claim.report.channel_id, Kind.REPORT, outbox_id=None, issue_key=None, payload=payload, now=now)
         return True
+
+
+def _same(column: ColumnElement[float | None], value: float | None) -> ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value
 
 
 def _due(now: float) -> ColumnElement[bool]:
