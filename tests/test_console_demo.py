@@ -16,7 +16,12 @@ from bot.views import text as t
 from tests.demo import answer, demo, is_error
 
 EXAMPLES = [(cmd, example) for cmd in registry if not cmd.hidden for example in cmd.examples]
-SETUP = {"unsubscribe": ["subscribe web"]}  # what must be true before the example makes sense
+# What must be true before the example makes sense.
+SETUP = {
+    "unsubscribe": ["subscribe web"],
+    "report remove": ["report add web daily"],
+    "report now": ["report add web daily"],
+}
 CONFIRM_LINE = t.CONFIRM.split("{summary}")[0]
 
 

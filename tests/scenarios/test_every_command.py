@@ -14,7 +14,10 @@ from bot.commands import Level, registry
 from tests.views.limits import assert_within_limits
 
 COMMANDS = [cmd for cmd in registry if cmd.examples]
-SETUP = {"unsubscribe": "subscribe web"}  # what must be true before the example makes sense
+# What must be true before the example makes sense.
+SETUP = {"unsubscribe": "subscribe web", "report remove": "report add web daily", "report now": "report add web daily"}
+# Commands whose answer is for the whole channel (a report posted at once).
+IN_CHANNEL = {"report now"}
 
 
 def test_every_command_has_an_example():
@@ -35,7 +38,7 @@ async def test_each_command_example_answers_in_slack(bot, cmd):
     answer = await bot.command(as_slack_sends_it(cmd.examples[0]), user="UALICE", channel="C123")
     assert_within_limits(answer)
     text = answer["text"]
-    assert answer["response_type"] == "ephemeral"
+    assert answer["response_type"] == ("in_channel" if cmd.name in IN_CHANNEL else "ephemeral")
     if cmd.level is Level.DESTRUCTIVE:
         assert text.startswith("⚠️ This will ")
         assert text.endswith("This cannot be undone.")
