@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from functools import partial
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -22,7 +23,7 @@ from bot.alerts.worker import AlertWorker
 from bot.audit import AuditLog, Post
 from bot.identity_store import StoredOverrides
 from bot.runtime import open_services
-from bot.sentry import SentryClient
+from bot.sentry import ReadCache, SentryClient
 from bot.server import Shutdown, build_web_app
 from bot.settings import Settings
 from bot.slack.app import build_bolt_app
@@ -31,7 +32,7 @@ from bot.slack.directory import SlackDirectory
 from bot.store import Database
 from bot.views.blocks import Block
 
-__all__ = ["open_database", "running_bot", "running_worker"]
+__all__ = ["open_database", "report_sentry", "running_bot", "running_worker"]
 
 
 def open_database(settings: Settings) -> AbstractAsyncContextManager[Database]:
@@ -39,6 +40,23 @@ def open_database(settings: Settings) -> AbstractAsyncContextManager[Database]:
     return Database.connect(
         settings.database_url, migrate="auto" if settings.bot_auto_migrate == "on" else "refuse-behind"
     )
+
+
+@asynccontextmanager
+async def report_sentry(settings: Settings) -> AsyncIterator[SentryClient | None]:
+    """For `sentry-bot worker`: the Sentry client scheduled reports read with, or None (reports then
+    wait for a worker that has one) when `SENTRY_AUTH_TOKEN` or `SENTRY_ORG` is not set."""
+    if settings.sentry_auth_token is None or settings.sentry_org is None:
+        yield None
+        return
+    async with aiohttp.ClientSession() as session:
+        yield SentryClient(
+            base_url=str(settings.sentry_url),
+            token=settings.sentry_auth_token,
+            org=settings.sentry_org,
+            session=session,
+            cache=ReadCache(ttl=settings.cache_ttl_seconds),
+        )
 
 
 @asynccontextmanager
