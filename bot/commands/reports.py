@@ -16,6 +16,7 @@ FAMILY = "Reports"
 ALL = "all"
 DEFAULT_AT = "09:00"
 CADENCES = tuple(Cadence)
+_MAX_ID = 2**63  # what an id column holds, on SQLite and PostgreSQL alike
 NOT_RUNNING = "Scheduled reports need the bot's database: they work in `serve` and `socket` modes."
 
 
@@ -81,6 +82,14 @@ async def reports(ctx: Ctx, args: Args) -> Reply:
     return Reply(report_list(found, channel_id=ctx.channel_id, command=slash()))
 
 
+def _report_id(raw: str) -> int:
+    """A report's number, as `reports` lists it (`#3` or `3`)."""
+    digits = raw.removeprefix("#")
+    if not digits.isdigit() or not 0 < int(digits) < _MAX_ID:
+        raise ValueError(f"`{raw[:20]}` is not a report number: `{slash()} reports` lists them")
+    return int(digits)
+
+
 def _no_such(report_id: int) -> UsageError:
     return UsageError(
         f"This channel has no report #{report_id}.", usage=f"{slash()} reports", example=f"{slash()} reports"
@@ -89,7 +98,7 @@ def _no_such(report_id: int) -> UsageError:
 
 @registry.command(
     "report remove",
-    arg("id", convert=int, metavar="id"),
+    arg("id", convert=_report_id, metavar="id"),
     summary="Stop one of this channel's scheduled reports",
     level=Level.WRITE,
     examples=["report remove 1"],
@@ -104,7 +113,7 @@ async def report_remove(ctx: Ctx, args: Args) -> Reply:
 
 @registry.command(
     "report now",
-    arg("id", convert=int, metavar="id"),
+    arg("id", convert=_report_id, metavar="id"),
     summary="Post one of this channel's reports now, for its last full period",
     level=Level.WRITE,
     examples=["report now 1"],
