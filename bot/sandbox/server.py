@@ -30,7 +30,6 @@ from bot.sandbox.state import (
     RecordedRequest,
     SandboxData,
     SandboxState,
-    search_issues,
 )
 
 T = TypeVar("T")
@@ -778,7 +777,7 @@ async def run_sandbox(state: SandboxState, host: str = "127.0.0.1", port: int = 
         await runner.cleanup()
 
 
-# --- reports (issue 15): the organization's issues and Discover totals ------------------------------
+# --- reports (issue 15): Discover totals ------------------------------
 
 
 def chosen_projects(data: SandboxData, request: web.Request) -> list[Project]:
@@ -791,23 +790,6 @@ def chosen_projects(data: SandboxData, request: web.Request) -> list[Project]:
     if any(p is None for p in chosen):
         raise ApiError.detail(403, FAULT_DETAILS[403])
     return [p for p in chosen if p is not None]
-
-
-@routes.get(ORG + "/issues/")
-async def list_org_issues(request: web.Request) -> web.Response:
-    """Sentry's issue index (`OrganizationGroupIndexEndpoint`): `query` (default `is:unresolved`),
-    `sort` (default `date`), `limit` (at most 100), offset cursors."""
-    data = data_of(request)
-    raw_limit = request.query.get("limit", "100")
-    if not raw_limit.isdigit():
-        raise ApiError.detail(400, "invalid limit")
-    limit = max(1, min(int(raw_limit), MAX_PER_PAGE))
-    query = request.query.get("query", "is:unresolved")
-    found = search_issues(data, query, chosen_projects(data, request), request.query.get("sort", "date"))
-    offset = parse_cursor(request.query.get("cursor"))
-    response = ok([shapes.issue(data, i) for i in found[offset : offset + limit]])
-    response.headers["Link"] = link_header(request, offset, limit, len(found))
-    return response
 
 
 @routes.get(ORG + "/events/")

@@ -785,33 +785,6 @@ class SentryClient:
 
     # --- reports (issue 15) ---------------------------------------------------------------------
 
-    async def list_issues(
-        self,
-        *,
-        query: str = "is:unresolved",
-        projects: Sequence[int] = (),
-        environments: Sequence[str] = (),
-        sort: str | None = None,
-        stats_period: str | None = None,
-        cursor: str | None = None,
-        limit: int = 25,
-    ) -> Page[m.Issue]:
-        """The organization's issues matching a search (`is:unresolved firstSeen:>=2027-03-27T08:00:00`),
-        one page of at most `limit`; `next_cursor` is set when more match."""
-        params = _drop_none(
-            {
-                "query": query,
-                "project": list(projects) or None,
-                "environment": list(environments) or None,
-                "sort": sort,
-                "statsPeriod": stats_period,
-                "limit": limit,
-            }
-        )
-        return await self._list(
-            "list_issues", self._org_path("issues/"), m.Issue, ("issues",), params=params, cursor=cursor
-        )
-
     async def event_totals(
         self, *, start: str, end: str, projects: Sequence[int] = (), environments: Sequence[str] = ()
     ) -> m.EventTotals:

@@ -63,6 +63,5 @@ OPERATION_SCOPES: Mapping[str, tuple[str, ...]] = {
     "update_organization": ("org:admin", "org:write"),
     "update_scim_user": ("member:admin", "member:write"),
     # --- reports (issue 15) ---
-    "list_issues": ("event:admin", "event:read", "event:write"),
     "event_totals": ("org:admin", "org:read", "org:write"),
 }

@@ -104,8 +104,6 @@ OPERATIONS: list[tuple[str, Call]] = [
     ("update_issue", lambda c: c.update_issue(ISSUE, assigned_to="user:1")),
     ("update_issue", lambda c: c.update_issue(ISSUE, assigned_to="")),
     # --- reports (issue 15) ---
-    ("list_issues", lambda c: c.list_issues(query="is:unresolved firstSeen:>=2027-03-27T08:00:00", sort="freq")),
-    ("list_issues", lambda c: c.list_issues(query="is:regressed", projects=[2], stats_period="24h", limit=5)),
     (
         "event_totals",
         lambda c: c.event_totals(start="2027-03-27T08:00:00Z", end="2027-03-28T07:00:00Z", projects=[2]),

@@ -98,12 +98,6 @@ OVERRIDES: dict[tuple[str, str], st.SearchStrategy[Any]] = {
     ("org_stats", "start"): st.none(),
     ("org_stats", "end"): st.none(),
     # --- reports (issue 15) ---
-    ("list_issues", "query"): st.sampled_from(["is:unresolved", "is:resolved", "is:regressed", "is:unresolved web"]),
-    ("list_issues", "projects"): st.sampled_from([(), (_PROJECT_IDS[0],), tuple(_PROJECT_IDS[:2]), (999999,)]),
-    ("list_issues", "environments"): st.sampled_from([(), ("production",), ("staging",)]),
-    ("list_issues", "sort"): st.sampled_from([None, "freq", "new", "date"]),
-    ("list_issues", "stats_period"): st.sampled_from([None, "24h", "14d"]),
-    ("list_issues", "limit"): st.sampled_from([5, 25]),
     ("event_totals", "start"): st.sampled_from([_iso(_NOW - 48 * _HOUR), _iso(_NOW - 24 * _HOUR)]),
     ("event_totals", "end"): st.sampled_from([_iso(_NOW - 24 * _HOUR), _iso(_NOW)]),
     ("event_totals", "projects"): st.sampled_from([(), (_PROJECT_IDS[0],), tuple(_PROJECT_IDS[1:3])]),
