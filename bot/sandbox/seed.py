@@ -52,7 +52,7 @@ def seed_state(now: datetime | None = None) -> SandboxState:
 def build_data(now: datetime) -> SandboxData:
     rng = random.Random(SEED)
     issues = _issues(now)
-    return SandboxData(
+    data = SandboxData(
         organization=_organization(),
         teams={t.slug: t for t in _teams()},
         projects={p.slug: p for p in _projects()},
@@ -75,6 +75,8 @@ def build_data(now: datetime) -> SandboxData:
         external_issues={x.id: x for x in _external_issues()},
         rng=rng,
     )
+    _add_list_issues(data, now)
+    return data
 
 
 # --- organization, teams, projects --------------------------------------------------------------
@@ -959,3 +961,355 @@ def _external_issues() -> list[ExternalIssue]:
             "https://tracker.acme.example/PAY/issues/88",
         ),
     ]
+
+
+# --- issue lists (lists: `issues`, `mine`, `unassigned`) -----------------------------------------
+# Enough issues for the lists to page (several pages of 20 in every project), in the shapes real
+# projects of these platforms produce: JavaScript errors from React components, Django and Celery
+# errors, Swift crashes and hangs. Some events come from staging, so `--env` narrows a list.
+
+_MORE_ISSUES: dict[str, tuple[tuple[str, str, str, str, int], ...]] = {
+    # exception type, value, filename, function, line
+    "web": (
+        (
+            "TypeError",
+            "Cannot read properties of null (reading 'price')",
+            "src/components/ProductCard.tsx",
+            "ProductCard",
+            44,
+        ),
+        (
+            "TypeError",
+            "undefined is not an object (evaluating 'cart.items.length')",
+            "src/hooks/useCart.ts",
+            "useCart",
+            19,
+        ),
+        ("TypeError", "Failed to fetch", "src/api/client.ts", "request", 31),
+        ("ReferenceError", "gtag is not defined", "src/analytics/track.ts", "trackPageView", 12),
+        ("Error", "Minified React error #418; visit https://react.dev/errors/418", "src/index.tsx", "hydrateRoot", 9),
+        (
+            "TypeError",
+            "Cannot destructure property 'user' of 'session' as it is undefined.",
+            "src/pages/Account.tsx",
+            "Account",
+            23,
+        ),
+        ("RangeError", "Invalid time value", "src/utils/formatDate.ts", "formatDate", 7),
+        (
+            "SecurityError",
+            "Failed to read the 'localStorage' property from 'Window'",
+            "src/store/persist.ts",
+            "load",
+            15,
+        ),
+        ("Error", "Stripe.js not loaded", "src/checkout/PaymentForm.tsx", "PaymentForm", 58),
+        (
+            "TypeError",
+            "Cannot read properties of undefined (reading 'variants')",
+            "src/pages/ProductPage.tsx",
+            "ProductPage",
+            77,
+        ),
+        (
+            "UnhandledRejection",
+            "Non-Error promise rejection captured with value: Timeout",
+            "src/api/retry.ts",
+            "withRetry",
+            26,
+        ),
+        ("QuotaExceededError", "The quota has been exceeded.", "src/store/persist.ts", "save", 29),
+        ("TypeError", "e.toFixed is not a function", "src/components/PriceTag.tsx", "PriceTag", 14),
+        ("Error", "Hydration failed because the initial UI does not match", "src/components/Header.tsx", "Header", 36),
+        (
+            "TypeError",
+            "Cannot read properties of undefined (reading 'id')",
+            "src/pages/OrderHistory.tsx",
+            "OrderRow",
+            52,
+        ),
+        (
+            "NotAllowedError",
+            "play() failed because the user didn't interact with the document first.",
+            "src/components/ProductVideo.tsx",
+            "ProductVideo",
+            21,
+        ),
+        (
+            "SyntaxError",
+            "JSON.parse: unexpected character at line 1 column 1",
+            "src/hooks/useRecommendations.ts",
+            "parse",
+            40,
+        ),
+        ("TypeError", "Cannot set properties of null (setting 'innerHTML')", "src/legacy/banner.js", "renderBanner", 8),
+        ("Error", "Request failed with status code 429", "src/api/client.ts", "request", 34),
+        ("TypeError", "Load failed", "src/routes/Search.lazy.tsx", "loadSearch", 5),
+        ("ChunkLoadError", "Loading chunk 77 failed.", "src/routes/Account.lazy.tsx", "loadAccount", 6),
+        (
+            "TypeError",
+            "Cannot read properties of undefined (reading 'filter')",
+            "src/components/FacetList.tsx",
+            "FacetList",
+            63,
+        ),
+    ),
+    "api": (
+        ("ValidationError", "['“abc” is not a valid UUID.']", "orders/views.py", "retrieve", 61),
+        ("DoesNotExist", "Product matching query does not exist.", "catalog/views.py", "detail", 34),
+        ("TimeoutError", "Redis timeout reading from socket", "cart/cache.py", "get_cart", 27),
+        ("ZeroDivisionError", "division by zero", "reports/metrics.py", "conversion_rate", 88),
+        ("AttributeError", "'NoneType' object has no attribute 'email'", "accounts/signals.py", "send_welcome", 19),
+        (
+            "ConnectionError",
+            "Error 111 connecting to redis-cache.internal:6379. Connection refused.",
+            "cart/cache.py",
+            "set_cart",
+            41,
+        ),
+        ("CardError", "Your card was declined.", "payments/gateways/stripe.py", "charge", 92),
+        ("OperationalError", "canceling statement due to statement timeout", "search/queries.py", "full_text", 115),
+        ("KeyError", "'sku'", "inventory/sync.py", "apply_feed", 73),
+        ("TypeError", "Object of type Decimal is not JSON serializable", "orders/webhooks.py", "notify_partner", 48),
+        ("SoftTimeLimitExceeded", "SoftTimeLimitExceeded()", "inventory/tasks.py", "sync_warehouse", 22),
+        (
+            "IntegrityError",
+            'null value in column "customer_id" violates not-null constraint',
+            "orders/models.py",
+            "save",
+            130,
+        ),
+        (
+            "PermissionDenied",
+            "You do not have permission to perform this action.",
+            "accounts/permissions.py",
+            "has_permission",
+            17,
+        ),
+        ("ValueError", "invalid literal for int() with base 10: 'undefined'", "catalog/filters.py", "parse_page", 12),
+        (
+            "SSLError",
+            "HTTPSConnectionPool(host='tax.partner.example', port=443): Max retries exceeded",
+            "orders/tax.py",
+            "quote",
+            39,
+        ),
+        (
+            "MultipleObjectsReturned",
+            "get() returned more than one Coupon -- it returned 2!",
+            "promotions/services.py",
+            "apply",
+            55,
+        ),
+        (
+            "RecursionError",
+            "maximum recursion depth exceeded while calling a Python object",
+            "catalog/tree.py",
+            "walk",
+            21,
+        ),
+        (
+            "DisallowedHost",
+            "Invalid HTTP_HOST header: 'shop.acme.example:8443'.",
+            "django/http/request.py",
+            "get_host",
+            150,
+        ),
+        ("BrokenPipeError", "[Errno 32] Broken pipe", "exports/csv.py", "stream_rows", 66),
+        (
+            "UnicodeDecodeError",
+            "'utf-8' codec can't decode byte 0xff in position 0",
+            "imports/parser.py",
+            "read_upload",
+            28,
+        ),
+        ("JSONDecodeError", "Expecting value: line 1 column 1 (char 0)", "shipping/carriers.py", "track", 84),
+        ("OperationalError", "deadlock detected", "inventory/models.py", "reserve", 102),
+    ),
+    "ios": (
+        (
+            "EXC_BAD_ACCESS",
+            "KERN_PROTECTION_FAILURE at 0x000000016b5e7ff8",
+            "CartViewModel.swift",
+            "CartViewModel.reload()",
+            57,
+        ),
+        (
+            "NSInvalidArgumentException",
+            "-[__NSCFNumber length]: unrecognized selector sent to instance",
+            "ProductCell.swift",
+            "ProductCell.configure(with:)",
+            33,
+        ),
+        (
+            "NSRangeException",
+            "*** -[__NSArrayM objectAtIndex:]: index 3 beyond bounds [0 .. 2]",
+            "GalleryView.swift",
+            "GalleryView.image(at:)",
+            71,
+        ),
+        ("Fatal error", "Index out of range", "OrderListView.swift", "OrderListView.row(_:)", 48),
+        (
+            "App Hanging",
+            "App hanging for at least 2000 ms.",
+            "CheckoutViewController.swift",
+            "CheckoutViewController.viewWillAppear(_:)",
+            90,
+        ),
+        (
+            "NSURLErrorDomain",
+            "Code=-1009 The Internet connection appears to be offline.",
+            "APIClient.swift",
+            "APIClient.send(_:)",
+            96,
+        ),
+        ("DecodingError", 'keyNotFound(CodingKeys(stringValue: "price"))', "Product.swift", "Product.init(from:)", 24),
+        (
+            "SIGABRT",
+            "Attempted to dereference garbage pointer 0x10.",
+            "ImageCache.swift",
+            "ImageCache.store(_:for:)",
+            82,
+        ),
+        (
+            "Watchdog Termination",
+            "The OS watchdog terminated your app, possibly because it overused RAM.",
+            "AppDelegate.swift",
+            "AppDelegate.application(_:didFinishLaunchingWithOptions:)",
+            18,
+        ),
+        (
+            "NSInternalInconsistencyException",
+            "Invalid update: invalid number of rows in section 0.",
+            "CartTableView.swift",
+            "CartTableView.apply(_:)",
+            64,
+        ),
+        (
+            "Fatal error",
+            "Unexpectedly found nil while implicitly unwrapping an Optional value",
+            "LoginViewController.swift",
+            "LoginViewController.viewDidLoad()",
+            29,
+        ),
+        (
+            "CoreData",
+            "The model used to open the store is incompatible with the one used to create the store",
+            "Persistence.swift",
+            "PersistenceController.init()",
+            41,
+        ),
+        (
+            "EXC_BREAKPOINT",
+            "Swift runtime failure: Unexpectedly found nil",
+            "PaymentSheet.swift",
+            "PaymentSheet.present(from:)",
+            110,
+        ),
+        ("NSURLErrorDomain", "Code=-1001 The request timed out.", "ImageLoader.swift", "ImageLoader.load(_:)", 38),
+        (
+            "SKErrorDomain",
+            "Code=2 Cannot connect to iTunes Store",
+            "StoreKitClient.swift",
+            "StoreKitClient.purchase(_:)",
+            52,
+        ),
+        (
+            "App Hanging",
+            "App hanging for at least 2000 ms.",
+            "SearchViewController.swift",
+            "SearchViewController.updateResults()",
+            77,
+        ),
+        (
+            "EXC_BAD_ACCESS",
+            "KERN_INVALID_ADDRESS at 0x0000000000000008",
+            "AnalyticsQueue.swift",
+            "AnalyticsQueue.flush()",
+            45,
+        ),
+        (
+            "NSGenericException",
+            "*** Collection was mutated while being enumerated.",
+            "WishlistStore.swift",
+            "WishlistStore.sync()",
+            63,
+        ),
+        ("Fatal error", "Division by zero", "RatingView.swift", "RatingView.average", 16),
+        (
+            "DecodingError",
+            "typeMismatch(Swift.Int, Expected to decode Int but found a string)",
+            "Order.swift",
+            "Order.init(from:)",
+            31,
+        ),
+    ),
+}
+_LIST_LEVELS = ("error", "error", "error", "warning", "error", "fatal", "error", "info")
+_LIST_SUBSTATUS = ("ongoing", "new", "ongoing", "escalating", "regressed", "ongoing", "new")
+_FIRST_NUMBER = {"web": 1040, "api": 210, "ios": 90}  # below the seeded counters' top (WEB-12A is 1098)
+_ASSIGNABLE = {"web": ("alice", "dave"), "api": ("bob", "erin", "dave"), "ios": ("carol", "grace")}
+_TEAM_OF = {"web": "frontend", "api": "backend", "ios": "mobile"}
+_SHIFT = {"web": 0, "api": 7, "ios": 13}  # so rows of the same position differ between projects
+
+
+def _list_specs() -> list[_Spec]:
+    """The extra issues, varied but deterministic: counts, ages, states and assignees cycle by row."""
+    specs = []
+    for project, rows in _MORE_ISSUES.items():
+        shift = _SHIFT[project]
+        for n, (kind, value, filename, function, line) in enumerate(rows):
+            status: str = "unresolved"
+            substatus: str | None = _LIST_SUBSTATUS[n % len(_LIST_SUBSTATUS)]
+            if n % 9 == 8:
+                status, substatus = "resolved", None
+            elif n % 11 == 10:
+                status, substatus = "ignored", "archived_until_escalating"
+            assignee: Actor | None = None
+            if n % 3 == 0:
+                handles = _ASSIGNABLE[project]
+                assignee = Actor("user", USERS[handles[n // 3 % len(handles)]])
+            elif n % 7 == 5:
+                assignee = Actor("team", TEAM_IDS[_TEAM_OF[project]])
+            count = (37 * (n + shift + 3) ** 2 + 11 * n) % 9000 + 5
+            specs.append(
+                _Spec(
+                    project,
+                    _FIRST_NUMBER[project] + n,
+                    f"{kind}: {value}",
+                    f"{filename} in {function}",
+                    _LIST_LEVELS[n % len(_LIST_LEVELS)],
+                    count,
+                    max(1, count * ((n + shift) % 5 + 1) // 9),
+                    (n % 6 + 1) * 3 * D + n * H,
+                    ((n + shift) * 47 % 600) * M + (n % 4) * D,
+                    (kind, value),
+                    ((filename, function, line),),
+                    status=status,
+                    substatus=substatus,
+                    priority=("high", "medium", "low")[n % 3],
+                    assignee=assignee,
+                )
+            )
+    return specs
+
+
+def _add_list_issues(data: SandboxData, now: datetime) -> None:
+    """Append the extra issues and two events each, from their own generator (earlier ids stay)."""
+    rng = random.Random(SEED + 13)
+    users = _event_users(now)
+    first = 5501024301 + len(SPECS)
+    for n, spec in enumerate(_list_specs()):
+        issue = _issue(str(first + n), spec, now)
+        data.issues[issue.id] = issue
+        affected = [u for u in users if u.project_slug == spec.project]
+        for k, moment in enumerate((issue.last_seen, issue.first_seen + (issue.last_seen - issue.first_seen) / 3)):
+            event = _event(
+                random_hex(rng, 32), spec, issue, moment, affected[(n + k) % len(affected)], RELEASES[spec.project][k]
+            )
+            if (n % 4 == 1 and k == 0) or n % 8 == 3:
+                # Some issues happen on staging too (Sentry's `environment` tag of the event).
+                event.tags = sorted(
+                    ("environment", "staging") if key == "environment" else (key, v) for key, v in event.tags
+                )
+            data.events[event.event_id] = event

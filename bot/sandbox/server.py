@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from multidict import MultiDict
 
-from bot.sandbox import shapes, usage
+from bot.sandbox import search, shapes, usage
 from bot.sandbox.records import JSON, Member, Project
 from bot.sandbox.state import (
     CONCURRENT_LIMIT,
@@ -710,6 +710,63 @@ async def unlink_external_issue(request: web.Request) -> web.Response:
     installation = data.installation(request.match_info["uuid"])
     del data.external_issues[data.external_issue(installation, request.match_info["external_issue_id"]).id]
     return no_content()
+
+
+# --- issue lists (lists: `issues`, `mine`, `unassigned`) -------------------------------------------
+
+
+def _search_projects(data: SandboxData, values: list[str]) -> list[Project]:
+    """`project` takes ids or slugs, `-1` for all; one not in the organization is Sentry's 403."""
+    if not values or values == ["-1"]:
+        return []
+    found = []
+    for value in values:
+        project = data.project_by_id(value) if value.isdigit() else data.projects.get(value)
+        if project is None:
+            raise ApiError.detail(403, FAULT_DETAILS[403])
+        found.append(project)
+    return found
+
+
+@routes.get(ORG + "/issues/")
+async def list_issues(request: web.Request) -> web.Response:
+    """`listOrganizationIssues`: Sentry's issue search over the organization, paged by `limit`."""
+    data = data_of(request)
+    now = utcnow()
+    sort = request.query.get("sort", "date")
+    if sort not in search.SORTS:
+        raise ApiError.detail(400, f"Invalid sort: {sort}")
+    raw_limit = request.query.get("limit", "100")
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_PER_PAGE:
+        raise ApiError.detail(400, f"Invalid limit parameter. Max is {MAX_PER_PAGE}")
+    period = search.parse_period(request.query.get("statsPeriod"))
+    wanted = search.IssueSearch(
+        query=request.query.get("query", "is:unresolved"),
+        projects=_search_projects(data, request.query.getall("project", [])),
+        environments=request.query.getall("environment", []),
+        period=period,
+        sort=sort,
+    )
+    found = search.search_issues(data, wanted, now)
+    offset = parse_cursor(request.query.get("cursor"))
+    limit = min(int(raw_limit), state_of(request).page_size)
+    collapse = set(request.query.getall("collapse", []))
+    group_stats = request.query.get("groupStatsPeriod", "24h")
+    response = ok(
+        [
+            shapes.issue_row(
+                data,
+                issue,
+                search.period_counts(issue, now - period, now),
+                now,
+                stats="stats" not in collapse,
+                group_stats=group_stats,
+            )
+            for issue in found[offset : offset + limit]
+        ]
+    )
+    response.headers["Link"] = link_header(request, offset, limit, len(found))
+    return response
 
 
 # --- test controls (not part of Sentry's API) --------------------------------------------------------

@@ -949,3 +949,32 @@ def installation(data: SandboxData, found: Installation) -> JSON:
         "uuid": found.uuid,
         "status": found.status,
     }
+
+
+# --- issue lists (lists: `issues`, `mine`, `unassigned`) -----------------------------------------
+
+
+def issue_row(
+    data: SandboxData, found: Issue, period: tuple[int, int], now: datetime, *, stats: bool, group_stats: str
+) -> JSON:
+    """A row of the organization's issue list (Sentry's `StreamGroupSerializerSnuba`): the issue,
+    `count`/`userCount` within the requested period, `lifetime` over all time, and the `stats`
+    series of `groupStatsPeriod` unless `collapse=stats`. `filtered` is null: the sandbox's
+    search does not count events per filter."""
+    project = data.projects[found.project_slug]
+    row = issue(data, found) | {
+        "count": str(period[0]),
+        "userCount": period[1],
+        "lifetime": {
+            "count": str(found.count),
+            "userCount": found.user_count,
+            "firstSeen": iso_seconds(found.first_seen),
+            "lastSeen": iso_seconds(found.last_seen),
+        },
+        "filtered": None,
+        "isUnhandled": found.level == "fatal",
+    }
+    if stats and group_stats in ("24h", "14d"):
+        step, points = (HOUR, 24) if group_stats == "24h" else (DAY, 14)
+        row["stats"] = {group_stats: _issue_stats(data, found, project, now, step, points)}
+    return row

@@ -783,6 +783,44 @@ class SentryClient:
         )
         return data if isinstance(data, dict) else {}
 
+    # --- issue lists (lists: `issues`, `mine`, `unassigned`) ------------------------------------
+
+    async def list_issues(
+        self,
+        *,
+        query: str = "is:unresolved",
+        projects: Sequence[int] = (),
+        environments: Sequence[str] = (),
+        sort: str | None = None,
+        stats_period: str | None = None,
+        cursor: str | None = None,
+        limit: int = 25,
+    ) -> Page[m.IssueSummary]:
+        """One page of the organization's issues matching `query` (Sentry's search syntax).
+
+        `query=""` lists every issue (Sentry applies `is:unresolved` only when the parameter is
+        absent). `projects` are project *ids*: the endpoint reads ids, not slugs. With
+        `stats_period`, each row's `count` and `userCount` are for that period.
+        """
+        params = _drop_none(
+            {
+                "query": query,
+                "project": [str(int(p)) for p in projects] or None,
+                "environment": list(environments) or None,
+                "sort": sort,
+                "statsPeriod": stats_period,
+                "limit": max(1, min(int(limit), 100)),
+            }
+        )
+        path = self._org_path("issues/")
+        # Tagged with every issue shown, so resolving or assigning one of them drops the page.
+        return await self._cached(
+            self._key("list_issues", path, params, cursor),
+            "list_issues",
+            lambda: self._pages("list_issues", path, m.IssueSummary, params=params, cursor=cursor),
+            lambda page: ("issues", *(f"issue:{issue.id}" for issue in page)),
+        )
+
     # --- reports (issue 15) ---------------------------------------------------------------------
 
     async def event_totals(

@@ -26,6 +26,8 @@ __all__ = [
     "Integration",
     "IntegrationProvider",
     "Issue",
+    "IssueCounts",
+    "IssueSummary",
     "Member",
     "Organization",
     "Project",
@@ -405,6 +407,30 @@ class ScimList(SentryModel):
     start_index: int = 1
     items_per_page: int = 0
     resources: list[ScimUser] = Field(default=[], alias="Resources")
+
+
+# --- issue lists (lists: `issues`, `mine`, `unassigned`) ----------------------------------------
+
+
+class IssueCounts(SentryModel):
+    """`lifetime` and `filtered` of a listed issue: its counts over all time, or matching the search."""
+
+    count: int | None = None
+    user_count: int | None = None
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+
+    @field_validator("count", mode="before")
+    @classmethod
+    def _int_from_str(cls, v: Any) -> Any:
+        return int(v) if isinstance(v, str) and v.isdigit() else v
+
+
+class IssueSummary(Issue):
+    """A row of the organization's issue list: `count` and `userCount` are for the requested period."""
+
+    lifetime: IssueCounts | None = None
+    filtered: IssueCounts | None = None
 
 
 # --- reports (issue 15) ----------------------------------------------------------------------------

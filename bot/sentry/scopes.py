@@ -62,6 +62,8 @@ OPERATION_SCOPES: Mapping[str, tuple[str, ...]] = {
     "update_member": ("member:admin", "member:invite", "member:write"),
     "update_organization": ("org:admin", "org:write"),
     "update_scim_user": ("member:admin", "member:write"),
+    # --- issue lists (lists: `issues`, `mine`, `unassigned`) ---
+    "list_issues": ("event:admin", "event:read", "event:write"),
     # --- reports (issue 15) ---
     "event_totals": ("org:admin", "org:read", "org:write"),
 }

@@ -103,6 +103,18 @@ OPERATIONS: list[tuple[str, Call]] = [
     ),
     ("update_issue", lambda c: c.update_issue(ISSUE, assigned_to="user:1")),
     ("update_issue", lambda c: c.update_issue(ISSUE, assigned_to="")),
+    # --- issue lists (lists: `issues`, `mine`, `unassigned`) ---
+    (
+        "list_issues",
+        lambda c: c.list_issues(
+            query="is:unresolved level:error assigned:john.doe@example.com",
+            projects=[2],
+            environments=["production"],
+            sort="freq",
+            stats_period="24h",
+            limit=20,
+        ),
+    ),
     # --- reports (issue 15) ---
     (
         "event_totals",

@@ -54,6 +54,7 @@ WRITES = frozenset(
 _SEED = seed_state().data
 _ISSUES = list(_SEED.issues.values())[:4]
 _HOUR = 3600
+_WEB_ID, _API_ID = _SEED.projects["web"].id, _SEED.projects["api"].id
 _NOW = int(max(i.last_seen for i in _SEED.issues.values()).timestamp()) // _HOUR * _HOUR
 _PROJECT_IDS = sorted(int(p.id) for p in _SEED.projects.values())
 
@@ -97,6 +98,15 @@ OVERRIDES: dict[tuple[str, str], st.SearchStrategy[Any]] = {
     ("org_stats", "interval"): st.sampled_from([None, "1h", "1d"]),
     ("org_stats", "start"): st.none(),
     ("org_stats", "end"): st.none(),
+    # --- issue lists (lists) ---
+    ("list_issues", "query"): st.sampled_from(
+        ["is:unresolved", "", "level:error", "assigned:alice@acme.example", "cart"]
+    ),
+    ("list_issues", "projects"): st.sampled_from([(), (int(_WEB_ID),), (int(_WEB_ID), int(_API_ID))]),
+    ("list_issues", "environments"): st.sampled_from([(), ("production",), ("staging",)]),
+    ("list_issues", "sort"): st.sampled_from([None, "date", "new", "freq", "user", "trends"]),
+    ("list_issues", "stats_period"): st.sampled_from([None, "24h", "14d"]),
+    ("list_issues", "limit"): st.sampled_from([5, 25]),
     # --- reports (issue 15) ---
     ("event_totals", "start"): st.sampled_from([_iso(_NOW - 48 * _HOUR), _iso(_NOW - 24 * _HOUR)]),
     ("event_totals", "end"): st.sampled_from([_iso(_NOW - 24 * _HOUR), _iso(_NOW)]),
