@@ -26,8 +26,9 @@ TOP = 5  # issues shown per section
 NEW_COUNTED = 100  # new issues counted at most (one page of Sentry's issue index)
 CALLS_PER_REPORT = 7
 _INTERVAL = {Cadence.DAILY: "1h", Cadence.WEEKLY: "6h"}
-# Sentry's issue search window for the counts it returns with each issue.
-_STATS_PERIOD = {Cadence.DAILY: "24h", Cadence.WEEKLY: "14d"}
+# Sentry lists only issues seen within `statsPeriod` of now (and counts their events in it): wide
+# enough that the period's own date filters decide, the same whenever the report is built.
+_STATS_PERIOD = {Cadence.DAILY: "14d", Cadence.WEEKLY: "30d"}
 
 
 def _search_time(epoch: float) -> str:
@@ -58,7 +59,8 @@ async def build_report(sentry: SentryClient, report: Report, period: Period, *, 
     if report.project is not None:
         ids = [int((await sentry.get_project(report.project)).id)]
     start, end = _search_time(period.start), _search_time(period.end)
-    seen = f"lastSeen:>={start} lastSeen:<{end}"
+    # No upper bound on lastSeen: an issue seen in the period and again since still belongs.
+    seen = f"lastSeen:>={start}"
     stats_period = _STATS_PERIOD[report.cadence]
     current, before, stats = await asyncio.gather(
         sentry.event_totals(start=_param_time(period.start), end=_param_time(period.end), projects=ids),
