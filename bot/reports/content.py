@@ -98,7 +98,10 @@ async def build_report(sentry: SentryClient, report: Report, period: Period, *, 
     series: list[tuple[int, int]] = []
     if stats.groups:
         counts = stats.groups[0].series.get("sum(quantity)", [])
-        series = [(int(at.timestamp()), int(n)) for at, n in zip(stats.intervals, counts, strict=False)]
+        buckets = [(int(at.timestamp()), int(n)) for at, n in zip(stats.intervals, counts, strict=False)]
+        # Sentry starts the first bucket on the interval (06:00 UTC for a 08:00 start): leave out
+        # the one that began before the period, whose events are mostly the period before's.
+        series = [(at, n) for at, n in buckets if at >= period.start] or buckets
     return ReportContent(
         report_id=report.id,
         project=report.project,
