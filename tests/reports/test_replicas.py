@@ -11,12 +11,14 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import aiohttp
+from sqlalchemy import select
 
 from bot.reports.runner import CLAIM_FOR, ReportRunner
 from bot.reports.schedule import Cadence, Schedule
 from bot.reports.store import ReportStore
 from bot.sentry import ReadCache, SentryClient
 from bot.store import Database
+from bot.store.reports import reports
 from tests.alerts.harness import text_of
 from tests.reports.conftest import DeploymentOf
 from tests.store.support import PG_URL, pg_schema
@@ -81,3 +83,24 @@ async def test_a_replica_that_cannot_build_leaves_the_period_to_the_other_once_i
 
     (post,) = healthy.posts
     assert "Sun 28 Mar 09:00 – Mon 29 Mar 09:00" in text_of(post)
+
+
+async def test_a_report_another_replica_is_claiming_is_skipped_not_waited_for(deployment: DeploymentOf) -> None:
+    tick = berlin(2027, 3, 29, 9, 0)
+    async with (
+        pg_schema() as schema,
+        Database.connect(PG_URL, schema=schema) as first,
+        Database.connect(PG_URL, schema=schema) as second,
+    ):
+        report = await ReportStore(first).add(
+            "CONE", "web", Schedule(Cadence.DAILY, at=dt.time(9), tz=BERLIN), created_by="U1", now=tick - 3600
+        )
+        other = deployment(second, owner="replica-2")
+        async with first.transaction() as conn:
+            # Replica 1 is in the middle of its claim: it holds the row's lock.
+            await conn.execute(select(reports).where(reports.c.id == report.id).with_for_update())
+            # A tick that waited for the lock would never return while it is held.
+            queued = await asyncio.wait_for(other.runner.tick(tick + 60), timeout=10)
+        assert queued == 0
+        await other.step(tick + 120)
+    assert len(other.posts) == 1
