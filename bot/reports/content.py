@@ -121,4 +121,5 @@ async def build_report(sentry: SentryClient, report: Report, period: Period, *, 
         resolved=[_issue(i) for i in resolved],
         series=series,
         late=late,
+        counts_period=stats_period,
     )

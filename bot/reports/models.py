@@ -77,6 +77,7 @@ class ReportContent(BaseModel):
     resolved: list[ReportIssue]
     series: list[tuple[int, int]]  # events over the period: (bucket start, count)
     late: bool = False
+    counts_period: str = "14d"  # the window of each listed issue's events and users (Sentry's statsPeriod)
 
     @property
     def empty(self) -> bool:

@@ -4,7 +4,7 @@
 The report: the period, events and users against the period before (with the change in %), a
 sparkline of the events, then new issues (count and the top five), regressions, the most frequent
 unresolved issues and the resolved ones. Each issue is linked and carries the card's buttons
-(the first time it is listed: a block id may appear once per message). At most 48 blocks.
+(the first time it is listed: a block id may appear once per message). At most 49 blocks.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ ALL_PROJECTS = "all projects"
 LATE = "⏰ Late: this period ended at {end}, while the bot was not running; posted once now."
 NOTHING = "Nothing happened in {project} this period: no events, no new or regressed issues, nothing resolved."
 NONE_IN_SECTION = "None."
+COUNTS = "An issue's events and users are those of the last {period}; buttons act as on the issue's card."
 SECTIONS = (
     ("new_top", "New issues"),
     ("regressions", "Regressions"),
@@ -109,6 +110,8 @@ def report_message(content: ReportContent) -> Message:
                 blocks.append(
                     issue_action_buttons(issue.id, status=issue.status or "unresolved", permalink=issue.permalink)
                 )
+    if shown:
+        blocks.append(context(COUNTS.format(period=esc(content.counts_period))))
     summary = (
         f"{title}: {number(content.events)} events ({change(content.events, content.events_before)}), {new} new issues"
     )
