@@ -25,6 +25,7 @@ from functools import partial
 from sqlalchemy import ColumnElement, Connection, or_, select, update
 
 from bot.alerts.router import Kind, deliver, touch_channel
+from bot.errors import SentryAPIError
 from bot.reports.content import build_report
 from bot.reports.models import Report, ReportContent
 from bot.reports.schedule import Period
@@ -72,9 +73,16 @@ class ReportRunner:
         for claim in claims:
             try:
                 content = await build_report(self._sentry, claim.report, claim.period, late=claim.late)
+            except SentryAPIError as exc:
+                # Sentry is down or refuses (a project deleted since): the claim runs out and a later
+                # tick tries that period again.
+                log.warning(
+                    "reports.build-failed",
+                    extra={"report": claim.report.id, "error": type(exc).__name__, "status": exc.status},
+                )
+                continue
             except Exception:
-                # Sentry is down or refuses: the claim runs out and a later tick builds it again.
-                log.exception("reports.build-failed", extra={"report": claim.report.id})
+                log.exception("reports.build-crashed", extra={"report": claim.report.id})
                 continue
             if await self._db.run_transaction(partial(self._queue, claim=claim, content=content, now=now)):
                 queued += 1
