@@ -66,7 +66,17 @@ async def report_add(ctx: Ctx, args: Args) -> Reply:
                 f"Sentry has no project `{slug}` (or the bot's token cannot see it): "
                 f"`{slash()} projects` lists them, `all` reports on every one."
             ) from None
-    report = await _store(ctx).add(ctx.channel_id, slug, schedule, created_by=ctx.user_id, now=ctx.now.timestamp())
+    store = _store(ctx)
+    at_minute = schedule.at.hour * 60 + schedule.at.minute
+    for existing in await store.of_channel(ctx.channel_id):
+        same = (existing.project, existing.cadence, existing.at_minute, existing.tz, existing.weekday)
+        if same == (slug, cadence, at_minute, tz.key, weekday):
+            raise UsageError(
+                f"This channel already has that report: #{existing.id}, {existing.when}.",
+                usage=f"{slash()} report now {existing.id}",
+                example=f"{slash()} reports",
+            )
+    report = await store.add(ctx.channel_id, slug, schedule, created_by=ctx.user_id, now=ctx.now.timestamp())
     return Reply(report_saved(report, channel_id=ctx.channel_id))
 
 

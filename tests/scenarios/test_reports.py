@@ -54,3 +54,12 @@ async def test_a_day_is_only_for_weekly_reports(bot):
     assert answer["text"].startswith("⚠️ `--day` is for weekly reports")
     weekly = await bot.command("report add web weekly --day mon", user="UDAVE", channel="CREPORTS")
     assert "✅ Report #1: web, weekly on mon at 09:00 UTC" in text_of(weekly)
+
+
+async def test_the_same_report_twice_in_a_channel_points_at_the_first(bot):
+    await bot.command("report add web daily --at 09:00 --tz Europe/Berlin", user="UDAVE", channel="CREPORTS")
+    again = await bot.command("report add web daily --at 9:00 --tz Europe/Berlin", user="UDAVE", channel="CREPORTS")
+    assert again["text"].startswith("⚠️ This channel already has that report: #1, daily at 09:00 Europe/Berlin.")
+    assert "`/sentry report now 1`" in again["text"]
+    other = await bot.command("report add web daily --at 09:00 --tz Europe/Berlin", user="UDAVE", channel="COTHER")
+    assert "✅ Report #2" in text_of(other)
