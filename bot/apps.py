@@ -68,6 +68,9 @@ SLACK_METHOD_SCOPES: Mapping[str, tuple[str, ...]] = {
     # The worker reads public and private channels only (never DMs): channels:history, groups:history.
     "conversations.history": ("channels:history", "groups:history"),
     "conversations.replies": ("channels:history", "groups:history"),
+    # Charts: slack_sdk's files_upload_v2 calls these two around the POST of the bytes.
+    "files.getUploadURLExternal": ("files:write",),
+    "files.completeUploadExternal": ("files:write",),
 }
 
 # The scope each Events API event the bot subscribes to requires (docs.slack.dev/reference/events/<event>).

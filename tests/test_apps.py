@@ -95,10 +95,16 @@ def test_the_unfurl_domain_is_where_sentry_links_point(sentry_url, domain):
     assert unfurl_domain(sentry_url) == domain
 
 
-def _sdk_method(name: str) -> str:
+# slack_sdk helpers that are several Web API methods: files_upload_v2 is the upload flow's two calls.
+_SDK_COMPOSITES = {"files_upload_v2": ("files.getUploadURLExternal", "files.completeUploadExternal")}
+
+
+def _sdk_methods(name: str) -> tuple[str, ...]:
     """slack_sdk's `chat_postMessage` is Slack's `chat.postMessage`."""
+    if name in _SDK_COMPOSITES:
+        return _SDK_COMPOSITES[name]
     family, _, method = name.partition("_")
-    return f"{family}.{method}"
+    return (f"{family}.{method}",)
 
 
 def used_slack_methods() -> set[str]:
@@ -109,7 +115,7 @@ def used_slack_methods() -> set[str]:
         if "sandbox" in path.parts:
             continue
         text = path.read_text()
-        found.update(_sdk_method(m) for m in re.findall(rf"\.((?:{families})_[A-Za-z]+)\(", text))
+        found.update(m for name in re.findall(rf"\.((?:{families})_[A-Za-z0-9_]+)\(", text) for m in _sdk_methods(name))
         found.update(re.findall(r"api_call\(\s*[\"']([a-z]+\.[A-Za-z.]+)[\"']", text))
     return found
 

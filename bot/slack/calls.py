@@ -6,6 +6,10 @@ first that never retries therefore sees each attempt, on every copy of the clien
 client per request with a copy of the same handler list (`slack_bolt/app/async_app.py`).
 
     client = counted(AsyncWebClient(token=..., base_url=...))
+
+A file's bytes go to the upload URL `files.getUploadURLExternal` gave (`https://files.slack.com/
+upload/v1/<opaque>`), through the same handlers: that step is counted as `upload_url`, never by its
+opaque path, and answers plain text rather than Slack's JSON (200 when it took the bytes).
 """
 
 from __future__ import annotations
@@ -18,7 +22,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.metrics import SLACK_API_CALLS
 
-__all__ = ["CallCounter", "counted", "status_of"]
+__all__ = ["UPLOAD_STEP", "CallCounter", "counted", "method_of", "status_of"]
+
+UPLOAD_STEP = "upload_url"
+
+
+def method_of(url: str) -> str:
+    """The Web API method a request URL calls (`.../api/chat.postMessage`), or `upload_url`."""
+    path = url.split("?", 1)[0].rstrip("/")
+    if "/upload/" in path:
+        return UPLOAD_STEP
+    return path.rsplit("/", 1)[-1]
 
 
 def status_of(response: HttpResponse | None, error: Exception | None) -> str:
@@ -42,8 +56,10 @@ class CallCounter(AsyncRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        method = request.url.rstrip("/").rsplit("/", 1)[-1]
-        SLACK_API_CALLS.labels(method, status_of(response, error)).inc()
+        method = method_of(request.url)
+        uploaded = method == UPLOAD_STEP and response is not None and response.status_code == 200
+        # The upload URL answers 200 for bytes it took (files.getUploadURLExternal, "Usage info").
+        SLACK_API_CALLS.labels(method, "ok" if uploaded else status_of(response, error)).inc()
         return False
 
 

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import json
 import math
+import re
 import socket
 import time
 from collections import defaultdict, deque
@@ -31,14 +32,18 @@ from aiohttp import web
 
 from .signing import API_APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID
 
-__all__ = ["Call", "FakeSlack", "block_kit_errors", "modal_errors"]
+__all__ = ["UPLOAD", "Call", "FakeSlack", "UploadedFile", "block_kit_errors", "modal_errors"]
 
 JSON = dict[str, Any]
 Handler = Callable[[JSON], JSON]
 
 # Arguments that slack_sdk (or a form post) may send as a JSON string; the fake decodes them so
 # tests always read `args["blocks"]` as a list, whichever encoding the client chose.
-_JSON_ARGS = ("blocks", "attachments", "view", "unfurls", "metadata", "user_auth_blocks")
+_JSON_ARGS = ("blocks", "attachments", "view", "unfurls", "metadata", "user_auth_blocks", "files")
+# files.completeUploadExternal's `channel_id` "must match regex pattern: ^[CGDZ][A-Z0-9]{8,}$"
+# (Slack's answer to a user id there, slackapi/bolt-js#2115): a user id is refused, a DM's D… id taken.
+_UPLOAD_CHANNEL = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")
+UPLOAD = "upload_url"  # how the POST of a file's bytes is recorded in `calls` (it is no Web API method)
 _RESPONSE_URL_MAX_USES = 5
 _RESPONSE_URL_WINDOW = 30 * 60.0
 
@@ -58,6 +63,25 @@ class Call:
     @property
     def ok(self) -> bool:
         return self.status == 200 and self.error is None
+
+
+@dataclass
+class UploadedFile:
+    """A file on its way through Slack's three upload steps, and where it was shared."""
+
+    id: str
+    filename: str
+    length: int
+    alt_txt: str | None
+    content: bytes | None = None  # the bytes POSTed to the upload URL (None until then)
+    title: str | None = None
+    channel_id: str | None = None  # set by files.completeUploadExternal
+    thread_ts: str | None = None
+    initial_comment: str | None = None
+
+    @property
+    def shared(self) -> bool:
+        return self.channel_id is not None
 
 
 @dataclass
@@ -95,6 +119,13 @@ class FakeSlack:
         # Ephemerals Slack accepted but never showed: chat.postEphemeral's `thread_ts` named no
         # existing thread. The `fake_slack` fixture fails the test when any are left here.
         self.unseen: list[JSON] = []
+        # Files by id, from files.getUploadURLExternal on (UploadedFile says how far each got).
+        self.files: dict[str, UploadedFile] = {}
+        # Channels the bot was never invited to: chat:write.public lets it post there, but
+        # files.completeUploadExternal answers not_in_channel (it "requires real channel membership",
+        # getnao/nao#1372, uploading charts with files.uploadV2 into a channel the bot is not in).
+        self.not_member_of: set[str] = set()
+        self._file_counter = 0
         self._handlers: dict[str, Handler] = {}
         self._overrides: dict[str, Handler] = {}
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
@@ -122,6 +153,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_post("/upload/v1/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         # Bind the socket ourselves: port 0 gives a free port with no pick-then-bind race.
@@ -158,6 +190,7 @@ class FakeSlack:
         self.refused = 0
         self.messages.clear()
         self.unseen.clear()
+        self.files.clear()
         self._failures.clear()
         self._last_accepted.clear()
         self._responses.clear()
@@ -322,6 +355,43 @@ class FakeSlack:
             self._last_accepted[pace_key] = now
         return 200, body, {}
 
+    # ------------------------------------------------------------------ HTTP: the upload URL
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Step 2 of an upload: the bytes, POSTed to the URL files.getUploadURLExternal gave.
+
+        "Files can be sent as raw bytes or can be multipart form encoded. Slack will return HTTP 200
+        if the upload is successful; non-200 codes indicate failure" (files.getUploadURLExternal,
+        "Usage info"). The fake refuses a URL it did not give, a second upload, and bytes whose size
+        is not the `length` announced in step 1.
+        """
+        file_id = request.match_info["file_id"]
+        if request.content_type == "multipart/form-data":
+            form = await request.post()
+            part = next((v for v in form.values() if isinstance(v, web.FileField)), None)
+            content = part.file.read() if part is not None else b""
+        else:
+            content = await request.read()
+        call = Call(
+            method=UPLOAD,
+            args={"file_id": file_id, "size": len(content)},
+            headers=dict(request.headers),
+            at=time.monotonic(),
+        )
+        self.calls.append(call)
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        upload = self.files.get(file_id)
+        if upload is None or upload.content is not None:
+            call.status, call.error = 404, "upload_url_unknown"
+            return web.Response(status=404, text="unknown upload URL")
+        if len(content) != upload.length:
+            call.status, call.error = 400, "length_mismatch"
+            return web.Response(status=400, text=f"expected {upload.length} bytes, got {len(content)}")
+        upload.content = content
+        call.status = 200
+        return web.Response(text=f"OK - {len(content)}")
+
     # ------------------------------------------------------------------ HTTP: response_url
 
     async def _response_url(self, request: web.Request) -> web.Response:
@@ -371,6 +441,8 @@ class FakeSlack:
             "conversations.open": self._conversations_open,
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
         }
 
     def _next_ts(self) -> str:
@@ -594,6 +666,60 @@ class FakeSlack:
         ]
         thread.sort(key=lambda m: float(m["ts"]))
         return {"ok": True, "messages": thread, "has_more": False}
+
+    # Files: docs.slack.dev/reference/methods/files.getUploadURLExternal and
+    # .../files.completeUploadExternal; slack_sdk's files_upload_v2 calls the two around the POST.
+
+    def _files_get_upload_url(self, args: JSON) -> JSON:
+        """Step 1: `filename` and `length` are required; "missing_argument ... typically only occurs
+        when the `length` provided is 0"; an alt_txt over 1,000 characters is alt_txt_too_large."""
+        filename = str(args.get("filename") or "")
+        try:
+            length = int(str(args.get("length") or "0"))
+        except ValueError:
+            return _error("invalid_arguments", ["[ERROR] must be an integer [json-pointer:/length]"])
+        if not filename or length <= 0:
+            return _error("missing_argument")
+        alt = args.get("alt_txt")
+        if alt is not None and len(str(alt)) > 1000:
+            return _error("alt_txt_too_large")
+        self._file_counter += 1
+        file_id = f"F{self._file_counter:010d}"
+        self.files[file_id] = UploadedFile(file_id, filename, length, None if alt is None else str(alt))
+        return {"ok": True, "upload_url": f"{self.base_url}upload/v1/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload(self, args: JSON) -> JSON:
+        """Step 3: share the uploaded `files` (id, optional title) into `channel_id` (a thread with
+        `thread_ts`). "If this method is not called, the uploaded file ... will be discarded" and it
+        "can only be called once": an id the fake never gave, whose bytes never came, or that was
+        already completed is refused (the error's name is the fake's: Slack documents none for it)."""
+        files = args.get("files")
+        if not isinstance(files, list) or not files:
+            return _error("invalid_arguments", ["[ERROR] missing required field: files"])
+        channel = args.get("channel_id")
+        if channel is not None and not _UPLOAD_CHANNEL.match(str(channel)):
+            return _error(
+                "invalid_arguments",
+                ["[ERROR] input must match regex pattern: ^[CGDZ][A-Z0-9]{8,}$ [json-pointer:/channel_id]"],
+            )
+        if channel in self.not_member_of:
+            return _error("not_in_channel")
+        uploads = [self.files.get(str(f.get("id"))) if isinstance(f, dict) else None for f in files]
+        if any(u is None or u.content is None or u.shared for u in uploads):
+            return _error("file_not_found")
+        shared = []
+        for upload, entry in zip(uploads, files, strict=True):
+            assert upload is not None
+            upload.title = str(entry.get("title") or upload.filename)
+            upload.channel_id = str(channel) if channel else ""
+            upload.thread_ts = str(args["thread_ts"]) if args.get("thread_ts") else None
+            upload.initial_comment = str(args["initial_comment"]) if args.get("initial_comment") else None
+            shared.append({"id": upload.id, "title": upload.title})
+        return {"ok": True, "files": shared}
+
+    def shared_files(self, channel: str | None = None) -> list[UploadedFile]:
+        """Files that went through all three steps (into `channel`, if given), in upload order."""
+        return [f for f in self.files.values() if f.shared and (channel is None or f.channel_id == channel)]
 
 
 # ---------------------------------------------------------------------- helpers
