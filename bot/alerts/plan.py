@@ -7,7 +7,8 @@ In order:
    every pending alert folds into the digest; the digest is posted, or updated at most every
    `digest_refresh` seconds;
 3. else the oldest pending delivery: an alert (new message, or a reply in its issue's thread),
-   an in-place update, a reply saying who did what, an escalation, a notice, a scheduled report.
+   an in-place update, a reply saying who did what, an escalation, a notice, a scheduled report
+   and its chart (uploaded into the report's thread).
 Deliveries that turn out to need no call (an update of a message never posted) are skipped.
 """
 
@@ -43,7 +44,7 @@ class Call:
     """One Slack call a turn decided on, and what to record once Slack answers."""
 
     channel_id: str
-    method: Literal["chat.postMessage", "chat.update"]
+    method: Literal["chat.postMessage", "chat.update", "files.upload"]
     message: Message
     key: str  # "d<delivery id>" or "g<digest id>", carried in the message metadata
     event_type: str
@@ -60,6 +61,8 @@ class Call:
     drawn: tuple[str | None, str | None] | None = None
     # This call also tries again the token Slack refused (bot/alerts/hold.py).
     probe: bool = False
+    # files.upload: the chart to draw and upload (a report's: `title` and `points`).
+    chart: dict[str, Any] | None = None
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -244,6 +247,15 @@ class Planner:
                 common["event_type"] = REPORT_EVENT
                 message = report_message(ReportContent.model_validate(item.payload))
                 return Call(method="chat.postMessage", message=message, **common)
+            case Kind.CHART:
+                # The report before it in this channel was sent (deliveries go in id order), or
+                # given up on: then there is no thread for its chart.
+                report = conn.execute(
+                    select(deliveries.c.status, deliveries.c.ts).where(deliveries.c.id == item.payload["after"])
+                ).first()
+                if report is None or report.status != "sent" or not report.ts:
+                    return None
+                return Call(method="files.upload", message={}, thread_ts=report.ts, chart=item.payload, **common)
         return None
 
     @staticmethod

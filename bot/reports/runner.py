@@ -10,7 +10,8 @@ A tick:
    the period in `pending_end`. So after downtime the periods missed collapse into one late post.
 2. builds each report's content from Sentry, with no transaction open;
 3. queues the post as a `report` delivery (the sender posts it at the channel's pace, retried, held
-   while Slack refuses the token, looked up after a crash) and clears `pending_end`, in one
+   while Slack refuses the token, looked up after a crash), then its chart as a `chart` delivery
+   (uploaded into the report's thread once the report is posted), and clears `pending_end`, in one
    transaction that first checks the claim is still this runner's.
 A runner that dies between 1 and 3 leaves `pending_end` set: once the claim runs out, the next tick
 (of any replica) builds that same period. Each period is queued once.
@@ -22,7 +23,7 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 
-from sqlalchemy import ColumnElement, Connection, or_, select, update
+from sqlalchemy import ColumnElement, Connection, func, or_, select, update
 
 from bot.alerts.router import Kind, deliver, touch_channel
 from bot.errors import SentryAPIError
@@ -31,7 +32,9 @@ from bot.reports.models import Report, ReportContent
 from bot.reports.schedule import Period
 from bot.sentry.client import SentryClient
 from bot.store import Database
+from bot.store.alerts import deliveries
 from bot.store.reports import reports
+from bot.views.report import chart_title
 
 __all__ = ["LATE_AFTER", "Claim", "ReportRunner"]
 
@@ -131,8 +134,15 @@ class ReportRunner:
         if not done.rowcount:
             return False  # removed meanwhile, or the claim ran out and another replica took it
         touch_channel(self._db, conn, claim.report.channel_id, now)
+        channel = claim.report.channel_id
         payload = content.model_dump(mode="json")
-        deliver(conn, claim.report.channel_id, Kind.REPORT, outbox_id=None, issue_key=None, payload=payload, now=now)
+        deliver(conn, channel, Kind.REPORT, outbox_id=None, issue_key=None, payload=payload, now=now)
+        if content.series:
+            # The channel's row is locked (touch_channel): the newest report delivery there is ours.
+            d = deliveries.c
+            after = conn.scalar(select(func.max(d.id)).where(d.channel_id == channel, d.kind == Kind.REPORT))
+            chart = {"after": after, "title": chart_title(content), "points": content.series}
+            deliver(conn, channel, Kind.CHART, outbox_id=None, issue_key=None, payload=chart, now=now)
         return True
 
 

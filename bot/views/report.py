@@ -2,7 +2,7 @@
 `/sentry report add`, `reports` and `report remove`.
 
 The report: the period, events and users against the period before (with the change in %), a
-sparkline of the events, then new issues (count and the top five), regressions, the most frequent
+sparkline of the events (the chart itself follows in the report's thread), then new issues (count and the top five), regressions, the most frequent
 unresolved issues and the resolved ones. Each issue is linked and carries the card's buttons
 (the first time it is listed: a block id may appear once per message). At most 49 blocks.
 """
@@ -19,7 +19,7 @@ from bot.views.common import Message, number
 from bot.views.issue import LEVEL_EMOJI
 from bot.views.issue_actions import issue_action_buttons
 
-__all__ = ["change", "report_list", "report_message", "report_removed", "report_saved", "sparkline"]
+__all__ = ["change", "chart_title", "report_list", "report_message", "report_removed", "report_saved", "sparkline"]
 
 TITLE = {"daily": "Daily report", "weekly": "Weekly report"}
 ALL_PROJECTS = "all projects"
@@ -53,6 +53,12 @@ def sparkline(values: Sequence[int]) -> str:
     if top <= 0:
         return _BARS[0] * len(values)
     return "".join(_BARS[min(len(_BARS) - 1, round(v / top * (len(_BARS) - 1)))] for v in values)
+
+
+def chart_title(content: ReportContent) -> str:
+    """The title of a report's chart (also the start of its alt text and its file name)."""
+    what = content.project or ALL_PROJECTS
+    return f"Events · {what} · {_local(content.start, content.tz)} – {_local(content.end, content.tz)}"
 
 
 def _local(epoch: float, tz: str) -> str:

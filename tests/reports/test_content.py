@@ -30,7 +30,7 @@ async def sandbox() -> AsyncIterator[tuple[SandboxState, str, aiohttp.ClientSess
 def report(project: str | None, cadence: Cadence = Cadence.DAILY) -> Report:
     return Report(
         id=7,
-        channel_id="CREPORTS",
+        channel_id="C0REPORTS1",
         project=project,
         cadence=cadence,
         at_minute=9 * 60,

@@ -24,7 +24,7 @@ from tests.reports.conftest import DeploymentOf
 from tests.store.support import PG_URL, pg_schema
 
 BERLIN = ZoneInfo("Europe/Berlin")
-CHANNELS = ("CONE", "CTWO", "CTHREE", "CFOUR")
+CHANNELS = ("C0CHANNEL1", "C0CHANNEL2", "C0CHANNEL3", "C0CHANNEL4")
 
 
 def berlin(*args: int) -> float:
@@ -67,7 +67,7 @@ async def test_a_replica_that_cannot_build_leaves_the_period_to_the_other_once_i
         aiohttp.ClientSession() as session,
     ):
         await ReportStore(first).add(
-            "CONE", "web", Schedule(Cadence.DAILY, at=dt.time(9), tz=BERLIN), created_by="U1", now=tick - 3600
+            "C0CHANNEL1", "web", Schedule(Cadence.DAILY, at=dt.time(9), tz=BERLIN), created_by="U1", now=tick - 3600
         )
         # Replica 1 claims the report, but Sentry does not answer it (nothing listens on port 9).
         unreachable = SentryClient(
@@ -93,7 +93,7 @@ async def test_a_report_another_replica_is_claiming_is_skipped_not_waited_for(de
         Database.connect(PG_URL, schema=schema) as second,
     ):
         report = await ReportStore(first).add(
-            "CONE", "web", Schedule(Cadence.DAILY, at=dt.time(9), tz=BERLIN), created_by="U1", now=tick - 3600
+            "C0CHANNEL1", "web", Schedule(Cadence.DAILY, at=dt.time(9), tz=BERLIN), created_by="U1", now=tick - 3600
         )
         other = deployment(second, owner="replica-2")
         async with first.transaction() as conn:

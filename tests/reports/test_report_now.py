@@ -39,7 +39,7 @@ async def test_report_now_shows_what_the_schedule_posted_for_the_same_period(
     tz = ZoneInfo("America/New_York")
     at = (dt.datetime.fromtimestamp(now, tz) - dt.timedelta(minutes=5)).time().replace(second=0, microsecond=0)
     report = await reports.add(
-        "CREPORTS", None, Schedule(Cadence.DAILY, at=at, tz=tz), created_by="UALICE", now=now - 86400
+        "C0REPORTS1", None, Schedule(Cadence.DAILY, at=at, tz=tz), created_by="UALICE", now=now - 86400
     )
     bot = deployment(db, start=now)
     await bot.step(now)
@@ -52,7 +52,7 @@ async def test_report_now_shows_what_the_schedule_posted_for_the_same_period(
         store=db,
     )
     ctx = Ctx(
-        services=services, user_id="UALICE", channel_id="CREPORTS", now=dt.datetime.fromtimestamp(now + 60, dt.UTC)
+        services=services, user_id="UALICE", channel_id="C0REPORTS1", now=dt.datetime.fromtimestamp(now + 60, dt.UTC)
     )
     asked = await Dispatcher(registry).run(f"report now {report.id}", ctx)
 
@@ -74,7 +74,7 @@ async def test_report_now_of_another_channels_report_says_how_to_list_this_chann
         identity=Identity(sentry=sentry, directory=OneUser()),
         store=db,
     )
-    ctx = Ctx(services=services, user_id="UALICE", channel_id="CREPORTS", now=dt.datetime.now(dt.UTC))
+    ctx = Ctx(services=services, user_id="UALICE", channel_id="C0REPORTS1", now=dt.datetime.now(dt.UTC))
     answer = await Dispatcher(registry).run(f"report now {report.id}", ctx)
     assert not answer.in_channel
     assert answer.message["text"].startswith(f"⚠️ This channel has no report #{report.id}.")

@@ -35,7 +35,7 @@ async def test_a_daily_report_in_berlin_posts_once_a_day_at_nine_local_across_th
 ) -> None:
     start = berlin(2027, 3, 25, 12, 0)  # the change is on Sunday 28 March 2027 at 02:00 local
     report = await reports.add(
-        "CREPORTS", "web", Schedule(Cadence.DAILY, at=NINE, tz=BERLIN), created_by="U100", now=start
+        "C0REPORTS1", "web", Schedule(Cadence.DAILY, at=NINE, tz=BERLIN), created_by="U100", now=start
     )
     bot = deployment(db, start=start)
     for now in steps(start, berlin(2027, 3, 31, 12, 0)):
@@ -63,7 +63,7 @@ async def test_after_six_hours_down_the_missed_period_is_posted_once_saying_it_i
     db: Database, reports: ReportStore, deployment: DeploymentOf
 ) -> None:
     start = berlin(2027, 3, 28, 3, 0)  # summer time already
-    await reports.add("CREPORTS", "web", Schedule(Cadence.DAILY, at=NINE, tz=BERLIN), created_by="U100", now=start)
+    await reports.add("C0REPORTS1", "web", Schedule(Cadence.DAILY, at=NINE, tz=BERLIN), created_by="U100", now=start)
     bot = deployment(db, start=start)
     for now in steps(start, berlin(2027, 3, 28, 6, 0)):
         await bot.step(now)
@@ -86,7 +86,7 @@ async def test_three_days_down_collapse_into_one_late_post_of_the_last_period(
     db: Database, reports: ReportStore, deployment: DeploymentOf
 ) -> None:
     start = berlin(2027, 3, 20, 10, 0)
-    await reports.add("CREPORTS", None, Schedule(Cadence.DAILY, at=NINE, tz=BERLIN), created_by="U100", now=start)
+    await reports.add("C0REPORTS1", None, Schedule(Cadence.DAILY, at=NINE, tz=BERLIN), created_by="U100", now=start)
     bot = deployment(db, start=start)
     back = berlin(2027, 3, 23, 15, 0)
     for now in steps(back, back + 6 * 3600):
@@ -99,7 +99,44 @@ async def test_a_post_a_minute_after_its_tick_is_not_late(
     db: Database, reports: ReportStore, deployment: DeploymentOf
 ) -> None:
     tick = berlin(2027, 3, 29, 9, 0)
-    await reports.add("CREPORTS", "web", Schedule(Cadence.DAILY, at=NINE, tz=BERLIN), created_by="U100", now=tick - 60)
+    await reports.add(
+        "C0REPORTS1", "web", Schedule(Cadence.DAILY, at=NINE, tz=BERLIN), created_by="U100", now=tick - 60
+    )
     bot = deployment(db, start=tick)
     await bot.step(tick + LATE_AFTER - 60)
     assert len(bot.posts) == 1 and "Late" not in text_of(bot.posts[0])
+
+
+async def test_the_chart_of_the_period_goes_into_the_reports_thread_after_it(
+    db: Database, reports: ReportStore, deployment: DeploymentOf
+) -> None:
+    tick = berlin(2027, 3, 29, 9, 0)
+    await reports.add("C0REPORTS1", "web", Schedule(Cadence.DAILY, at=NINE, tz=BERLIN), created_by="U1", now=tick - 60)
+    bot = deployment(db, start=tick)
+    for now in steps(tick + 60, tick + 1800):
+        await bot.step(now)
+
+    (post,) = bot.posts
+    (chart,) = bot.fake.shared_files("C0REPORTS1")
+    (posted_ts,) = [ts for channel, ts in bot.fake.messages if channel == "C0REPORTS1"]
+    assert chart.thread_ts == posted_ts
+    assert chart.content is not None and chart.content.startswith(b"\x89PNG")
+    assert chart.title == "Events · web · Sun 28 Mar 09:00 – Mon 29 Mar 09:00"
+    assert "Sun 28 Mar 09:00 – Mon 29 Mar 09:00" in text_of(post)
+
+
+async def test_a_chart_slack_refuses_leaves_the_report_and_the_channel_as_they_are(
+    db: Database, reports: ReportStore, deployment: DeploymentOf
+) -> None:
+    tick = berlin(2027, 3, 29, 9, 0)
+    await reports.add("C0REPORTS1", "web", Schedule(Cadence.DAILY, at=NINE, tz=BERLIN), created_by="U1", now=tick - 60)
+    bot = deployment(db, start=tick)
+    # Posting works through chat:write.public, but files need the bot in the channel.
+    bot.fake.not_member_of.add("C0REPORTS1")
+    for now in steps(tick + 60, tick + 1800):
+        await bot.step(now)
+    assert len(bot.posts) == 1 and bot.fake.shared_files() == []
+    # The next day's report is posted all the same.
+    for now in steps(tick + 86400, tick + 86400 + 1200):
+        await bot.step(now)
+    assert len(bot.posts) == 2
