@@ -17,6 +17,10 @@ WORKDIR /app
 # rebuilt only when the lock file changes, not on every code change.
 COPY requirements.lock ./
 RUN pip install --require-hashes -r requirements.lock
+# matplotlib (charts) keeps its font cache in MPLCONFIGDIR: built once here and writable by the bot,
+# instead of a temporary directory that each process's first chart would rebuild.
+ENV MPLCONFIGDIR=/app/.matplotlib
+RUN python -c "import matplotlib.font_manager" && chown -R bot /app/.matplotlib
 
 # The bot itself, built with the locked setuptools and nothing resolved again.
 COPY pyproject.toml README.md ./

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.alerts.receiver import STORED_RESOURCES, WEBHOOK_PATH
+from bot.alerts.rule_action import ALERT_RULE_ACTION_PATH, CHANNEL_OPTIONS_PATH
 from bot.alerts.subscriptions import SubscriptionService
 from bot.commands import registry as default_registry
 from bot.commands.auth import authorize
@@ -46,8 +47,6 @@ __all__ = [
     "unfurl_domain",
 ]
 
-ALERT_RULE_ACTION_PATH = "/sentry/alert-rule-action"
-CHANNEL_OPTIONS_PATH = "/sentry/options/channels"
 SLACK_EVENTS_PATH = "/slack/events"
 
 # --- Slack ------------------------------------------------------------------------------------
@@ -65,18 +64,30 @@ SLACK_METHOD_SCOPES: Mapping[str, tuple[str, ...]] = {
     "chat.unfurl": ("links:write",),
     # users.info carries `profile.email` only with users:read.email (the identity mapping is by email).
     "users.info": ("users:read", "users:read.email"),
+    # The alert worker names an assignee as a mention: the Slack user with the member's email
+    # (docs.slack.dev/reference/methods/users.lookupByEmail: users:read.email).
+    "users.lookupByEmail": ("users:read.email",),
     # The worker reads public and private channels only (never DMs): channels:history, groups:history.
     "conversations.history": ("channels:history", "groups:history"),
     "conversations.replies": ("channels:history", "groups:history"),
     # Charts: slack_sdk's files_upload_v2 calls these two around the POST of the bytes.
     "files.getUploadURLExternal": ("files:write",),
     "files.completeUploadExternal": ("files:write",),
+    # The Home tab lists what concerns the channels a person is in: public ones (channels:read) and
+    # private ones the bot shares with them (groups:read). views.publish needs no scope.
+    "users.conversations": ("channels:read", "groups:read"),
+    "views.publish": (),
+    # The channels Sentry's alert-rule form offers: public ones (channels:read) and the private ones the
+    # bot was invited to (groups:read).
+    "conversations.list": ("channels:read", "groups:read"),
 }
 
 # The scope each Events API event the bot subscribes to requires (docs.slack.dev/reference/events/<event>).
-SLACK_EVENT_SCOPES: Mapping[str, str] = {
+SLACK_EVENT_SCOPES: Mapping[str, str | None] = {
     "link_shared": "links:read",
     "app_mention": "app_mentions:read",
+    # "No scope required" (docs.slack.dev/reference/events/app_home_opened); the Home tab must be on.
+    "app_home_opened": None,
 }
 
 
@@ -100,7 +111,7 @@ def slack_manifest(
     """The Slack app manifest (docs.slack.dev/reference/app-manifest) for a bot served at `url`."""
     base = url.rstrip("/")
     events = sorted(events)
-    scopes = {"commands"} | {SLACK_EVENT_SCOPES[e] for e in events}
+    scopes = {"commands"} | {scope for e in events if (scope := SLACK_EVENT_SCOPES[e])}
     for method in methods:
         scopes.update(SLACK_METHOD_SCOPES[method])
     request_url = base + SLACK_EVENTS_PATH
@@ -124,6 +135,13 @@ def slack_manifest(
                 }
             ],
             "unfurl_domains": [unfurl_domain(sentry_url)],
+            # The Home tab shows each person their issues and their channels' alerts (bot/views/home.py);
+            # the Messages tab stays off: the bot answers in channels, not in DMs.
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": False,
+                "messages_tab_read_only_enabled": False,
+            },
         },
         "oauth_config": {"scopes": {"bot": sorted(scopes)}},
         "settings": {
@@ -420,9 +438,9 @@ def sentry_app_text(url: str, registry: Registry = default_registry) -> str:
         "",
         "Name:          Slack bot (any name)",
         f"Webhook URL:   {base}{WEBHOOK_PATH}",
-        # The two endpoints the schema names are another issue's work: until the bot serves them, Sentry's
-        # alert-rule form would fail to load its channel choices.
-        "Alert Rule Action: off for now (this version does not serve the schema's two endpoints yet)",
+        # Sentry loads the channel choices from the schema's select `uri` and checks a saved rule's settings
+        # at its settings `uri` (bot/alerts/rule_action.py serves both).
+        "Alert Rule Action: on (alert rules can then post to a Slack channel chosen in the rule)",
         "",
         "Permissions (the lowest level that runs every command):",
     ]
@@ -436,11 +454,11 @@ def sentry_app_text(url: str, registry: Registry = default_registry) -> str:
         f"Webhooks (tick these resources): {', '.join(WEBHOOK_RESOURCES)}",
         "  error sends one webhook per event: leave it off unless you subscribe channels to every error.",
         "",
-        "Schema (UI components), to paste when Alert Rule Action is turned on:",
+        "Schema (UI components), to paste under Alert Rule Action:",
         json.dumps(sentry_app_schema(url), indent=2),
         "",
         "Save, then copy into the bot's environment:",
         "  SENTRY_AUTH_TOKEN     the token under Tokens (sntryi_...)",
-        "  SENTRY_CLIENT_SECRET  the Client Secret under Credentials (signs the webhooks)",
+        "  SENTRY_CLIENT_SECRET  the Client Secret under Credentials (signs the webhooks and the alert-rule requests)",
     ]
     return "\n".join(lines) + "\n"

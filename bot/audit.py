@@ -120,6 +120,27 @@ class AuditLog:
         await self._announce(entry)
         return entry
 
+    async def record_external(
+        self, *, actor: str, command: str, text: str, target: str | None, result: str, at: float
+    ) -> AuditEntry:
+        """Store one write another service made on the bot, on behalf of someone it does not name
+        (Sentry checking an alert rule's settings): `actor` stands in the Slack user's place."""
+        row: dict[str, Any] = {
+            "at": at,
+            "slack_user_id": actor[:32],
+            "member_email": None,
+            "command": command[:_COMMAND_MAX],
+            "text": scrub(text),
+            "target": scrub(target)[:_TARGET_MAX] if target else None,
+            "result": result,
+        }
+        async with self._db.transaction() as conn:
+            inserted = await conn.execute(audit_log.insert().values(**row).returning(audit_log.c.id))
+            row["id"] = inserted.scalar_one()
+        entry = _entry(row)
+        await self._announce(entry)
+        return entry
+
     async def recent(self, limit: int) -> list[AuditEntry]:
         """The newest `limit` entries, newest first."""
         query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)

@@ -28,7 +28,7 @@ from bot.audit import AuditLog
 from bot.commands.context import Ctx, Reply, Services
 from bot.commands.dispatch import Dispatcher, answer_in_time
 from bot.identity_store import StoredOverrides
-from bot.interactions import Interactions, OpenModal
+from bot.interactions import Interactions, OpenModal, PostChart
 from bot.runtime import open_services
 from bot.settings import Settings
 from bot.store import Database
@@ -41,6 +41,8 @@ CONSOLE_USER = "UCONSOLE"
 PROMPT = "you> "
 GREETING = "sentry-bot console: type `{command} help`, `click N` to press a button, `quit` to leave."
 
+# Slack's date formatting (`<!date^1700000000^{time}|14:00 UTC>`): the terminal shows the fallback.
+_DATE = re.compile(r"<!date\^[^<>|]*\|([^<>]*)>")
 _LINK = re.compile(r"<([^<>|]+)\|([^<>]+)>")
 _BARE_LINK = re.compile(r"<((?:https?|mailto):[^<>|]+)>")
 _MENTION = re.compile(r"<@([A-Z0-9]+)>")
@@ -82,6 +84,7 @@ class ConsoleDirectory:
 
 def mrkdwn_to_text(text: str) -> str:
     """Slack mrkdwn as a terminal shows it: links as `label (url)`, entities decoded."""
+    text = _DATE.sub(r"\1", text)
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(1) != m.group(2) else m.group(1), text)
     text = _BARE_LINK.sub(r"\1", text)
     text = _MENTION.sub(r"@\1", text)
@@ -225,7 +228,8 @@ class Console:
     def show_reply(self, reply: Reply, *, command_text: str = "") -> None:
         message = reply.message
         if reply.shareable and command_text:
-            message = {**message, "blocks": with_share(message.get("blocks", []), command_text)}
+            chart = reply.chart is not None and not reply.in_channel
+            message = {**message, "blocks": with_share(message.get("blocks", []), command_text, chart=chart)}
         screen = render_message(message)
         if reply.in_channel:
             screen.lines.insert(0, "(shared in the channel)")
@@ -248,6 +252,9 @@ class Console:
         outcome = await self.interactions.button(button.action_id, button.value, self.ctx())
         if isinstance(outcome, OpenModal):
             await self.open_modal(outcome.view)
+        elif isinstance(outcome, PostChart):
+            # The terminal shows no image: the chart's words stand for it (nothing is drawn).
+            self.out.write(f"(chart posted in the channel)\n{outcome.spec.alt}\n\n")
         else:
             self.show_reply(outcome)
 

@@ -7,18 +7,19 @@ the `Dispatcher`. Routing data travels in the button's `value` and the modal's `
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.charts import ChartSpec
 from bot.commands.context import Ctx, Reply
 from bot.commands.dispatch import Dispatcher
 from bot.commands.lookup import assignable
 from bot.errors import SentryBotError
 from bot.views import modals
-from bot.views.common import error_message, notice
+from bot.views.common import error_message, notice, with_share
 from bot.views.routing import Action, Callback, decode
 
-__all__ = ["Interactions", "OpenModal", "flatten_state"]
+__all__ = ["Interactions", "OpenModal", "PostChart", "flatten_state"]
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,16 @@ class OpenModal:
     view: dict[str, Any]
 
 
-Outcome = Reply | OpenModal
+@dataclass(frozen=True)
+class PostChart:
+    """The interaction's answer is a chart to post where the click happened (Slack uploads it into
+    the channel or thread; the console, which shows no images, prints its alt text)."""
+
+    spec: ChartSpec
+    command: str  # the command whose numbers it shows, as typed (without the slash command)
+
+
+Outcome = Reply | OpenModal | PostChart
 
 
 def flatten_state(values: dict[str, dict[str, dict[str, Any]]]) -> dict[str, str]:
@@ -42,6 +52,9 @@ def flatten_state(values: dict[str, dict[str, dict[str, Any]]]) -> dict[str, str
             elif element.get("value") is not None:
                 flat[action_id] = str(element["value"])
     return flat
+
+
+NO_CHART = "There is nothing to chart for `{command}` now: Sentry has no numbers for it."
 
 
 class Interactions:
@@ -65,10 +78,24 @@ class Interactions:
                 case Action.UNRESOLVE:
                     return await self.dispatcher.run(f"unresolve {issue}", ctx)
                 case Action.STATS:
-                    return await self.dispatcher.run(f"issue stats {issue}", ctx)
+                    return with_buttons(await self.dispatcher.run(f"issue stats {issue}", ctx), f"issue stats {issue}")
+                case Action.MUTE:
+                    # The Mute menu's option: the issue and the duration, as `/sentry mute` takes them.
+                    return await self.dispatcher.run(f"mute {issue} {value.get('d', '')}", ctx)
+                case Action.UNMUTE:
+                    return await self.dispatcher.run(f"unmute {value.get('ref', '')}", ctx)
                 case Action.SHARE:
                     reply = await self.dispatcher.run(str(value.get("cmd", "")), ctx)
                     return Reply(reply.message, in_channel=True)
+                case Action.CHART:
+                    # The numbers are fetched again, with the same permission check as the command.
+                    command = str(value.get("cmd", ""))
+                    reply = await self.dispatcher.run(command, ctx)
+                    if reply.chart is not None:
+                        return PostChart(reply.chart, command)
+                    if not reply.shareable:  # the command failed: say why, as the command would
+                        return reply
+                    return Reply(error_message(NO_CHART.format(command=f"{self.dispatcher.command} {command}")))
                 case Action.MORE | Action.RETRY:
                     cursor = value.get("cursor")
                     reply = await self.dispatcher.run(str(value.get("cmd", "")), ctx.but(cursor=cursor))
@@ -119,6 +146,14 @@ class Interactions:
         members = await ctx.sentry.list_members(max_pages=10)
         teams = await ctx.sentry.list_teams(max_pages=10)
         return modals.assign_options(members.items, teams.items, query)
+
+
+def with_buttons(reply: Reply, command: str) -> Reply:
+    """A button's answer with the Share and "Post chart in channel" buttons a typed command gets."""
+    if not reply.shareable:
+        return reply
+    blocks = with_share(reply.message.get("blocks", []), command, chart=reply.chart is not None)
+    return replace(reply, message={**reply.message, "blocks": blocks}, shareable=False)
 
 
 def archive_option(values: dict[str, str]) -> str:

@@ -100,7 +100,7 @@ async def worker(settings: Settings, *, host: str, port: int) -> int:
         async with (
             open_database(settings) as db,
             report_sentry(settings) as sentry,
-            running_worker(db, slack_client(settings), shutdown=shutdown, sentry=sentry),
+            running_worker(db, slack_client(settings), shutdown=shutdown, admins=settings.bot_admins, sentry=sentry),
         ):
             app = build_web_app(
                 None, ready=db.ping, shutdown=shutdown, before_scrape=partial(refresh_outbox_gauges, db)

@@ -6,7 +6,7 @@ to deliver); `BOT_AUTO_MIGRATE=off` refuses a database behind the code instead o
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from functools import partial
 
@@ -15,9 +15,12 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.alerts.config import DeliveryConfig
 from bot.alerts.metrics import refresh_outbox_gauges
 from bot.alerts.outbox import Outbox
 from bot.alerts.receiver import add_webhook_routes
+from bot.alerts.rule_action import rule_action_routes
+from bot.alerts.rule_channels import RuleChannels
 from bot.alerts.subscriptions import SubscriptionService
 from bot.alerts.worker import AlertWorker
 from bot.audit import AuditLog, Post
@@ -28,6 +31,7 @@ from bot.server import Shutdown, build_web_app
 from bot.settings import Settings
 from bot.slack.app import build_bolt_app
 from bot.slack.calls import counted
+from bot.slack.channels import ChannelDirectory
 from bot.slack.directory import SlackDirectory
 from bot.store import Database
 from bot.views.blocks import Block
@@ -61,13 +65,23 @@ async def report_sentry(settings: Settings) -> AsyncIterator[SentryClient | None
 
 @asynccontextmanager
 async def running_worker(
-    db: Database, client: AsyncWebClient, *, shutdown: Shutdown | None = None, sentry: SentryClient | None = None
+    db: Database,
+    client: AsyncWebClient,
+    *,
+    shutdown: Shutdown | None = None,
+    admins: Iterable[str] = (),
+    sentry: SentryClient | None = None,
 ) -> AsyncIterator[AlertWorker]:
     """The alert worker (routing, delivery, janitor; scheduled reports when given `sentry`), started; on
     exit it finishes the Slack calls under way within what is left of the shutdown's grace and gives
-    up its channel leases."""
+    up its channel leases. `admins` hear of channels Sentry alert rules chose that the bot cannot post in."""
     # The worker paces each channel and honours Retry-After itself, so its client must not retry 429s.
-    worker = AlertWorker(db, counted(AsyncWebClient(token=client.token, base_url=client.base_url)), sentry=sentry)
+    worker = AlertWorker(
+        db,
+        counted(AsyncWebClient(token=client.token, base_url=client.base_url)),
+        config=DeliveryConfig(rule_notify=tuple(sorted(admins))),
+        sentry=sentry,
+    )
     await worker.start()
     try:
         yield worker
@@ -92,7 +106,7 @@ async def running_bot(
         worker = None
         if settings.bot_alert_worker == "on":
             worker = await stack.enter_async_context(
-                running_worker(db, client, shutdown=shutdown, sentry=services.sentry)
+                running_worker(db, client, shutdown=shutdown, admins=settings.bot_admins, sentry=services.sentry)
             )
         # Without a worker here, another process's worker finds the stored rows when it polls.
         wake = worker.wake if worker is not None else None
@@ -100,6 +114,11 @@ async def running_bot(
         bolt = build_bolt_app(settings=settings, services=services, dispatcher=dispatcher, client=client)
         app = build_web_app(bolt, ready=db.ping, shutdown=shutdown, before_scrape=partial(refresh_outbox_gauges, db))
         add_webhook_routes(app, settings=settings, db=db, on_stored=wake)
+        directory = ChannelDirectory(client)
+        rule_channels = RuleChannels(db, directory, notify=tuple(sorted(settings.bot_admins)))
+        app.add_routes(
+            rule_action_routes(settings=settings, directory=directory, channels=rule_channels, audit=services.audit)
+        )
         yield app, bolt
 
 

@@ -135,7 +135,7 @@ def test_every_slack_method_the_code_calls_has_its_scopes_declared_and_none_is_s
 def test_the_manifest_asks_exactly_for_the_scopes_the_code_uses():
     used_methods, used_events = used_slack_methods(), used_slack_events()
     manifest = slack_manifest(url="https://bot.example.com", sentry_url="https://sentry.io/")
-    needed = {"commands"} | {SLACK_EVENT_SCOPES[e] for e in used_events}
+    needed = {"commands"} | {s for e in used_events if (s := SLACK_EVENT_SCOPES[e])}
     for method in used_methods:
         needed.update(SLACK_METHOD_SCOPES[method])
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed
@@ -300,6 +300,13 @@ def test_sentry_app_prints_the_form_as_sentry_shows_it(no_env, capsys):
     assert "Webhooks (tick these resources): issue, error, comment" in out
     schema = json.loads(out[out.index("{") : out.rindex("}") + 1])
     assert schema == sentry_app_schema("https://chat.acme.example/bot")
+
+
+def test_sentry_app_turns_the_alert_rule_action_on_now_that_the_bot_serves_it(no_env, capsys):
+    assert main(["sentry-app", "--url", "https://bot.example.com"]) == 0
+    out = capsys.readouterr().out
+    assert "Alert Rule Action: on" in out
+    assert "off for now" not in out
 
 
 def test_the_alert_rule_action_posts_and_asks_for_options_on_the_bots_paths():

@@ -76,3 +76,11 @@ def test_the_console_speaks_the_configured_command():
     )
     assert "Usage: `/triage archive <issue>" in result.stdout
     assert "/sentry" not in result.stdout
+
+
+def test_post_chart_in_the_console_shows_the_charts_words_not_an_image():
+    result = run_console(["/sentry stats web", "click 2"])
+    assert result.returncode == 0, result.stderr
+    assert "[2] Post chart in channel" in result.stdout
+    assert "(chart posted in the channel)\nChart: Received events · web, " in result.stdout
+    assert "peak " in result.stdout.split("(chart posted in the channel)", 1)[1]

@@ -7,6 +7,7 @@ store), through the same `open_console` the `console --demo` mode uses.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ EXAMPLES = [(cmd, example) for cmd in registry if not cmd.hidden for example in 
 # What must be true before the example makes sense.
 SETUP = {
     "unsubscribe": ["subscribe web"],
+    "unmute": ["mute WEB-12A 4h"],
     "report remove": ["report add web daily"],
     "report now": ["report add web daily"],
 }
@@ -79,3 +81,14 @@ async def test_usage_in_the_demo_totals_attachment_bytes_apart_from_event_counts
         totals = [line for line in table.splitlines() if line.startswith("Total")]
         assert any("attachment (bytes)" in line for line in totals), table
         assert any(" error " in f"{line} " for line in totals), table
+
+
+async def test_a_mute_in_the_demo_shows_its_end_as_a_time_not_slack_markup():
+    async with demo() as console:
+        (line,) = await answer(console, "/sentry mute web 4h")
+        assert re.match(r"🔕 The project \*web\* is muted in <#CCONSOLE> until [-\d: ]+ UTC: ", line), line
+        header, row = await answer(console, "/sentry mutes")
+        assert header == "== Mutes in this channel =="
+        assert re.fullmatch(
+            r"🔕 \*web\* muted by @UCONSOLE until [-\d: ]+ UTC · 0 alerts so far · `/sentry unmute web`", row
+        )

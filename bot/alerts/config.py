@@ -39,6 +39,9 @@ class DeliveryConfig:
     # How long finished rows (dedupe keys, routed webhooks, sent messages, threads) are kept.
     retention: float = 7 * 86400.0
     janitor_every: float = 600.0
+    # Slack users told (a direct message) when a channel a Sentry alert rule chose cannot be posted
+    # in: BOT_ADMINS. Nobody subscribed such a channel, so nobody else would hear of it.
+    rule_notify: tuple[str, ...] = ()
 
     @property
     def storm_backlog(self) -> int:

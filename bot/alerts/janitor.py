@@ -1,5 +1,5 @@
 """Forgetting what is finished: dedupe keys, routed webhooks, sent deliveries, closed digests, old threads,
-and the records of quarantined and dropped webhooks.
+the records of quarantined and dropped webhooks, and ended mutes.
 
 Kept for `DeliveryConfig.retention` (a week): long past Sentry's last retry of a delivery (about
 15 minutes), and long enough that a repeat of an issue still finds its thread.
@@ -19,6 +19,7 @@ from bot.store.alerts import (
     webhook_outbox,
     webhook_quarantine,
 )
+from bot.store.mutes import mutes
 
 __all__ = ["prune"]
 
@@ -33,3 +34,4 @@ async def prune(db: Database, *, before: float) -> None:
         await conn.execute(delete(alert_messages).where(alert_messages.c.updated_at < before))
         await conn.execute(delete(webhook_drops).where(webhook_drops.c.dropped_at < before))
         await conn.execute(delete(webhook_quarantine).where(webhook_quarantine.c.quarantined_at < before))
+        await conn.execute(delete(mutes).where(mutes.c.ended_at < before))

@@ -12,8 +12,10 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "BROADCASTS",
     "DEFAULT_EVENTS",
     "LEVELS",
+    "MENTION_EVENTS",
     "Alert",
     "DigestEntry",
     "Drop",
@@ -24,6 +26,10 @@ __all__ = [
 ]
 
 LEVELS = ("fatal", "error", "warning", "info", "debug")
+# `--mention-on`: the moments that ping (`level:<level>` narrows them to those levels).
+MENTION_EVENTS = ("new", "regression", "escalation")
+# `--broadcast`: the thread replies that also show in the channel.
+BROADCASTS = ("regression", "escalation", "resolved")
 
 
 class EventKind(StrEnum):
@@ -44,6 +50,7 @@ class Drop(StrEnum):
     NOT_POSTED = "not_posted"  # a resource or action the bot does not post (a deleted comment, ...)
     NO_ID = "no_id"  # no usable issue or metric alert id in it: nothing to thread it under
     NO_SUBSCRIBER = "no_subscriber"  # an alert no channel's subscription wants
+    NO_CHANNEL = "no_channel"  # an alert rule chose a channel the bot cannot post in (unknown or paused)
     NO_MESSAGE = "no_message"  # an issue change about an issue no channel has a message for
     ALREADY_SHOWN = "already_shown"  # an issue change every channel shows already (or none asked for)
 
@@ -79,6 +86,15 @@ class Alert(_Model):
     status: str | None = None  # unresolved | resolved | ignored; metric: critical | warning | resolved
     assignee: str | None = None
     description: str | None = None  # metric alerts
+    # The channels the Sentry alert rule chose for the bot (its alert-rule action's `channel`
+    # setting, as saved: a channel id or a name); when set, only these channels get the alert.
+    rule_channels: tuple[str, ...] = ()
+    # --- mentions, regressions and tags (issue 14) ---
+    substatus: str | None = None  # Sentry's: new | ongoing | regressed | escalating | archived_...
+    assignee_email: str | None = None  # the assigned member's, to find their Slack user
+    assignee_user: str | None = None  # that Slack user's id, when one is linked (routing sets it)
+    regression: bool = False  # in this channel: a resolved issue seen again (routing sets it)
+    event_tags: tuple[tuple[str, str], ...] = ()  # every tag of the event, for `--tags`
 
     @property
     def project(self) -> str | None:
@@ -112,10 +128,26 @@ class IssueChange(_Model):
     title: str | None = None
     events: int | None = None
     users: int | None = None
+    # --- mentions, regressions (issue 14) ---
+    substatus: str | None = None  # the issue's after the change: `regressed` when Sentry reopened it
+    assignee_email: str | None = None
+    assignee_user: str | None = None  # the new assignee's Slack user, when linked (routing sets it)
 
     @property
     def key(self) -> str:
         return f"issue:{self.issue_id}"
+
+    @property
+    def regression(self) -> bool:
+        """Sentry reopened the issue itself: a resolved issue seen again (event_manager
+        `_handle_regression` sends `issue.unresolved` with substatus `regressed`)."""
+        return self.action == "unresolved" and self.substatus == "regressed"
+
+    @property
+    def escalating(self) -> bool:
+        """An issue archived until escalating came back (Sentry sends it as `issue.unresolved` too,
+        receivers/sentry_apps.py `send_issue_escalating_webhook`)."""
+        return self.action == "unresolved" and self.substatus == "escalating"
 
 
 class SubscriptionFilters(_Model):
@@ -125,6 +157,22 @@ class SubscriptionFilters(_Model):
     environments: frozenset[str] = frozenset()
     events: frozenset[EventKind] = DEFAULT_EVENTS
     threads: bool = True  # repeats of an issue go in the thread of its first message
+    # --- mentions, broadcast and tags (issue 14) ---
+    mentions: tuple[str, ...] = ()  # Slack mention forms: <@U123>, <!subteam^S123>, <!here>
+    mention_on: frozenset[str] = frozenset({"new"})  # MENTION_EVENTS and level:<level>
+    broadcast: frozenset[str] = frozenset()  # BROADCASTS
+    tags: tuple[str, ...] = ()  # tag keys whose values the alert shows
+
+    def mention_for(self, moment: str, level: str | None) -> tuple[str, ...]:
+        """Who to ping for `moment` (one of MENTION_EVENTS) of an alert of `level`: the mentions
+        when `--mention-on` names the moment and, if it names levels, the alert's level."""
+        if not self.mentions:
+            return ()
+        levels = {c.removeprefix("level:") for c in self.mention_on if c.startswith("level:")}
+        moments = {c for c in self.mention_on if not c.startswith("level:")} or {"new"}
+        if moment not in moments or (levels and level not in levels):
+            return ()
+        return self.mentions
 
     def matches(self, alert: Alert) -> bool:
         """An alert passes when its kind is wanted and its level and environment are among those

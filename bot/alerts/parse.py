@@ -59,6 +59,11 @@ _MAX_ID = 32
 _UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 # Lengths of the columns these values land in (`bot/store/alerts.py`).
 _MAX_PROJECT, _MAX_STATUS, _MAX_ASSIGNEE = 100, 16, 200
+# Sentry's substatus names (`archived_until_condition_met` is the longest); an email (RFC 5321).
+_MAX_SUBSTATUS, _MAX_EMAIL = 32, 320
+# Tags kept for `--tags`: Sentry caps keys at 32 characters and values at 200; an event has a few
+# dozen at most.
+_KEPT_TAGS, _TAG_KEY_MAX, _TAG_VALUE_MAX = 50, 32, 200
 _STATUS_CHANGES = {"resolved": "resolved", "unresolved": "unresolved", "ignored": "ignored", "archived": "ignored"}
 
 
@@ -75,10 +80,11 @@ def parse_or_drop(source: str, resource: str, action: str, payload: JSON) -> Ale
     data = _dict(payload.get("data"))
     actor = _str(_dict(payload.get("actor")).get("name")) or "Someone"
     if resource == "issue":
-        return _issue(action, _dict(data.get("issue")), actor)
+        return _issue(action, _dict(data.get("issue")), actor, data_assignee=_dict(data.get("assignee")))
     if resource == "event_alert" and action == "triggered":
         event = _dict(data.get("event"))
-        return _event(event, EventKind.ALERT, rule=_str(data.get("triggered_rule")))
+        channels = _setting_channels(_dict(data.get("issue_alert")).get("settings"))
+        return _event(event, EventKind.ALERT, rule=_str(data.get("triggered_rule")), channels=channels)
     if resource == "error" and action == "created":
         return _event(_dict(data.get("error")), EventKind.ERROR)
     if resource == "metric_alert":
@@ -114,10 +120,13 @@ def _service_hook(payload: JSON) -> Alert | Drop:
         event_link=_str(event.get("url")),
         status=_str(group.get("status"), _MAX_STATUS),
         assignee=_assignee(group.get("assignedTo")),
+        substatus=_str(group.get("substatus"), _MAX_SUBSTATUS),
+        assignee_email=_assignee_email(group.get("assignedTo")),
+        event_tags=_kept(tags),
     )
 
 
-def _event(event: JSON, kind: EventKind, *, rule: str | None = None) -> Alert | Drop:
+def _event(event: JSON, kind: EventKind, *, rule: str | None = None, channels: tuple[str, ...] = ()) -> Alert | Drop:
     issue_id = _id(event.get("issue_id")) or _id(event.get("groupID"))
     if not issue_id:
         return Drop.NO_ID
@@ -141,10 +150,12 @@ def _event(event: JSON, kind: EventKind, *, rule: str | None = None) -> Alert | 
         link=issue_page.group("issue") if issue_page else web_url,
         event_link=web_url,
         rule=rule,
+        rule_channels=channels,
+        event_tags=_kept(tags),
     )
 
 
-def _issue(action: str, issue: JSON, actor: str) -> Alert | IssueChange | Drop:
+def _issue(action: str, issue: JSON, actor: str, *, data_assignee: JSON) -> Alert | IssueChange | Drop:
     issue_id = _id(issue.get("id"))
     if not issue_id:
         return Drop.NO_ID
@@ -165,6 +176,8 @@ def _issue(action: str, issue: JSON, actor: str) -> Alert | IssueChange | Drop:
             link=_str(issue.get("permalink")) or _str(issue.get("web_url")),
             status=_str(issue.get("status"), _MAX_STATUS),
             assignee=_assignee(issue.get("assignedTo")),
+            substatus=_str(issue.get("substatus"), _MAX_SUBSTATUS),
+            assignee_email=_assignee_email(issue.get("assignedTo")),
         )
     common: dict[str, Any] = {
         "issue_id": issue_id,
@@ -172,6 +185,7 @@ def _issue(action: str, issue: JSON, actor: str) -> Alert | IssueChange | Drop:
         "title": _str(issue.get("title")),
         "events": _int(issue.get("count")),
         "users": _int(issue.get("userCount")),
+        "substatus": _str(issue.get("substatus"), _MAX_SUBSTATUS),
     }
     if action in _STATUS_CHANGES:
         status = _str(issue.get("status"), _MAX_STATUS) or (
@@ -180,8 +194,15 @@ def _issue(action: str, issue: JSON, actor: str) -> Alert | IssueChange | Drop:
         return IssueChange(kind=EventKind.RESOLVED, action=_STATUS_CHANGES[action], status=status, **common)
     if action in ("assigned", "unassigned"):
         assignee = _assignee(issue.get("assignedTo")) if action == "assigned" else None
+        # `issue.assigned` also names the assignee in `data.assignee` (with the email unless the
+        # organization has enhanced privacy): receivers/sentry_apps.py `send_issue_assigned_webhook`.
+        email = (_assignee_email(issue.get("assignedTo")) or _assignee_email(data_assignee)) if assignee else None
         return IssueChange(
-            kind=EventKind.ASSIGNED, action="assigned" if assignee else "unassigned", assignee=assignee, **common
+            kind=EventKind.ASSIGNED,
+            action="assigned" if assignee else "unassigned",
+            assignee=assignee,
+            assignee_email=email,
+            **common,
         )
     return Drop.NOT_POSTED
 
@@ -204,6 +225,7 @@ def _metric_alert(action: str, data: JSON) -> Alert | Drop:
         status=_str(action, _MAX_STATUS),
         # Sentry double-escapes the newline in this field.
         description=(_str(data.get("description_text")) or "").replace("\\n", "\n") or None,
+        rule_channels=_metric_channels(action, rule),
     )
 
 
@@ -218,6 +240,39 @@ def _comment(action: str, data: JSON, actor: str) -> IssueChange | Drop:
         actor=actor,
         text=_str(data.get("comment")),
     )
+
+
+# The bot's alert-rule action names its one field `channel` (bot/apps.py `sentry_app_schema`).
+_CHANNEL_SETTING = "channel"
+# A channel setting longer than this names no Slack channel (names are at most 80 characters).
+_MAX_CHANNEL = 100
+
+
+def _setting_channels(settings: Any) -> tuple[str, ...]:
+    """The `channel` values of an alert-rule action's settings: `[{"name": "channel", "value": "#general"}]`
+    (docs.sentry.io, Integration Platform → Webhooks → Issue Alerts, `data.issue_alert.settings`)."""
+    found = (
+        _str(s.get("value"), _MAX_CHANNEL)
+        for s in _list(settings)
+        if isinstance(s, Mapping) and s.get("name") == _CHANNEL_SETTING
+    )
+    return tuple(dict.fromkeys(v for v in found if v))
+
+
+def _metric_channels(action: str, rule: JSON) -> tuple[str, ...]:
+    """The channels a metric alert's rule chose for the bot: the settings of its Sentry App actions
+    (`alert_rule.triggers[].actions[]`, type `sentry_app`, key `settings`: docs.sentry.io, Webhooks →
+    Metric Alerts; getsentry/sentry AlertRuleTriggerActionSerializer). A `critical` or `warning`
+    alert takes the trigger of that label when one has such actions; `resolved` (which ends
+    either) takes every trigger's."""
+    per_trigger: dict[str, list[str]] = {}
+    for trigger in map(_dict, _list(rule.get("triggers"))):
+        label = _str(trigger.get("label")) or ""
+        for act in map(_dict, _list(trigger.get("actions"))):
+            if act.get("type") == "sentry_app":
+                per_trigger.setdefault(label, []).extend(_setting_channels(act.get("settings")))
+    chosen = per_trigger.get(action) or [c for channels in per_trigger.values() for c in channels]
+    return tuple(dict.fromkeys(chosen))
 
 
 # ---------------------------------------------------------------------- tolerant readers
@@ -293,6 +348,19 @@ def _tags(raw: Any) -> dict[str, str]:
 
 def _shown(tags: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple((k, tags[k]) for k in _SHOWN_TAGS if k in tags)[:_MAX_TAGS]
+
+
+def _kept(tags: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The event's tags for `--tags`, bounded: the first `_KEPT_TAGS`, each cut to Sentry's lengths."""
+    return tuple((k[:_TAG_KEY_MAX], v[:_TAG_VALUE_MAX]) for k, v in list(tags.items())[:_KEPT_TAGS])
+
+
+def _assignee_email(value: Any) -> str | None:
+    """The email of an assigned user (Sentry's actor `{"type": "user", "email", ...}`); teams have none."""
+    if not isinstance(value, Mapping) or value.get("type") == "team":
+        return None
+    email = _str(value.get("email"), _MAX_EMAIL)
+    return email if email and "@" in email else None
 
 
 def _assignee(value: Any) -> str | None:

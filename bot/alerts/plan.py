@@ -7,8 +7,9 @@ In order:
    every pending alert folds into the digest; the digest is posted, or updated at most every
    `digest_refresh` seconds;
 3. else the oldest pending delivery: an alert (new message, or a reply in its issue's thread),
-   an in-place update, a reply saying who did what, an escalation, a notice, a scheduled report
-   and its chart (uploaded into the report's thread).
+   an in-place update, a reply saying who did what, an escalation, a notice, a mute's end, a
+   scheduled report and its chart (uploaded into the report's thread).
+A parent message drawn while its issue is muted in the channel carries the mute's banner.
 Deliveries that turn out to need no call (an update of a message never posted) are skipped.
 """
 
@@ -21,13 +22,24 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Connection, Row, func, select, update
 
 from bot.alerts.config import DeliveryConfig
-from bot.alerts.models import Alert, DigestEntry, IssueChange
+from bot.alerts.models import Alert, DigestEntry, IssueChange, SubscriptionFilters
 from bot.alerts.router import Kind
+from bot.alerts.subscriptions import subscription_from_row
+from bot.mutes import MuteEnd, active_mute
 from bot.reports.models import ReportContent
-from bot.store.alerts import alert_messages, deliveries, digests
-from bot.views.alert import alert_message, broken_notice, change_reply, digest_message, escalation_reply, repeat_reply
+from bot.store.alerts import alert_messages, deliveries, digests, subscriptions
+from bot.views.alert import (
+    alert_message,
+    broken_notice,
+    change_reply,
+    digest_message,
+    escalation_reply,
+    mute_ended_reply,
+    repeat_reply,
+)
 from bot.views.common import Message
 from bot.views.report import report_message
+from bot.views.rule_action import rule_channel_notice
 
 __all__ = ["Call", "Planner"]
 
@@ -61,6 +73,8 @@ class Call:
     drawn: tuple[str | None, str | None] | None = None
     # This call also tries again the token Slack refused (bot/alerts/hold.py).
     probe: bool = False
+    # A thread reply that also shows in the channel (`reply_broadcast`, the subscription's `--broadcast`).
+    broadcast: bool = False
     # files.upload: the chart to draw and upload (a report's: `title` and `points`).
     chart: dict[str, Any] | None = None
 
@@ -104,7 +118,7 @@ class Planner:
 
     def _delivery_or_skip(self, conn: Connection, item: Row[Any], now: float) -> Call | None:
         """The call for `item`, marked in flight; or None, `item` marked skipped (nothing to call)."""
-        if call := self._delivery_call(conn, item):
+        if call := self._delivery_call(conn, item, now):
             return self._mark_in_flight(conn, call, item, now)
         conn.execute(update(deliveries).where(deliveries.c.id == item.id).values(status="skipped", done_at=now))
         return None
@@ -194,7 +208,7 @@ class Planner:
             conn.execute(update(digests).where(digests.c.id == digest.id).values(in_flight_at=now))
         return Call(method="chat.postMessage", lookup_since=digest.in_flight_at, **common)
 
-    def _delivery_call(self, conn: Connection, item: Row[Any]) -> Call | None:
+    def _delivery_call(self, conn: Connection, item: Row[Any], now: float) -> Call | None:
         state = None
         if item.issue_key is not None:
             state = (
@@ -217,29 +231,82 @@ class Planner:
         match item.kind:
             case Kind.ALERT:
                 alert = Alert.model_validate(item.payload)
+                options = _options(conn, item.channel_id, alert.project)
                 common["event_type"] = ALERT_EVENT
+                regression = options.mention_for("regression", alert.level) if alert.regression else ()
                 if state is not None and parent and item.threads:
-                    message = repeat_reply(alert, events=state.events)
-                    return Call(method="chat.postMessage", message=message, thread_ts=parent, **common)
+                    message = repeat_reply(alert, events=state.events, mention=regression)
+                    broadcast = alert.regression and "regression" in options.broadcast
+                    return Call(
+                        method="chat.postMessage", message=message, thread_ts=parent, broadcast=broadcast, **common
+                    )
                 drawn = (state.status, state.assignee) if state is not None else (None, None)
-                message = alert_message(alert, status=drawn[0], assignee=drawn[1])
+                # The issue's first message in this channel is its "new" moment.
+                new = options.mention_for("new", alert.level) if state is None or not state.ts else ()
+                message = alert_message(
+                    alert,
+                    status=drawn[0],
+                    assignee=drawn[1],
+                    assignee_user=state.assignee_user if state is not None else None,
+                    regressed=bool(state is not None and state.regressed_at is not None),
+                    mention=new or regression,
+                    tags=options.tags,
+                    muted=active_mute(conn, item.channel_id, alert, now),
+                )
                 return Call(method="chat.postMessage", message=message, drawn=drawn, **common)
             case Kind.UPDATE if state is not None and parent:
                 # chat.update replaces the message's metadata: it must still say "alert", or the
                 # next click on it is taken for a click on a personal card.
                 common["event_type"] = ALERT_EVENT
                 alert = Alert.model_validate(state.alert)
-                message = alert_message(alert, status=state.status, assignee=state.assignee)
+                options = _options(conn, item.channel_id, state.project)
+                message = alert_message(
+                    alert,
+                    status=state.status,
+                    assignee=state.assignee,
+                    assignee_user=state.assignee_user,
+                    regressed=state.regressed_at is not None,
+                    # The parent keeps the mention it was posted with (an edit pings nobody again).
+                    mention=options.mention_for("new", alert.level),
+                    tags=options.tags,
+                    muted=active_mute(conn, item.channel_id, alert, now),
+                )
                 return Call(method="chat.update", message=message, ts=parent, **common)
-            case Kind.REPLY if parent:
-                message = change_reply(IssueChange.model_validate(item.payload))
+            case Kind.MUTED:
+                # In the issue's thread; for an issue only a storm digest showed, in that digest's
+                # thread; else in the channel (the count is news).
+                parent = parent or _digest_showing(conn, item.channel_id, item.issue_key)
+                latest = Alert.model_validate(state.alert) if state is not None else None
+                message = mute_ended_reply(MuteEnd.model_validate(item.payload), latest=latest)
                 return Call(method="chat.postMessage", message=message, thread_ts=parent, **common)
+            case Kind.REPLY if parent:
+                change = IssueChange.model_validate(item.payload)
+                options = _options(conn, item.channel_id, state.project if state is not None else None)
+                level = (state.alert or {}).get("level") if state is not None else None
+                moment = "regression" if change.regression else "escalation" if change.escalating else None
+                mention = options.mention_for(moment, level) if moment else ()
+                message = change_reply(change, mention=mention)
+                broadcast = bool(
+                    (moment and moment in options.broadcast)
+                    or (change.action == "resolved" and "resolved" in options.broadcast)
+                )
+                return Call(method="chat.postMessage", message=message, thread_ts=parent, broadcast=broadcast, **common)
             case Kind.ESCALATION:
                 alert = Alert.model_validate(item.payload["alert"])
+                options = _options(conn, item.channel_id, alert.project)
                 # An issue that only ever showed in a storm digest escalates in that digest's thread.
                 parent = parent or _digest_showing(conn, item.channel_id, item.issue_key)
-                message = escalation_reply(alert, threshold=item.payload["threshold"], events=item.payload["events"])
-                return Call(method="chat.postMessage", message=message, thread_ts=parent, **common)
+                message = escalation_reply(
+                    alert,
+                    threshold=item.payload["threshold"],
+                    events=item.payload["events"],
+                    mention=options.mention_for("escalation", alert.level),
+                )
+                broadcast = bool(parent) and "escalation" in options.broadcast
+                return Call(method="chat.postMessage", message=message, thread_ts=parent, broadcast=broadcast, **common)
+            case Kind.NOTICE if "rule" in item.payload:
+                message = rule_channel_notice(**item.payload["rule"])
+                return Call(method="chat.postMessage", message=message, **common)
             case Kind.NOTICE:
                 message = broken_notice(**item.payload)
                 return Call(method="chat.postMessage", message=message, **common)
@@ -279,6 +346,17 @@ def _digest_showing(conn: Connection, channel_id: str, issue_key: str) -> str | 
         .limit(_DIGESTS_LOOKED_AT)
     )
     return next((ts for ts, entries in recent.all() if issue_key in entries), None)
+
+
+def _options(conn: Connection, channel_id: str, project: str | None) -> SubscriptionFilters:
+    """How the channel's subscription to `project` presents alerts (mentions, broadcast, tags); the
+    defaults when it has none (a rule's alert, or a subscription removed since)."""
+    if project is None:
+        return SubscriptionFilters()
+    row = conn.execute(
+        select(subscriptions).where(subscriptions.c.channel_id == channel_id, subscriptions.c.project == project)
+    ).first()
+    return subscription_from_row(row._mapping).filters if row is not None else SubscriptionFilters()
 
 
 def _pending(channel_id: str) -> ColumnElement[bool]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, exists, select, update
 
-from bot.alerts import hold
+from bot.alerts import hold, rule_channels
 from bot.alerts.config import DeliveryConfig
 from bot.alerts.metrics import DELIVERY_LAG
 from bot.alerts.plan import Call, Planner
@@ -203,10 +203,17 @@ class Recorder:
             .where(digests.c.channel_id == channel_id, digests.c.closed.is_(False))
             .values(closed=True, dirty=False, in_flight_at=None)
         )
+        rule_paused = rule_channels.pause(conn, self._db, channel_id, reason, now, notify=self._config.rule_notify)
         projects = sorted({s.project for s in subs})
         log.error(
             "alerts.channel.refused",
-            extra={"channel": channel_id, "code": failure.code, "reason": reason, "paused": projects},
+            extra={
+                "channel": channel_id,
+                "code": failure.code,
+                "reason": reason,
+                "paused": projects,
+                "rule_paused": rule_paused,
+            },
         )
         if call.kind is Kind.NOTICE:
             return  # the notice's own channel (a DM) is refused: the log above is the report

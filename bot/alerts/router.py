@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
@@ -34,7 +34,10 @@ from bot.alerts.metrics import DROPPED, QUARANTINED
 from bot.alerts.models import Alert, Drop, EventKind, IssueChange, Subscription
 from bot.alerts.outage import TRANSIENT
 from bot.alerts.parse import parse_or_drop
+from bot.alerts.people import People
 from bot.alerts.subscriptions import subscription_from_row
+from bot.mutes.state import Hush
+from bot.slack.channels import is_channel_id, normalize
 from bot.store import Database
 from bot.store.alerts import (
     alert_messages,
@@ -46,6 +49,7 @@ from bot.store.alerts import (
     webhook_outbox,
     webhook_quarantine,
 )
+from bot.store.rule_channels import rule_channels
 
 __all__ = ["Kind", "Router", "deliver", "touch_channel", "touch_channels"]
 
@@ -61,6 +65,10 @@ FRESH_MAX = 1000
 # A list of outbox ids, bound as one parameter: building `in_([...])` afresh per batch cost more
 # than running the statement.
 _IDS: BindParameter[int] = bindparam("ids", expanding=True)
+
+# `RuleChannels.resolve` (bot/alerts/rule_channels.py): the channel id of each alert rule's channel
+# setting, or None when the bot cannot post there.
+ResolveChannels = Callable[[Iterable[str], float], Awaitable[Mapping[str, str | None]]]
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,7 @@ class Kind(StrEnum):
     REPLY = "reply"  # "who did what" in the issue's thread
     ESCALATION = "escalation"  # "reached 100 events" in the issue's thread
     NOTICE = "notice"  # a direct message about a channel Slack refuses
+    MUTED = "muted"  # "50 alerts came while muted" in the issue's thread, when its mute ends
     REPORT = "report"  # a scheduled report (bot/reports/runner.py), its content in the payload
     CHART = "chart"  # a report's chart, uploaded into the report's thread once the report is posted
 
@@ -138,6 +147,9 @@ class Router:
     """Args:
     db: the store.
     escalations: event counts that earn an issue a reply in its thread.
+    rule_channels: resolves the channels alert rules chose (before the batch's transaction, so
+        Slack is never called inside it); without it, a rule's channel setting must be a channel id.
+    people: finds the Slack user of an assignee (by email), to name them as a mention.
     digest_refresh: `DeliveryConfig.digest_refresh`. When given, a channel in a storm (its digest
         posted and shown up to date) that a batch brings only alerts is made due when the digest
         may next be refreshed, not at once: folding new alerts into the digest sooner would show
@@ -151,8 +163,12 @@ class Router:
         escalations: Sequence[int],
         digest_refresh: float | None = None,
         on_due: Callable[[], None] | None = None,
+        rule_channels: ResolveChannels | None = None,
+        people: People | None = None,
     ) -> None:
         self._db = db
+        self._rule_channels = rule_channels
+        self._people = people
         self._escalations = sorted(escalations)
         self._digest_refresh = digest_refresh
         self._on_due = on_due
@@ -195,17 +211,38 @@ class Router:
                 found = await conn.execute(select(o.id, cast(o.payload, Text)).where(o.id.in_(_IDS)), {"ids": missing})
                 texts.update((id_, text) for id_, text in found)
         batch = [_Row(row, text := texts.get(row.id, ""), _parse(row, text)) for row in rows]
-        return await self._route(batch, now)
+        if self._people is not None:
+            batch = await self._with_slack_users(batch, self._people)
+        chosen = {c for r in batch if isinstance(r.parsed, Alert) for c in r.parsed.rule_channels}
+        resolved: Mapping[str, str | None] = {}
+        if chosen:
+            resolved = await self._rule_channels(chosen, now) if self._rule_channels else _ids_only(chosen)
+        return await self._route(batch, now, resolved)
 
-    async def _route(self, batch: list[_Row], now: float) -> int:
+    @staticmethod
+    async def _with_slack_users(batch: list[_Row], people: People) -> list[_Row]:
+        """The batch with each assignee's Slack user filled in (found before the write transaction)."""
+        emails = [r.parsed.assignee_email for r in batch if isinstance(r.parsed, Alert | IssueChange)]
+        found = await people.slack_users(e for e in emails if e)
+        if not found:
+            return batch
+        named = []
+        for r in batch:
+            item = r.parsed
+            if isinstance(item, Alert | IssueChange) and (user := found.get((item.assignee_email or "").lower())):
+                r = r._replace(parsed=item.model_copy(update={"assignee_user": user}))
+            named.append(r)
+        return named
+
+    async def _route(self, batch: list[_Row], now: float, resolved: Mapping[str, str | None]) -> int:
         try:
-            outcome = await self._db.run_transaction(partial(self._write, batch=batch, now=now))
+            outcome = await self._db.run_transaction(partial(self._write, batch=batch, now=now, resolved=resolved))
         except TRANSIENT:
             raise  # the database's trouble, not the webhooks': the rows stay queued (the worker logs it)
         except Exception as exc:
             if len(batch) > 1:
                 half = len(batch) // 2
-                return await self._route(batch[:half], now) + await self._route(batch[half:], now)
+                return await self._route(batch[:half], now, resolved) + await self._route(batch[half:], now, resolved)
             (row,) = batch
             log.warning(
                 "alerts.route.refused-by-store",
@@ -222,7 +259,9 @@ class Router:
             self._on_due()
         return outcome.routed
 
-    def _write(self, conn: Connection, *, batch: list[_Row], now: float) -> _Outcome:
+    def _write(
+        self, conn: Connection, *, batch: list[_Row], now: float, resolved: Mapping[str, str | None] | None = None
+    ) -> _Outcome:
         """Route the parsed rows still unrouted (another replica may have taken some): how many
         were, what was quarantined or dropped, and whether a channel became due at once."""
         o = webhook_outbox.c
@@ -235,7 +274,7 @@ class Router:
         items = [r.parsed for r in batch]
         projects = {p for item in items if isinstance(item, Alert) for p in item.projects}
         subs = self._subscriptions(conn, projects) if projects else []
-        targets = [self._targets(conn, item, subs) for item in items]
+        targets = [self._targets(conn, item, subs, resolved or {}) for item in items]
         alerted = set().union(*(t for item, t in zip(items, targets, strict=True) if isinstance(item, Alert)))
         changed = set().union(*(t for item, t in zip(items, targets, strict=True) if not isinstance(item, Alert)))
         later = self._refresh_times(conn, sorted(alerted - changed), now)
@@ -248,7 +287,8 @@ class Router:
             item, outbox_id = r.parsed, r.row.id
             result: _Failed | Drop | None = item if isinstance(item, _Failed | Drop) else None
             if isinstance(item, Alert):
-                result = alerts.add(r.row, item, channels) or (None if channels else Drop.NO_SUBSCRIBER)
+                missing = Drop.NO_CHANNEL if item.rule_channels else Drop.NO_SUBSCRIBER
+                result = alerts.add(r.row, item, channels) or (None if channels else missing)
             elif isinstance(item, IssueChange):
                 alerts.flush(conn)  # the change must see the alerts before it
                 result = self._apply(conn, r.row, item, channels, now)
@@ -329,13 +369,24 @@ class Router:
         return [subscription_from_row(r._mapping) for r in rows]
 
     @staticmethod
-    def _targets(conn: Connection, item: Parsed, subs: Sequence[Subscription] = ()) -> dict[str, bool]:
-        """The channels an item goes to, each with its threads flag."""
+    def _targets(
+        conn: Connection,
+        item: Parsed,
+        subs: Sequence[Subscription] = (),
+        resolved: Mapping[str, str | None] | None = None,
+    ) -> dict[str, bool]:
+        """The channels an item goes to, each with its threads flag. An alert whose rule chose
+        channels goes to those alone, whatever the subscriptions say."""
         if isinstance(item, IssueChange):
             where = alert_messages.c.issue_key == item.key
             return dict.fromkeys((conn.execute(select(alert_messages.c.channel_id).where(where))).scalars(), True)
         if not isinstance(item, Alert):
             return {}
+        if item.rule_channels:
+            chosen = {c: True for v in item.rule_channels if (c := (resolved or {}).get(v))}
+            if not chosen:
+                log.info("alerts.route.no-rule-channel", extra={"channels": list(item.rule_channels), "key": item.key})
+            return chosen
         threads: dict[str, bool] = {}
         for sub in subs:
             if sub.project in item.projects and sub.filters.matches(item):
@@ -374,35 +425,61 @@ class Router:
                 subscriptions.c.channel_id.in_(channels), subscriptions.c.broken_reason.is_(None)
             )
         )
-        wanted = {
-            (s.channel_id, s.project)
-            for s in map(subscription_from_row, (r._mapping for r in subs))
-            if change.kind in s.filters.events
-        }
+        subscribed = [subscription_from_row(r._mapping) for r in subs]
+        wanted = {(s.channel_id, s.project) for s in subscribed if change.kind in s.filters.events}
+        # A channel only alert rules post to (nobody subscribed it) hears every change, as by default.
+        ruled = set(
+            conn.execute(
+                select(rule_channels.c.channel_id).where(
+                    rule_channels.c.channel_id.in_(set(channels) - {s.channel_id for s in subscribed}),
+                    rule_channels.c.broken_reason.is_(None),
+                )
+            ).scalars()
+        )
         payload = change.model_dump(mode="json")
         for channel_id in channels:
             key = where & (alert_messages.c.channel_id == channel_id)
             state = (conn.execute(select(alert_messages).where(key).with_for_update())).one()
+            # The new assignee hears of it once in the thread, whoever made the change and however
+            # often it is reported (a button, then Sentry's webhook echoing it).
+            ping = bool(
+                change.kind is EventKind.ASSIGNED and change.assignee_user and change.assignee_user != state.pinged_user
+            )
             if change.kind is not EventKind.COMMENT:
                 status = change.status if change.kind is EventKind.RESOLVED else state.status
                 assignee = change.assignee if change.kind is EventKind.ASSIGNED else state.assignee
-                if (status, assignee) == (state.status, state.assignee):
+                user = state.assignee_user
+                if change.kind is EventKind.ASSIGNED:
+                    # The same assignee reported without their Slack user (Slack did not answer
+                    # this time) keeps the one already known.
+                    same = assignee == state.assignee
+                    user = change.assignee_user or (state.assignee_user if same else None)
+                regressed_at = _regressed_at(change, state.regressed_at, now)
+                drawn = (state.status, state.assignee, state.assignee_user, state.regressed_at is not None)
+                if (status, assignee, user, regressed_at is not None) == drawn and not ping:
                     # Already shown: e.g. Sentry's webhook echoing a change made with a button.
                     continue
                 refreshed = {
                     k: v for k, v in (("title", change.title), ("events", change.events), ("users", change.users)) if v
                 }
-                conn.execute(
-                    update(alert_messages)
-                    .where(key)
-                    .values(status=status, assignee=assignee, alert={**state.alert, **refreshed}, updated_at=now)
-                )
+                values: dict[str, Any] = {
+                    "status": status,
+                    "assignee": assignee,
+                    "assignee_user": user,
+                    "regressed_at": regressed_at,
+                    "alert": {**state.alert, **refreshed},
+                    "updated_at": now,
+                }
+                if change.kind is EventKind.ASSIGNED and (change.assignee_user or not same):
+                    # Reassigning someone after an unassignment (or a team) is news to them again.
+                    values["pinged_user"] = change.assignee_user
+                conn.execute(update(alert_messages).where(key).values(values))
                 if state.ts:
                     deliver(
                         conn, channel_id, Kind.UPDATE, outbox_id=outbox_id, issue_key=change.key, payload={}, now=now
                     )
                     queued += 1
-            if (channel_id, state.project) in wanted:
+            if (channel_id, state.project) in wanted or channel_id in ruled or ping:
                 deliver(
                     conn, channel_id, Kind.REPLY, outbox_id=outbox_id, issue_key=change.key, payload=payload, now=now
                 )
@@ -415,7 +492,9 @@ class _AlertWrites:
 
     Per alert and subscribed channel: a delivery, the count of its issue in that channel (the
     thread's `alert_messages` row, created by the issue's first alert), and an escalation
-    delivery when the count crosses a threshold. Deliveries keep the batch's order.
+    delivery when the count crosses a threshold. Deliveries keep the batch's order. In a channel
+    that muted the issue or its project, the alert is counted in the mute instead of delivered
+    (the thread's row still keeps its latest state), and escalates nothing (bot/mutes/).
     """
 
     def __init__(self, escalations: Sequence[int], now: float) -> None:
@@ -442,6 +521,7 @@ class _AlertWrites:
         alerts, self._alerts = self._alerts, []
         now, m = self._now, alert_messages.c
         wanted = sorted({(channel_id, alert.key) for _, alert, _, channels in alerts for channel_id in channels})
+        hush = Hush.load(conn, {channel_id for channel_id, _ in wanted}, now)
         # Row values (`(a, b) IN ((..), ..)`): PostgreSQL, and SQLite since 3.15.
         found = conn.execute(
             select(m.channel_id, m.issue_key, *(m[name] for name in _COUNTED if name != "alert"))
@@ -453,11 +533,22 @@ class _AlertWrites:
         queued: list[dict[str, Any]] = []
         for outbox_id, alert, payload, channels in alerts:
             for channel_id in sorted(channels):
-                queued.append(
-                    _delivery(channel_id, Kind.ALERT, outbox_id, alert.key, payload, now, threads=channels[channel_id])
-                )
+                muted = hush.counted(channel_id, alert, payload)
                 key = (channel_id, alert.key)
                 state = states.get(key)
+                regression = _regression(alert, state)
+                if not muted:
+                    queued.append(
+                        _delivery(
+                            channel_id,
+                            Kind.ALERT,
+                            outbox_id,
+                            alert.key,
+                            {**payload, "regression": True} if regression else payload,
+                            now,
+                            threads=channels[channel_id],
+                        )
+                    )
                 if state is None:
                     events = max(alert.events or 0, 1)
                     states[key] = {
@@ -473,6 +564,10 @@ class _AlertWrites:
                         # The first message shows the count: only later crossings are news.
                         "escalated": max((t for t in self._escalations if t <= events), default=0),
                         "updated_at": now,
+                        "assignee_user": alert.assignee_user,
+                        "regressed_at": now if alert.substatus == "regressed" else None,
+                        # Assigned already: the first message names them.
+                        "pinged_user": alert.assignee_user,
                     }
                     created.add(key)
                     continue
@@ -484,16 +579,39 @@ class _AlertWrites:
                     alerts=count,
                     events=events,
                     escalated=reached or state["escalated"],
-                    status=alert.status or state["status"],
+                    status="unresolved" if regression else alert.status or state["status"],
                     assignee=alert.assignee if alert.assignee is not None else state["assignee"],
+                    assignee_user=alert.assignee_user if alert.assignee is not None else state["assignee_user"],
+                    regressed_at=now if regression else state["regressed_at"],
                     updated_at=now,
                 )
-                if reached:
+                if alert.assignee_user and alert.assignee_user != state["pinged_user"]:
+                    # Assigned in Sentry, and only this alert says so (service hooks report no
+                    # assignments): the new assignee hears of it once in the thread all the same.
+                    state["pinged_user"] = alert.assignee_user
+                    ping = IssueChange(
+                        kind=EventKind.ASSIGNED,
+                        issue_id=alert.issue_id or alert.key.partition(":")[2],
+                        action="assigned",
+                        actor="Someone",
+                        assignee=alert.assignee,
+                        assignee_user=alert.assignee_user,
+                    )
+                    queued.append(
+                        _delivery(channel_id, Kind.REPLY, outbox_id, alert.key, ping.model_dump(mode="json"), now)
+                    )
+                if regression:
+                    # The parent says so too (the planner skips this when it was never posted).
+                    queued.append(_delivery(channel_id, Kind.UPDATE, outbox_id, alert.key, {}, now))
+                    self.urgent.add(channel_id)
+                if reached and not muted:
                     escalation = {"alert": payload, "threshold": reached, "events": events}
                     queued.append(_delivery(channel_id, Kind.ESCALATION, outbox_id, alert.key, escalation, now))
                     self.urgent.add(channel_id)
+        hush.write(conn)
         # executemany inserts in order: deliveries keep the batch's order (ids ascending).
-        conn.execute(deliveries.insert(), queued)
+        if queued:
+            conn.execute(deliveries.insert(), queued)
         if created:
             conn.execute(alert_messages.insert(), [states[key] for key in sorted(created)])
         if changed := sorted(set(states) - created):
@@ -513,7 +631,40 @@ class _AlertWrites:
 
 
 # What an alert changes in its thread's row.
-_COUNTED = ("alert", "alerts", "events", "escalated", "status", "assignee", "updated_at")
+_COUNTED = (
+    "alert",
+    "alerts",
+    "events",
+    "escalated",
+    "status",
+    "assignee",
+    "updated_at",
+    "assignee_user",
+    "regressed_at",
+    "pinged_user",
+)
+
+
+def _regression(alert: Alert, state: Mapping[str, Any] | None) -> bool:
+    """Whether `alert` shows a resolved issue seen again, in a channel whose thread is in `state`.
+
+    Either the channel saw the issue resolved, or Sentry says so: a regression reopens the issue
+    with substatus `regressed` (event_manager.py `_handle_regression`), which it keeps for days,
+    so only the first alert after the channel last knew it resolved counts.
+    """
+    if state is None or alert.kind is EventKind.METRIC:
+        return False
+    return state["status"] == "resolved" or (alert.substatus == "regressed" and state["regressed_at"] is None)
+
+
+def _regressed_at(change: IssueChange, regressed_at: float | None, now: float) -> float | None:
+    """When the thread's issue regressed, after `change`: Sentry reopening it marks it, resolving
+    or archiving it clears the mark."""
+    if change.kind is not EventKind.RESOLVED:
+        return regressed_at
+    if change.regression:
+        return regressed_at or now
+    return None if change.status in ("resolved", "ignored") else regressed_at
 
 
 def _delivery(
@@ -537,6 +688,11 @@ def _delivery(
         "created_at": now,
         "attempts": 0,
     }
+
+
+def _ids_only(values: Iterable[str]) -> dict[str, str | None]:
+    """Rule channel settings resolved without Slack: those that are channel ids."""
+    return {v: n if is_channel_id(n := normalize(v)) else None for v in values}
 
 
 def _parse(row: Any, text: bytes | str) -> Parsed:

@@ -153,10 +153,12 @@ class Sender:
         if call.lookup_since is not None and (found := await self._find_posted(call)):
             log.info("alerts.slack.found-interrupted-post", extra={"channel": call.channel_id, "key": call.key})
             return found
+        # reply_broadcast only means something in a thread (api.slack.com/methods/chat.postMessage).
         response = await self._slack.chat_postMessage(
             channel=call.channel_id,
             thread_ts=call.thread_ts,
             metadata=call.metadata,
+            reply_broadcast=True if call.broadcast and call.thread_ts else None,
             unfurl_links=False,
             unfurl_media=False,
             **call.message,

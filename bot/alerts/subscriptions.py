@@ -22,7 +22,7 @@ from sqlalchemy import delete, select
 
 from bot.alerts import hold
 from bot.alerts.hooks import HookSecrets
-from bot.alerts.models import LEVELS, EventKind, Subscription, SubscriptionFilters
+from bot.alerts.models import BROADCASTS, LEVELS, MENTION_EVENTS, EventKind, Subscription, SubscriptionFilters
 from bot.alerts.receiver import WEBHOOK_PATH
 from bot.errors import NotFound, UsageError
 from bot.settings import Settings
@@ -43,14 +43,16 @@ log = logging.getLogger(__name__)
 
 SUBSCRIBE_USAGE = (
     "/sentry subscribe <project> [--level error,fatal] [--env production] "
-    "[--events alert,created,resolved,assigned,comment,metric,error] [--threads on|off]"
+    "[--events alert,created,resolved,assigned,comment,metric,error] [--threads on|off] "
+    "[--mention @user|@group|here] [--mention-on new,regression,escalation,level:fatal] "
+    "[--broadcast regression,escalation,resolved] [--tags release,browser]"
 )
 SUBSCRIBE_EXAMPLE = "/sentry subscribe front-end --level error,fatal --env production --threads on"
 # The service hook event the bot asks Sentry for: alert rules firing, not every event.
 HOOK_EVENTS = ["event.alert"]
 
 _PROJECT_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
-_OPTIONS = ("--level", "--env", "--events", "--threads")
+_OPTIONS = ("--level", "--env", "--events", "--threads", "--mention", "--mention-on", "--broadcast", "--tags")
 _ON_OFF = {"on": True, "off": False, "yes": True, "no": False, "true": True, "false": False}
 
 
@@ -121,7 +123,65 @@ def parse_subscription_args(args: Sequence[str]) -> SubscriptionFilters:
         if value not in _ON_OFF:
             raise _usage("`--threads` is `on` or `off`.")
         filters["threads"] = _ON_OFF[value]
+    filters |= _mention_options(found)
     return SubscriptionFilters(**filters)
+
+
+# --- mentions, broadcast and tags (issue 14) ----------------------------------------------------
+
+# What `--mention` takes once Slack's encoding is undone (bot.slack.text.from_slack keeps only the
+# id: `<@U123|bob>` -> `<@U123>`, `<!subteam^S123|@oncall>` -> `<!subteam^S123>`). User ids start
+# with U or W (Enterprise Grid), user group ids with S (api.slack.com/reference/surfaces/formatting,
+# "Mentioning users" and "Mentioning groups").
+_USER_MENTION = re.compile(r"<@[UW][A-Z0-9]{2,20}>")
+_GROUP_MENTION = re.compile(r"<!subteam\^S[A-Z0-9]{2,20}>")
+_HERE = ("here", "@here", "<!here>")
+MAX_MENTIONS = 10
+# A tag key as Sentry accepts it (at most 32 characters: letters, digits, `_ . : -`).
+_TAG_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,32}")
+MAX_TAGS = 10  # one section of fields holds 10
+
+
+def _mention(raw: str) -> str:
+    """One `--mention` value in the form Slack's mrkdwn pings with; UsageError naming what to type."""
+    value = raw.strip()
+    if value.lower() in _HERE:
+        return "<!here>"
+    if _USER_MENTION.fullmatch(value) or _GROUP_MENTION.fullmatch(value):
+        return value
+    raise _usage(
+        f"`--mention` takes a person or a user group picked from Slack's list as you type `@`, or `here`; "
+        f"`{value}` is neither (Slack sends a name it did not recognise as plain text). "
+        "Type `--mention @` and pick from the list, e.g. `--mention @oncall`."
+    )
+
+
+def _mention_options(found: dict[str, str]) -> dict[str, Any]:
+    filters: dict[str, Any] = {}
+    if "--mention" in found:
+        mentions = tuple(dict.fromkeys(_mention(v) for v in found["--mention"].split(",") if v.strip()))
+        if not mentions:
+            raise _usage("`--mention` needs someone to ping: `@person`, `@group` or `here`.")
+        if len(mentions) > MAX_MENTIONS:
+            raise _usage(f"`--mention` pings at most {MAX_MENTIONS} people or groups; use a user group for more.")
+        filters["mentions"] = mentions
+    if "--mention-on" in found:
+        if "--mention" not in found:
+            raise _usage("`--mention-on` says when to ping: add `--mention @person` to say whom.")
+        allowed = [*MENTION_EVENTS, *(f"level:{level}" for level in LEVELS)]
+        filters["mention_on"] = _values("--mention-on", found["--mention-on"], allowed)
+    if "--broadcast" in found:
+        filters["broadcast"] = _values("--broadcast", found["--broadcast"], BROADCASTS)
+    if "--tags" in found:
+        keys = tuple(dict.fromkeys(k.strip() for k in found["--tags"].split(",") if k.strip()))
+        if bad := [k for k in keys if not _TAG_KEY.fullmatch(k)]:
+            raise _usage(f"`{bad[0][:40]}` is not a tag key (letters, digits, `_ . : -`, at most 32 characters).")
+        if not keys:
+            raise _usage("`--tags` needs at least one tag key, e.g. `--tags release,browser`.")
+        if len(keys) > MAX_TAGS:
+            raise _usage(f"`--tags` shows at most {MAX_TAGS} tags.")
+        filters["tags"] = keys
+    return filters
 
 
 class SubscriptionService:
@@ -154,6 +214,10 @@ class SubscriptionService:
             "environments": sorted(filters.environments),
             "events": sorted(filters.events),
             "threads": filters.threads,
+            "mentions": list(filters.mentions),
+            "mention_on": sorted(filters.mention_on),
+            "broadcast": sorted(filters.broadcast),
+            "tags": list(filters.tags),
             "created_by": created_by,
             "created_at": time.time(),
             "broken_reason": None,
@@ -187,6 +251,18 @@ class SubscriptionService:
         async with self._db.read() as conn:
             rows = await conn.execute(
                 select(subscriptions).where(subscriptions.c.channel_id == channel_id).order_by(subscriptions.c.project)
+            )
+            return [subscription_from_row(r._mapping) for r in rows]
+
+    async def in_channels(self, channel_ids: Sequence[str]) -> Sequence[Subscription]:
+        """The subscriptions of all of `channel_ids`, by channel then project (the Home tab's list)."""
+        if not channel_ids:
+            return []
+        async with self._db.read() as conn:
+            rows = await conn.execute(
+                select(subscriptions)
+                .where(subscriptions.c.channel_id.in_(list(channel_ids)))
+                .order_by(subscriptions.c.channel_id, subscriptions.c.project)
             )
             return [subscription_from_row(r._mapping) for r in rows]
 
@@ -227,6 +303,11 @@ def subscription_from_row(row: Any) -> Subscription:
             environments=frozenset(row["environments"]),
             events=frozenset(EventKind(e) for e in row["events"]),
             threads=row["threads"],
+            # NULL in rows stored before these options existed: the defaults.
+            mentions=tuple(row["mentions"] or ()),
+            mention_on=frozenset(row["mention_on"] or ("new",)),
+            broadcast=frozenset(row["broadcast"] or ()),
+            tags=tuple(row["tags"] or ()),
         ),
         created_by=row["created_by"],
         created_at=datetime.fromtimestamp(row["created_at"], UTC),

@@ -32,8 +32,13 @@ from sqlalchemy import update
 
 from bot.alerts.config import DeliveryConfig
 from bot.alerts.janitor import prune
+from bot.alerts.people import People
 from bot.alerts.router import BATCH, Router
+from bot.alerts.rule_channels import RuleChannels
 from bot.alerts.sender import Sender
+from bot.mutes import next_end
+from bot.mutes.ending import end_due
+from bot.slack.channels import ChannelDirectory
 from bot.reports.runner import ReportRunner
 from bot.sentry.client import SentryClient
 from bot.store import Database
@@ -97,8 +102,8 @@ class Trouble:
 
 class AlertWorker:
     """Routes stored webhooks and sends their messages: one routing task, `config.senders` sending
-    tasks (one channel each at a time), a janitor, and (given a Sentry client) the report tick,
-    which queues scheduled reports for the senders.
+    tasks (one channel each at a time), a janitor, a task that ends mutes when their time comes,
+    and (given a Sentry client) the report tick, which queues scheduled reports for the senders.
 
     Args:
         db: the store shared with the receiver.
@@ -132,6 +137,8 @@ class AlertWorker:
             escalations=self._config.escalations,
             digest_refresh=self._config.digest_refresh,
             on_due=self._work.set,
+            rule_channels=RuleChannels(db, ChannelDirectory(slack), notify=self._config.rule_notify).resolve,
+            people=People(db, slack),
         )
         self._sender = Sender(db, slack, config=self._config, owner=self.name, clock=clock)
         self._reports = ReportRunner(db, sentry, owner=self.name) if sentry is not None else None
@@ -162,6 +169,7 @@ class AlertWorker:
                 for i in range(self._config.senders)
             ),
             asyncio.create_task(self._janitor_loop(), name="alerts-janitor"),
+            asyncio.create_task(self._mute_loop(), name="alerts-mutes"),
         ]
         if self._reports is not None:
             self._tasks.append(asyncio.create_task(self._report_loop(self._reports), name="alerts-reports"))
@@ -247,6 +255,23 @@ class AlertWorker:
             except Exception as exc:
                 trouble.failed(exc)
             await self._sleep(self._stopped, self._config.janitor_every)
+
+    async def _mute_loop(self) -> None:
+        """End each mute when its time comes, whichever replica gets there first (bot/mutes/ending.py):
+        awake for the next end, and at least every `poll` for mutes started by other processes."""
+        trouble = Trouble("mutes")
+        while not self._stopping:
+            delay = self._config.poll
+            try:
+                if await end_due(self._db, self._clock()):
+                    self._work.set()  # their thread lines and parent updates are due
+                upcoming = await next_end(self._db)
+                trouble.ended()
+                if upcoming is not None:
+                    delay = min(delay, upcoming - self._clock())
+            except Exception as exc:
+                trouble.failed(exc)
+            await self._sleep(self._stopped, max(_MIN_SLEEP, delay))
 
     async def _report_loop(self, runner: ReportRunner) -> None:
         trouble = Trouble("reports")

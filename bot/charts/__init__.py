@@ -1,10 +1,11 @@
 """Charts as PNG images, and the words that describe them.
 
-matplotlib is imported only inside `render` (the first chart drawn pays for it, ~30 MB of RSS and
-half a second): commands, the console and start-up never load it. What a chart shows is also said
-in words (`Chart.alt`, `describe`), for screen readers, the console and logs, which never need the
-image. Rendering is CPU work of tens of milliseconds: async callers run it in a thread
-(`asyncio.to_thread(render, spec)`); matplotlib's object API used here keeps no global figure state.
+matplotlib is imported only inside `render` (the first chart drawn pays for it: about 45 MiB of
+RSS and 0.6 s, `python -m bench.charts`): commands, the console and start-up never load it. What a
+chart shows is also said in words (`Chart.alt`, `describe`), for screen readers, the console and
+logs, which never need the image. Rendering is CPU work of tens of milliseconds: async callers run it in a thread
+(`asyncio.to_thread(render, spec)`). matplotlib's object API used here keeps no global figure state,
+but matplotlib is not thread-safe (its fonts are shared objects), so renders take turns.
 
     chart = render_events([(1764633600, 3), (1764637200, 12)], title="Received events · web")
     chart.png[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +30,7 @@ MAX_LINES = 8  # series beyond this many are summed into "other": a legend of do
 _COLOURS = ("#6c5fc7", "#f2b712", "#e1567c", "#3c74dd", "#2ba185", "#f58159", "#a396da", "#80708f")
 
 Point = tuple[int, float]
+_RENDERING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,12 @@ def _lines(spec: ChartSpec) -> list[Series]:
 
 def render(spec: ChartSpec) -> Chart:
     """Draw `spec` as a PNG (a filled step chart for one series, lines with a legend for several)."""
+    with _RENDERING:
+        png = _draw(spec)
+    return Chart(png=png, alt=describe(spec), filename=filename_for(spec.title), title=spec.title)
+
+
+def _draw(spec: ChartSpec) -> bytes:
     # Imported here, not at the top: see the module's docstring.
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
     from matplotlib.figure import Figure
@@ -166,7 +175,7 @@ def render(spec: ChartSpec) -> Chart:
     out = io.BytesIO()
     # No "Software" metadata: the same data gives the same bytes whatever matplotlib's version.
     figure.savefig(out, format="png", metadata={"Software": None})
-    return Chart(png=out.getvalue(), alt=describe(spec), filename=filename_for(spec.title), title=spec.title)
+    return out.getvalue()
 
 
 def render_events(points: Sequence[tuple[int, int]], *, title: str) -> Chart:

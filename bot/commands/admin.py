@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from bot.alerts.outage import TRANSIENT
 from bot.alerts.quarantine import quarantine_summary
-from bot.commands.auth import allowed
+from bot.commands.auth import levels_allowed
 from bot.commands.context import Ctx, Reply
 from bot.commands.registry import Args, Level, arg, registry
 from bot.errors import SentryAPIError, UsageError
@@ -39,7 +39,7 @@ def _slack_user(raw: str) -> str:
 )
 async def whoami(ctx: Ctx, args: Args) -> Reply:
     who = await ctx.services.identity.who(ctx.user_id)
-    may = [level.value for level in Level if allowed(level, who, read_policy=ctx.settings.bot_read_policy)]
+    may = levels_allowed(who, read_policy=ctx.settings.bot_read_policy)
     member = who.member
     fields = [
         ("Slack user", f"<@{ctx.user_id}> (`{esc(ctx.user_id)}`)"),
@@ -60,6 +60,12 @@ async def whoami(ctx: Ctx, args: Args) -> Reply:
     "doctor", summary="Check the bot's access to Sentry", level=Level.READ, examples=["doctor"], family=FAMILY
 )
 async def doctor(ctx: Ctx, args: Args) -> Reply:
+    checks = await self_check(ctx)
+    return Reply(message("Bot self-check", [header("Bot self-check"), section("\n".join(checks))]))
+
+
+async def self_check(ctx: Ctx) -> list[str]:
+    """The self-check, one mrkdwn line per check, each starting ✅ (fine), ➖ (off), ⚠️ or ❌."""
     checks: list[str] = []
     try:
         org = await ctx.sentry.get_organization()
@@ -92,7 +98,7 @@ async def doctor(ctx: Ctx, args: Args) -> Reply:
         checks.append(f"❌ Alert delivery: {esc(problem)}" if problem else "✅ Alert delivery: not held")
     if ctx.services.store is not None:
         checks.append(await _quarantine_line(ctx))
-    return Reply(message("Bot self-check", [header("Bot self-check"), section("\n".join(checks))]))
+    return checks
 
 
 async def _quarantine_line(ctx: Ctx) -> str:

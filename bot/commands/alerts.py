@@ -28,17 +28,25 @@ def _service(ctx: Ctx) -> SubscriptionService:
     opt("--env", metavar="production"),
     opt("--events", metavar="alert,created,resolved,assigned,comment,metric"),
     opt("--threads", metavar="on|off"),
+    opt("--mention", metavar="@user|@group|here"),
+    opt("--mention-on", metavar="new,regression,escalation,level:fatal"),
+    opt("--broadcast", metavar="regression,escalation,resolved"),
+    opt("--tags", metavar="release,browser"),
     summary="Post a project's alerts in this channel",
     level=Level.WRITE,
-    examples=["subscribe web", "subscribe api --level error,fatal --env production --threads off"],
+    examples=[
+        "subscribe web",
+        "subscribe api --level error,fatal --env production --threads off",
+        "subscribe web --mention here --mention-on new,regression --broadcast regression --tags release,browser",
+    ],
     family=FAMILY,
 )
 async def subscribe(ctx: Ctx, args: Args) -> Reply:
     service = _service(ctx)
     raw: list[str] = []
-    for name in ("level", "env", "events", "threads"):
+    for name in ("level", "env", "events", "threads", "mention", "mention_on", "broadcast", "tags"):
         if args[name] is not None:
-            raw += [f"--{name}", args[name]]
+            raw += [f"--{name.replace('_', '-')}", args[name]]
     filters = parse_subscription_args(raw)
     sub = await service.subscribe(ctx.channel_id, args.project, filters, created_by=ctx.user_id)
     return Reply(subscription_saved(sub, channel_id=ctx.channel_id))

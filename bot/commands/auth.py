@@ -14,7 +14,7 @@ from bot.commands.registry import Command, Level
 from bot.errors import PermissionDenied
 from bot.identity import ROLE_RANK, Who
 
-__all__ = ["NEEDED_ROLE", "allowed", "authorize"]
+__all__ = ["NEEDED_ROLE", "allowed", "authorize", "levels_allowed"]
 
 NEEDED_ROLE: dict[Level, str | None] = {
     Level.READ: None,
@@ -36,6 +36,11 @@ def allowed(level: Level, who: Who, *, read_policy: str = "member") -> bool:
         return read_policy == "everyone" or who.member is not None
     needed = NEEDED_ROLE[level]
     return who.member is not None and who.rank >= ROLE_RANK[needed or "member"]
+
+
+def levels_allowed(who: Who, *, read_policy: str = "member") -> list[str]:
+    """The command levels `who` may run (`read`, `write`...), least powerful first."""
+    return [level.value for level in Level if allowed(level, who, read_policy=read_policy)]
 
 
 def _need(level: Level) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bot.charts import ChartSpec
 from bot.sentry.client import SentryClient
 from bot.settings import Settings
 
@@ -25,12 +26,17 @@ class Directory(Protocol):
 
 @dataclass(frozen=True)
 class Reply:
-    """A command's answer. Ephemeral unless `in_channel`; `shareable` adds "Share in channel"."""
+    """A command's answer. Ephemeral unless `in_channel`; `shareable` adds "Share in channel".
+
+    `chart`: the answer's numbers as a chart, drawn only when someone clicks "Post chart in channel"
+    (an ephemeral answer cannot carry an image).
+    """
 
     message: Message
     in_channel: bool = False
     shareable: bool = False
     replace_original: bool = False
+    chart: ChartSpec | None = None
 
 
 @dataclass

@@ -16,7 +16,7 @@ from bot.views.common import notice
 from bot.views.event import event_card
 from bot.views.installations import external_issue_card, external_issue_list
 from bot.views.issue import issue_card
-from bot.views.stats import issue_stats_card
+from bot.views.stats import issue_stats_card, issue_stats_chart
 
 FAMILY = "Issues"
 ISSUE = "<issue>"
@@ -62,7 +62,8 @@ async def show_issue_stats(ctx: Ctx, args: Args) -> Reply:
     # Issue details carry the issue's counts in `stats` ("24h" hourly, "30d" daily; openapi.json).
     # A short ID resolves to a summary without `stats`; the details carry them.
     issue = await load_issue(ctx, args.issue)
-    return Reply(issue_stats_card(await ctx.sentry.get_issue(issue.id)), shareable=True)
+    details = await ctx.sentry.get_issue(issue.id)
+    return Reply(issue_stats_card(details), shareable=True, chart=issue_stats_chart(details))
 
 
 async def _changed(ctx: Ctx, issue_id: str, kind: str, said: str) -> Reply:

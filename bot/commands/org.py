@@ -13,7 +13,7 @@ from bot.views.org import organization_card
 from bot.views.projects import project_card, project_list
 from bot.views.relays import relay_list
 from bot.views.repos import commit_list, repo_list
-from bot.views.stats import project_stats_card, usage_table
+from bot.views.stats import project_stats_card, project_stats_chart, usage_chart, usage_table
 from bot.views.tags import tag_values
 from bot.views.users import affected_users
 
@@ -65,7 +65,8 @@ async def stats(ctx: Ctx, args: Args) -> Reply:
         points = await ctx.sentry.project_stats(
             args.project, stat=args.stat, since=since, until=args.until, resolution=args.resolution
         )
-    return Reply(project_stats_card(args.project, points, stat=args.stat, resolution=args.resolution), shareable=True)
+    card = project_stats_card(args.project, points, stat=args.stat, resolution=args.resolution)
+    return Reply(card, shareable=True, chart=project_stats_chart(args.project, points, stat=args.stat))
 
 
 @registry.command(
@@ -89,7 +90,7 @@ async def usage(ctx: Ctx, args: Args) -> Reply:
     if "project" in group_by:  # Sentry groups by project id: show slugs (the project list is cached)
         names["project"] = {p.id: p.slug for p in await ctx.sentry.list_projects(max_pages=10)}
     reply = usage_table(result, field=args.field, group_by=group_by, period=args.period, names=names)
-    return Reply(reply, shareable=True)
+    return Reply(reply, shareable=True, chart=usage_chart(result, field=args.field, group_by=group_by, names=names))
 
 
 @registry.command(

@@ -30,19 +30,25 @@ import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.alerts.plan import ALERT_EVENT, DIGEST_EVENT, REPORT_EVENT
+from bot.charts import render
 from bot.commands.auth import authorize
 from bot.commands.context import Ctx, Reply, Services
 from bot.commands.dispatch import Dispatcher, answer_in_time
 from bot.commands.refs import load_issue, sentry_link
+from bot.commands.slash import using
 from bot.errors import PermissionDenied
-from bot.interactions import Interactions, OpenModal, flatten_state
+from bot.interactions import Interactions, OpenModal, PostChart, flatten_state
 from bot.settings import Settings
+from bot.slack.files import upload_chart
+from bot.slack.home import publish_home
 from bot.slack.text import from_slack, slack_url
 from bot.store.events import SeenEvents
+from bot.views.blocks import esc
 from bot.views.common import error_message, still_waiting, with_share
 from bot.views.issue import issue_card
 from bot.views.routing import Action, Callback, decode, encode
@@ -52,9 +58,19 @@ __all__ = ["Answered", "BotApp", "ResponseUrls", "build_bolt_app", "payload_for"
 log = logging.getLogger("bot.slack")
 
 MODAL_ACTIONS = {Action.RESOLVE, Action.ARCHIVE, Action.ASSIGN, Action.LINK}
+# Clicks on the Home tab carry no response_url and no channel: they republish the tab instead.
+HOME_ACTIONS = {Action.HOME_REFRESH}
 WORKSPACE_REFUSED = "This bot serves another Slack workspace."
 CRASHED = "Something went wrong on the bot's side; it has been logged."
 CHANNEL_REFUSED = "The bot does not answer in this channel; ask an admin which channels it serves."
+CHART_COMMENT = "{command} · asked by <@{user}>"
+# files.completeUploadExternal needs the bot in the channel, even where chat:write.public lets it post.
+CHART_NOT_IN_CHANNEL = (
+    "I can only post a chart in a channel I am a member of. Add me to this one "
+    "(`/invite @` and my name, or the channel's *Integrations* tab), then click *Post chart in channel* again; "
+    "*Share in channel* posts the numbers as text without that."
+)
+CHART_REFUSED = "Slack refused the chart ({error}). *Share in channel* posts the numbers as text."
 
 
 _JSON = {"Content-Type": "application/json;charset=utf-8"}
@@ -158,11 +174,20 @@ def keep_alert_messages(reply: Reply, from_alert: bool) -> Reply:
     return replace(reply, replace_original=False) if from_alert and reply.replace_original else reply
 
 
+def action_value(action: dict[str, Any]) -> str | None:
+    """What a click carries: a button's `value`, or the chosen option's of a select or overflow menu
+    (Slack's block_actions payload: `selected_option.value`)."""
+    if "value" in action:
+        return action.get("value")
+    return (action.get("selected_option") or {}).get("value")
+
+
 def payload_for(reply: Reply, command_text: str = "") -> dict[str, Any]:
-    """The response_url / chat payload for a reply: ephemeral unless in_channel; Share when shareable."""
+    """The response_url / chat payload for a reply: ephemeral unless in_channel; Share when shareable,
+    and "Post chart in channel" when it has a chart (an ephemeral answer cannot show the image)."""
     blocks = list(reply.message.get("blocks", []))
     if reply.shareable and command_text:
-        blocks = with_share(blocks, command_text)
+        blocks = with_share(blocks, command_text, chart=reply.chart is not None and not reply.in_channel)
     payload: dict[str, Any] = {
         "text": reply.message.get("text", ""),
         "blocks": blocks,
@@ -275,10 +300,32 @@ def build_bolt_app(
         if isinstance(outcome, OpenModal):
             await client.views_open(trigger_id=body["trigger_id"], view=outcome.view)
 
-    async def run_action(body: dict[str, Any]) -> None:
+    async def post_chart(outcome: PostChart, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """Draw the chart (in a thread: it is CPU work) and upload it where the button was clicked:
+        the channel, or the thread the answer was in. A refusal is told to the clicker only."""
+        container = body.get("container") or {}
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        thread = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
+        user = (body.get("user") or {}).get("id") or ""
+        chart = await asyncio.to_thread(render, outcome.spec)
+        comment = CHART_COMMENT.format(command=f"`{esc(dispatcher.command)} {esc(outcome.command)}`", user=user)
+        try:
+            await upload_chart(client, channel_id=str(channel), chart=chart, thread_ts=thread, comment=comment)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or "unknown")
+            log.warning("slack.chart.refused", extra={"error": error, "channel": channel})
+            text = CHART_NOT_IN_CHANNEL if error == "not_in_channel" else CHART_REFUSED.format(error=esc(error))
+            await responses.send(body.get("response_url"), payload_for(Reply(error_message(text))))
+            return
+        # The log has the chart's words, never the image.
+        log.info("slack.chart.posted", extra={"bytes": len(chart.png), "channel": channel, "alt": chart.alt})
+
+    async def run_action(body: dict[str, Any], client: AsyncWebClient) -> None:
         action = body["actions"][0]
-        outcome = await interactions.button(action["action_id"], action.get("value"), make_ctx(body))
-        if isinstance(outcome, Reply):
+        outcome = await interactions.button(action["action_id"], action_value(action), make_ctx(body))
+        if isinstance(outcome, PostChart):
+            await post_chart(outcome, body, client)
+        elif isinstance(outcome, Reply):
             outcome = keep_alert_messages(outcome, on_alert_message(body))
             url = body.get("response_url")
             if outcome.in_channel:
@@ -290,11 +337,12 @@ def build_bolt_app(
         action_id = body["actions"][0]["action_id"]
         if action_id == Action.OPEN:
             return
-        work = open_modal(body, client) if action_id in MODAL_ACTIONS else run_action(body)
+        work = open_modal(body, client) if action_id in MODAL_ACTIONS else run_action(body, client)
         app.after_ack(work, answer_to=body.get("response_url"))
 
     for action_id in Action:
-        app.action(action_id.value)(ack_action)
+        if action_id not in HOME_ACTIONS:
+            app.action(action_id.value)(ack_action)
 
     # --- modals -------------------------------------------------------------------------------
 
@@ -412,6 +460,26 @@ def build_bolt_app(
     @app.event("app_mention")
     async def on_app_mention(event: dict[str, Any], client: AsyncWebClient) -> None:
         app.after_ack(answer_mention(event, client))
+
+    # --- the Home tab ------------------------------------------------------------------------------
+
+    async def show_home(user_id: str, client: AsyncWebClient) -> None:
+        with using(settings.slack_command):
+            await publish_home(client, make_ctx({"user_id": user_id}))
+
+    @app.event("app_home_opened")
+    async def on_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
+        # The event also comes when the Messages or About tab is opened (`tab`, docs.slack.dev/
+        # reference/events/app_home_opened); only the Home tab shows a view.
+        if event.get("tab", "home") == "home" and event.get("user"):
+            app.after_ack(show_home(str(event["user"]), client))
+
+    @app.action(Action.HOME_REFRESH.value)
+    async def on_home_refresh(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        user = (body.get("user") or {}).get("id")
+        if user:
+            app.after_ack(show_home(str(user), client))
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None = None) -> None:

@@ -118,6 +118,11 @@ subscriptions = Table(
     Column("created_at", Float, nullable=False),
     Column("broken_reason", Text),  # set when Slack refuses the channel for good; routing skips it
     Column("broken_at", Float),
+    # --- mentions, broadcast and tags (issue 14); NULL in older rows means the default ---
+    Column("mentions", JSON),  # Slack mention forms to ping: ["<@U123>", "<!subteam^S1>", "<!here>"]
+    Column("mention_on", JSON),  # when: ["new", "regression", "escalation", "level:fatal"]; NULL = new
+    Column("broadcast", JSON),  # thread replies also shown in the channel: ["regression", ...]
+    Column("tags", JSON),  # tag keys shown on the alert: ["release", "browser"]
     UniqueConstraint("channel_id", "project"),
     Index(None, "project"),
 )
@@ -204,6 +209,10 @@ alert_messages = Table(
     Column("events", Integer, nullable=False, default=0),  # the most events Sentry reported, or alerts
     Column("escalated", Integer, nullable=False, default=0),  # the highest threshold announced
     Column("updated_at", Float, nullable=False),
+    # --- mentions and regressions (issue 14) ---
+    Column("assignee_user", String(32)),  # the assignee's Slack user, when linked: shown as a mention
+    Column("pinged_user", String(32)),  # the last assignee pinged in the thread: each assignment pings once
+    Column("regressed_at", Float),  # a resolved issue seen again, until it is resolved or archived again
     Index(None, "issue_id"),
 )
 

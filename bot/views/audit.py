@@ -24,6 +24,8 @@ FOOTER = (
     "Newest first: writes, admin and destructive commands, refusals included. `/sentry audit --limit N` shows more."
 )
 LINE = "{emoji} `{at}` {who} ({member}) ran `/sentry {text}`: {result}"
+# A write another service made on the bot (Sentry checking an alert rule's settings), for someone unnamed.
+EXTERNAL_LINE = "{emoji} `{at}` {who} (on behalf of whoever saved it) ran `{text}`: {result}"
 NOT_LINKED = "not linked to Sentry"
 RESULTS = {
     "ok": ("✅", "done"),
@@ -44,6 +46,14 @@ def _who(user_id: str) -> str:
 def audit_line(entry: AuditEntry) -> str:
     """One mrkdwn line: result, time, who (and their Sentry member), and what they typed."""
     emoji, said = RESULTS.get(entry.result, ("❔", entry.result))
+    if not _SLACK_USER_ID.fullmatch(entry.slack_user_id):
+        return EXTERNAL_LINE.format(
+            emoji=emoji,
+            at=utc(entry.at),
+            who=esc(entry.slack_user_id),
+            text=truncate(esc(entry.text), TEXT_MAX),
+            result=esc(said),
+        )
     return LINE.format(
         emoji=emoji,
         at=utc(entry.at),

@@ -20,6 +20,7 @@ __all__ = [
     "ROWS_PER_SECTION",
     "Message",
     "ago",
+    "chart_button",
     "error_message",
     "list_message",
     "mask",
@@ -155,13 +156,23 @@ def share_button(command: str) -> Block | None:
     return button(t.SHARE, Action.SHARE, value=value)
 
 
-def with_share(blocks: Sequence[Block], command: str) -> list[Block]:
-    """`blocks` with a Share row at the end, kept inside Slack's 50 blocks (it replaces the last one
-    when the message is full); `blocks` alone when `command` is too long to share."""
-    share = share_button(command)
-    if share is None:
+def chart_button(command: str) -> Block | None:
+    """A "Post chart in channel" button: re-runs `command` and uploads its numbers as a chart image
+    (an ephemeral answer cannot carry one). None when `command` is too long for a button value."""
+    value = encode(cmd=command)
+    if len(value) > LIMITS["value"]:
+        return None
+    return button(t.POST_CHART, Action.CHART, value=value)
+
+
+def with_share(blocks: Sequence[Block], command: str, *, chart: bool = False) -> list[Block]:
+    """`blocks` with a Share row at the end (and "Post chart in channel" when `chart`), kept inside
+    Slack's 50 blocks (it replaces the last one when the message is full); `blocks` alone when
+    `command` is too long to travel in a button."""
+    buttons = [b for b in (share_button(command), chart_button(command) if chart else None) if b is not None]
+    if not buttons:
         return list(blocks)
-    return [*blocks[: LIMITS["blocks"] - 1], actions(share)]
+    return [*blocks[: LIMITS["blocks"] - 1], actions(*buttons)]
 
 
 def row_blocks(rows: Sequence[str], *, room: int) -> list[Block]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.views.blocks import Block, actions, button
 from bot.views.routing import Action, encode
 
@@ -13,8 +15,10 @@ def issue_actions_block_id(issue_id: str) -> str:
     return encode(issue=issue_id)
 
 
-def issue_action_buttons(issue_id: str, *, status: str = "unresolved", permalink: str | None = None) -> Block:
-    """Resolve (or Unresolve), Archive, Assign, Link, Stats and Open in Sentry, for one issue."""
+def issue_action_buttons(
+    issue_id: str, *, status: str = "unresolved", permalink: str | None = None, extra: Sequence[Block] = ()
+) -> Block:
+    """Resolve (or Unresolve), Archive, Assign, Link, Stats and Open in Sentry, for one issue; then `extra`."""
     value = encode(issue=issue_id)
     toggle = (
         button("Unresolve", Action.UNRESOLVE, value=value)
@@ -30,4 +34,4 @@ def issue_action_buttons(issue_id: str, *, status: str = "unresolved", permalink
     ]
     if permalink:
         elements.append(button("Open in Sentry", Action.OPEN, url=permalink, value=value))
-    return actions(*elements, block_id=issue_actions_block_id(issue_id))
+    return actions(*elements, *extra, block_id=issue_actions_block_id(issue_id))

@@ -22,10 +22,14 @@ class Action(StrEnum):
     STATS = "issue.stats"
     OPEN = "issue.open"
     SHARE = "message.share"
+    CHART = "message.chart"
     MORE = "list.more"
     RETRY = "command.retry"
     CONFIRM = "confirm.yes"
     CANCEL = "confirm.no"
+    HOME_REFRESH = "home.refresh"
+    MUTE = "alert.mute"  # the Mute menu on an alert message: a static_select, its option values carry the duration
+    UNMUTE = "alert.unmute"
 
 
 class Callback(StrEnum):

@@ -1,4 +1,8 @@
-"""Numbers over time: sparklines, a project's event counts, and the organization's usage table."""
+"""Numbers over time: sparklines, a project's event counts, and the organization's usage table.
+
+Each answer also has a chart of the same numbers (`*_chart`, a `ChartSpec`: data and words, no image),
+drawn only when someone asks to post it in the channel.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,23 @@ import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
+from bot.charts import ChartSpec, Series
 from bot.sentry.models import Issue, StatPoint, StatsGroup, StatsV2
 from bot.views import text as t
 from bot.views.blocks import LIMITS, context, esc, fields_section, header, message, section, truncate
 from bot.views.common import Message, number, utc
 
-__all__ = ["SPARK_BARS", "SPARK_WIDTH", "issue_stats_card", "project_stats_card", "sparkline", "usage_table"]
+__all__ = [
+    "SPARK_BARS",
+    "SPARK_WIDTH",
+    "issue_stats_card",
+    "issue_stats_chart",
+    "project_stats_card",
+    "project_stats_chart",
+    "sparkline",
+    "usage_chart",
+    "usage_table",
+]
 
 SPARK_BARS = "▁▂▃▄▅▆▇█"
 # Wider sparklines wrap in Slack's message pane; longer series are summed into this many columns.
@@ -68,7 +83,26 @@ def project_stats_card(project: str, points: Sequence[StatPoint], *, stat: str, 
     return message(f"{title}: {number(sum(counts))}", blocks)
 
 
+def project_stats_chart(project: str, points: Sequence[StatPoint], *, stat: str) -> ChartSpec | None:
+    """The project's counts as a chart (titled as the card, in plain words); None without data."""
+    if not points:
+        return None
+    title = t.STATS_TITLE.format(stat=stat.capitalize(), project=project)
+    return ChartSpec.events([(p.timestamp, p.count) for p in points], title=title)
+
+
 ISSUE_STATS_PERIODS = {"24h": "last 24 hours, hourly", "30d": "last 30 days, daily"}
+
+
+def issue_stats_chart(issue: Issue) -> ChartSpec | None:
+    """The issue's events of the last 24 hours, hourly (the last 30 days when the day is empty of
+    buckets); None when Sentry sent neither."""
+    for period, label in ISSUE_STATS_PERIODS.items():
+        points = issue.stats.get(period, [])
+        if points:
+            title = f"{t.ISSUE_STATS_TITLE.format(issue=issue.short_id or issue.id)} · {label}"
+            return ChartSpec.events([(p.timestamp, p.count) for p in points], title=title)
+    return None
 
 
 def issue_stats_card(issue: Issue) -> Message:
@@ -205,3 +239,31 @@ def usage_table(
     )
     table = "\n".join([_FENCE, *lines, _FENCE])
     return message(f"{title}: {grand_total}", [header(title), section(table), context(window)])
+
+
+def usage_chart(
+    stats: StatsV2,
+    *,
+    field: str,
+    group_by: Sequence[str],
+    names: Mapping[str, Mapping[str, str]] | None = None,
+) -> ChartSpec | None:
+    """The usage table's rows over time, one line each (the chart keeps the largest and sums the rest).
+
+    Rows whose quantity is bytes or milliseconds (`QUANTITY_UNITS`) are left out: on one axis with
+    counts they would flatten every other line. None when no row has a series to draw.
+    """
+    times = [int(at.timestamp()) for at in stats.intervals]
+    keys = list(group_by) or ["group"]
+    series = []
+    for group in sorted(stats.groups, key=lambda g: _group_total(g, field), reverse=True):
+        if field == "sum(quantity)" and str(group.by.get("category")) in QUANTITY_UNITS:
+            continue
+        values = group.series.get(field, [])
+        if not values or len(values) != len(times):
+            continue
+        label = " · ".join(_row_cells(group, keys, names or {}))
+        series.append(Series(label, tuple(zip(times, values, strict=True))))
+    if not series:
+        return None
+    return ChartSpec(title=t.USAGE_TITLE.format(field=field), series=tuple(series), unit=field)

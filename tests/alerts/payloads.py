@@ -82,8 +82,11 @@ def hook_payload(
     environment: str | None = None,
     count: int | None = None,
     title: str | None = None,
+    tags: dict[str, str] | None = None,
+    **group_fields: Any,
 ) -> dict[str, Any]:
-    """A service hook's `event.alert` body: `{"project": {slug, name}, "group", "event"}`.
+    """A service hook's `event.alert` body: `{"project": {slug, name}, "group", "event"}`; `tags`
+    are added to the event's, `group_fields` change the group (`substatus="regressed"`, ...).
 
     Source: getsentry/sentry src/sentry/sentry_apps/tasks/service_hooks.py `get_payload_v0`: the
     group and the event serialized as the API does, plus `url` on each (the group's absolute URL,
@@ -94,10 +97,12 @@ def hook_payload(
     group["url"] = f"{_ORG_URL}/issues/{issue}/"
     if count is not None:
         group["count"] = str(count)
-    tags = [{"key": "browser", "value": "Chrome 75.0.3770"}, {"key": "level", "value": level}]
-    tags.append({"key": "handled", "value": "no"})
+    event_tags = [{"key": "browser", "value": "Chrome 75.0.3770"}, {"key": "level", "value": level}]
+    event_tags.append({"key": "handled", "value": "no"})
     if environment is not None:
-        tags.append({"key": "environment", "value": environment})
+        event_tags.append({"key": "environment", "value": environment})
+    event_tags += [{"key": k, "value": v} for k, v in (tags or {}).items()]
+    group.update(group_fields)
     return {
         "project": {"slug": project, "name": project},
         "group": group,
@@ -112,7 +117,7 @@ def hook_payload(
             "platform": "javascript",
             "type": "error",
             "metadata": group["metadata"],
-            "tags": tags,
+            "tags": event_tags,
             "user": {"ip_address": "162.218.85.90"},
             "contexts": {},
             "entries": [],
@@ -149,13 +154,15 @@ def event_alert(
     project: str = "front-end",
     rule: str = "Very Important Alert Rule!",
     title: str = "ReferenceError: heck is not defined",
+    channel: str | None = None,
 ) -> dict[str, Any]:
     """A Sentry App `event_alert.triggered` webhook (an issue alert rule's action).
 
     Source: docs.sentry.io/organization/integrations/integration-platform/webhooks/issue-alerts/:
     `data.event` (with `url` the event's API URL, `web_url`, `issue_url`, `issue_id` a string,
     `project` a number, tags as `[["key", "value"]]`), `data.triggered_rule` the rule's label, and
-    `data.issue_alert` {title, settings} for alert rule UI components.
+    `data.issue_alert` {title, settings} for alert rule UI components: `channel` is the bot's one
+    setting, `[{"name": "channel", "value": "#general"}]` as in the docs' example.
     """
     event_body = {
         "event_id": event,
@@ -176,7 +183,8 @@ def event_alert(
         "tags": [["browser", "Chrome 75.0.3770"], ["handled", "no"], ["level", "error"], ["mechanism", "onerror"]],
         "metadata": {"type": "ReferenceError", "value": title.partition(": ")[2], "filename": "<anonymous>"},
     }
-    data = {"event": event_body, "triggered_rule": rule, "issue_alert": {"title": rule, "settings": []}}
+    settings = [{"name": "channel", "value": channel}] if channel is not None else []
+    data = {"event": event_body, "triggered_rule": rule, "issue_alert": {"title": rule, "settings": settings}}
     return _sentry_app("triggered", data, actor=_SENTRY)
 
 
@@ -194,8 +202,11 @@ def metric_alert(
     incident: str = "4",
     projects: list[str] | None = None,
     rule: str = "Too many errors",
+    channels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """A Sentry App `metric_alert` webhook; `action` is `critical`, `warning` or `resolved`.
+    `channels`: trigger label -> the channel its Sentry App action chose (`triggers[].actions[]` of type
+    `sentry_app` with `settings`, as getsentry/sentry's AlertRuleTriggerActionSerializer writes them).
 
     Source: docs.sentry.io/organization/integrations/integration-platform/webhooks/metric-alerts/:
     `data.metric_alert` (the incident: id as a string, projects as slugs, `alert_rule` with name,
@@ -215,7 +226,23 @@ def metric_alert(
         "time_window": 10,
         "threshold_type": 0,
         "resolve_threshold": None,
-        "triggers": [],
+        "triggers": [
+            {
+                "id": str(n),
+                "label": label,
+                "alertRuleId": "7",
+                "actions": [
+                    {
+                        "id": str(100 + n),
+                        "type": "sentry_app",
+                        "targetType": "sentry_app",
+                        "sentryAppId": 12,
+                        "settings": [{"name": "channel", "value": channel}],
+                    }
+                ],
+            }
+            for n, (label, channel) in enumerate((channels or {}).items(), start=1)
+        ],
     }
     data = {
         "metric_alert": {

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -99,3 +100,23 @@ def test_importing_the_bot_and_answering_commands_does_not_load_matplotlib(tmp_p
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert "Received events" in result["text"]  # the commands did run
     assert result["loaded"] == []
+
+
+def test_the_chart_benchmark_runs_and_reports_size_time_and_rss():
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.charts", "--reps", "1"],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads(run.stderr.strip().splitlines()[-1])
+    assert result["rss_added_kib"] > 0
+    assert [row["chart"] for row in result["charts"]] == [
+        "stats 24h hourly",
+        "stats 7d daily",
+        "usage by outcome (8 series)",
+    ]
+    assert all(row["png_bytes"] > 1000 and row["median_ms"] > 0 for row in result["charts"])

@@ -30,6 +30,7 @@ __all__ = [
     "BOT_USER_ID",
     "TEAM_DOMAIN",
     "TEAM_ID",
+    "app_home_opened_event",
     "app_mention_event",
     "block_actions_body",
     "block_suggestion_body",
@@ -177,6 +178,26 @@ def sentry_app_headers(
     }
 
 
+def sentry_app_request_headers(secret: str, body: bytes | str = b"") -> dict[str, str]:
+    """Headers of the requests Sentry makes to an integration's UI components: the select options
+    (a GET, whose signed body is the empty string: getsentry/sentry `SelectRequester._build_headers`
+    signs `""`) and the alert-rule settings check (a POST of `rule_settings_body`:
+    `SentryAppAlertRuleActionRequester._build_headers` signs that body). Both carry `Request-ID`."""
+    return {
+        "Content-Type": "application/json",
+        "Request-ID": uuid.uuid4().hex,
+        "Sentry-App-Signature": sentry_signature(secret, body),
+    }
+
+
+def rule_settings_body(*fields: tuple[str, str], installation: str = "a8e5d37a-696c-4c54-adb5-b3f28d64c7de") -> bytes:
+    """What Sentry posts to the alert-rule action's settings `uri` when a rule is saved:
+    `{"fields": [{"name", "value"}], "installationId"}` (getsentry/sentry
+    `SentryAppAlertRuleActionRequester.body`, serialized once and signed as sent)."""
+    payload = {"fields": [{"name": name, "value": value} for name, value in fields], "installationId": installation}
+    return json.dumps(payload).encode()
+
+
 # --------------------------------------------------------------------------- ids
 
 
@@ -296,8 +317,12 @@ def block_actions_body(
     trigger_id: str | None = None,
     state_values: Mapping[str, Any] | None = None,
     ephemeral: bool = False,
+    thread_ts: str | None = None,
 ) -> bytes:
     """A click on a button (or a choice in a select) in a message, or in a modal when `view` is given.
+
+    `thread_ts`: the message is a reply in that thread; the container says so (`container.thread_ts`,
+    ../shared/fixtures/slack/slackedge.block_actions.fields.json).
 
     `ephemeral`: the button is on an ephemeral message (a command's answer): Slack then sends no
     `message`, only `container.is_ephemeral: true` (bolt-python tests/scenario_tests_async/
@@ -353,6 +378,9 @@ def block_actions_body(
         "channel": {"id": channel_id, "name": channel_name},
         "response_url": response_url,
     }
+    if thread_ts:
+        payload["container"]["thread_ts"] = thread_ts
+        message = {**message, "thread_ts": thread_ts}
     if not ephemeral:
         payload["message"] = message
     return _form_payload(payload)
@@ -578,4 +606,20 @@ def app_mention_event(
     }
     if thread_ts:
         event["thread_ts"] = thread_ts
+    return event
+
+
+def app_home_opened_event(user: str, *, tab: str = "home", view: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """An `app_home_opened` event (inner event): `user` opened the app's `tab` ("home" or "messages");
+    `view` is the Home view last published to them, sent only once one was (the payload on
+    docs.slack.dev/reference/events/app_home_opened)."""
+    event: dict[str, Any] = {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": "D" + user.lstrip("UW"),
+        "tab": tab,
+        "event_ts": f"{time.time():.6f}",
+    }
+    if view is not None:
+        event["view"] = _view("", view)
     return event

@@ -107,6 +107,9 @@ class FakeSlack:
         self.calls: list[Call] = []
         # Slack users the fake knows: id -> {"email", "name", optional "real_name", "tz", "is_bot", ...}
         self.users: dict[str, JSON] = {}
+        # Channels of the workspace: id -> {"name", optional "is_private", "is_member", "is_archived"}
+        # (conversations.list answers from these).
+        self.channels: dict[str, JSON] = {}
         self.invalid_tokens: set[str] = set()  # answered with invalid_auth
         self.refused = 0  # posts refused by enforce_rate
         self.validate_blocks = True  # refuse messages/views that break Block Kit limits, as Slack does
@@ -126,6 +129,10 @@ class FakeSlack:
         # getnao/nao#1372, uploading charts with files.uploadV2 into a channel the bot is not in).
         self.not_member_of: set[str] = set()
         self._file_counter = 0
+        # Who is in which channel (`users.conversations` answers from it): channel id -> user ids.
+        self.channel_members: dict[str, set[str]] = defaultdict(set)
+        # The Home tab each user was last published (`views.publish`): user id -> view.
+        self.home_views: dict[str, JSON] = {}
         self._handlers: dict[str, Handler] = {}
         self._overrides: dict[str, Handler] = {}
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
@@ -436,9 +443,12 @@ class FakeSlack:
             "views.open": self._views_open,
             "views.push": self._views_open,
             "views.update": self._views_update,
+            "views.publish": self._views_publish,
+            "users.conversations": self._users_conversations,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
             "conversations.open": self._conversations_open,
+            "conversations.list": self._conversations_list,
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
             "files.getUploadURLExternal": self._files_get_upload_url,
@@ -492,6 +502,14 @@ class FakeSlack:
     def _chat_post_message(self, args: JSON) -> JSON:
         if err := self._message_errors(args):
             return err
+        # chat.postMessage's errors (docs.slack.dev/reference/methods/chat.postMessage): an archived
+        # channel is `is_archived`; a private channel the bot is not in is invisible to it,
+        # `channel_not_found`. Channels the fake was not told about are accepted.
+        known = self.channels.get(str(args.get("channel")))
+        if known is not None and known.get("is_archived"):
+            return _error("is_archived")
+        if known is not None and known.get("is_private") and not known.get("is_member"):
+            return _error("channel_not_found")
         ts = self._next_ts()
         channel = str(args["channel"])
         message = self._message(args, ts)
@@ -601,6 +619,38 @@ class FakeSlack:
         }
         return {"ok": True, "view": full}
 
+    def _views_publish(self, args: JSON) -> JSON:
+        # docs.slack.dev/reference/methods/views.publish: `user_id` and a `view` of type "home" (the
+        # only surface it publishes to), held to the Home tab's 100 blocks; the answer is the view.
+        user_id = str(args.get("user_id") or "")
+        view = args.get("view")
+        if not user_id:
+            return _error("invalid_arguments", ["[ERROR] missing required field: user_id"])
+        if not isinstance(view, dict) or view.get("type") != "home":
+            return _error("invalid_arguments", ["[ERROR] must be home [json-pointer:/view/type]"])
+        if self.validate_blocks and (errors := block_kit_errors(view.get("blocks"), max_blocks=100)):
+            return _error("invalid_arguments", errors)
+        answer = self._view_answer(args, view_id=None)
+        self.home_views[user_id] = view
+        return answer
+
+    def _users_conversations(self, args: JSON) -> JSON:
+        # docs.slack.dev/reference/methods/users.conversations: the channels `user` is in, paged by
+        # `limit` (max 999) and `response_metadata.next_cursor` ("" on the last page); "We omit the
+        # is_member and num_members fields"; an unknown user is `user_not_found`.
+        user_id = str(args.get("user") or "")
+        if user_id and user_id not in self.users:
+            return _error("user_not_found")
+        limit = int(args.get("limit") or 100)
+        if not 1 <= limit <= 999:
+            return _error("invalid_limit")
+        ids = sorted(c for c, members in self.channel_members.items() if user_id in members)
+        start = int(args.get("cursor") or 0)
+        page = ids[start : start + limit]
+        following = str(start + limit) if start + limit < len(ids) else ""
+        channels = [{"id": c, "name": c.lower(), "is_channel": True, "is_private": False} for c in page]
+        return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": following}}
+
     def _user(self, user_id: str) -> JSON:
         info = self.users[user_id]
         name = str(info.get("name") or user_id.lower())
@@ -645,6 +695,37 @@ class FakeSlack:
             return _error("users_list_not_supplied")
         # A DM's id is stable per user set, as in Slack.
         return {"ok": True, "channel": {"id": "D" + "".join(u.lstrip("UW") for u in sorted(users))}}
+
+    def _conversations_list(self, args: JSON) -> JSON:
+        """docs.slack.dev/reference/methods/conversations.list: `types` (default public_channel),
+        `exclude_archived`, `limit` (at most 1000) and `cursor`; `response_metadata.next_cursor` is empty
+        on the last page. A bot token sees every public channel and only the private ones it is in;
+        a cursor Slack did not hand out is `invalid_cursor`."""
+        types = set(str(args.get("types") or "public_channel").split(","))
+        exclude_archived = str(args.get("exclude_archived", "false")).lower() in ("true", "1")
+        seen = [
+            {"id": cid, "is_channel": True, "is_private": False, "is_member": False, "is_archived": False, **info}
+            for cid, info in sorted(self.channels.items())
+        ]
+        seen = [
+            c
+            for c in seen
+            if ("private_channel" if c["is_private"] else "public_channel") in types
+            and (c["is_member"] or not c["is_private"])
+            and not (exclude_archived and c["is_archived"])
+        ]
+        limit = max(1, min(int(args.get("limit") or 100), 1000))
+        cursor = str(args.get("cursor") or "")
+        if cursor and not cursor.startswith("page:"):
+            return _error("invalid_cursor")
+        start = int(cursor.removeprefix("page:") or 0) if cursor else 0
+        page = seen[start : start + limit]
+        more = start + limit < len(seen)
+        return {
+            "ok": True,
+            "channels": page,
+            "response_metadata": {"next_cursor": f"page:{start + limit}" if more else ""},
+        }
 
     # conversations.history / .replies answer from the messages kept, as the alert worker reads
     # them (channels:history scope) to find a post an interrupted attempt may have made. The ts

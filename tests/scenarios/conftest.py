@@ -98,10 +98,14 @@ class BotUnderTest:
         user: str = "UALICE",
         message: dict[str, Any] | None = None,
         channel: str = "C123",
+        thread_ts: str | None = None,
+        action_type: str = "button",
     ) -> str:
-        """A button click; returns the response_url key its answers arrive at.
+        """A button click (or a choice in a menu: `action_type="static_select"`); returns the
+        response_url key its answers arrive at.
 
         Without `message`, the button is on a command's (ephemeral) answer, and Slack sends no message.
+        `thread_ts`: the message with the button is in that thread.
         """
         key = f"click-{next(_keys)}"
         body = block_actions_body(
@@ -113,6 +117,8 @@ class BotUnderTest:
             ephemeral=message is None,
             response_url=self.slack.response_url(key),
             trigger_id="trigger-1",
+            thread_ts=thread_ts,
+            action_type=action_type,
         )
         resp = await self.post(body)
         assert resp.status == 200

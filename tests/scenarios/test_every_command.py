@@ -15,7 +15,12 @@ from tests.views.limits import assert_within_limits
 
 COMMANDS = [cmd for cmd in registry if cmd.examples]
 # What must be true before the example makes sense.
-SETUP = {"unsubscribe": "subscribe web", "report remove": "report add web daily", "report now": "report add web daily"}
+SETUP = {
+    "unsubscribe": "subscribe web",
+    "unmute": "mute WEB-12A 4h",
+    "report remove": "report add web daily",
+    "report now": "report add web daily",
+}
 # Commands whose answer is for the whole channel (a report posted at once).
 IN_CHANNEL = {"report now"}
 

@@ -63,10 +63,12 @@ def _check_block(block: dict[str, Any], where: str) -> None:
 
 
 def assert_within_limits(payload: dict[str, Any]) -> None:
-    """Fail with the first of Slack's limits `payload` (a message, or a view with type "modal") breaks."""
+    """Fail with the first of Slack's limits `payload` (a message, or a view with type "modal" or
+    "home": a Home tab holds 100 blocks as a modal does) breaks."""
     modal = payload.get("type") == "modal"
+    view = modal or payload.get("type") == "home"
     blocks = payload["blocks"]
-    cap = MODAL_BLOCKS if modal else MESSAGE_BLOCKS
+    cap = MODAL_BLOCKS if view else MESSAGE_BLOCKS
     assert 0 < len(blocks) <= cap, f"{len(blocks)} blocks (at most {cap})"
     for index, block in enumerate(blocks):
         _check_block(block, f"block {index} ({block['type']})")
@@ -76,5 +78,5 @@ def assert_within_limits(payload: dict[str, Any]) -> None:
             if key in payload:
                 assert 0 < len(_text(payload, key)) <= MODAL_TITLE, f"modal {key} too long"
         assert len(payload.get("private_metadata", "")) <= PRIVATE_METADATA, "private_metadata too long"
-    else:
+    elif not view:
         assert payload["text"], "a message needs fallback text for notifications"
