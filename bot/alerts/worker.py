@@ -38,9 +38,9 @@ from bot.alerts.rule_channels import RuleChannels
 from bot.alerts.sender import Sender
 from bot.mutes import next_end
 from bot.mutes.ending import end_due
-from bot.slack.channels import ChannelDirectory
 from bot.reports.runner import ReportRunner
 from bot.sentry.client import SentryClient
+from bot.slack.channels import ChannelDirectory
 from bot.store import Database
 from bot.store.alerts import slack_channels
 

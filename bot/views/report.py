@@ -2,9 +2,10 @@
 `/sentry report add`, `reports` and `report remove`.
 
 The report: the period, events and users against the period before (with the change in %), a
-sparkline of the events (the chart itself follows in the report's thread), then new issues (count and the top five), regressions, the most frequent
-unresolved issues and the resolved ones. Each issue is linked and carries the card's buttons
-(the first time it is listed: a block id may appear once per message). At most 49 blocks.
+sparkline of the events (the chart itself follows in the report's thread), then new issues (count
+and the top five), regressions, the most frequent unresolved issues and the resolved ones. Each
+issue is linked and carries the card's buttons (the first time it is listed: a block id may appear
+once per message). At most 49 blocks.
 """
 
 from __future__ import annotations

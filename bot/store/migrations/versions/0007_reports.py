@@ -1,8 +1,8 @@
 """Scheduled reports: each channel's reports (project, daily or weekly, local time and zone), their next
 run, and the period a replica is building (so a period is posted once, whatever the replicas).
 
-Revision ID: 0004_reports
-Revises: 0003_webhook_quarantine_drops
+Revision ID: 0007_reports
+Revises: 0006_mutes
 Create Date: 2026-12-02 05:32:47.258705
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_reports"
-down_revision = "0003_webhook_quarantine_drops"
+revision = "0007_reports"
+down_revision = "0006_mutes"
 branch_labels = None
 depends_on = None
 
