@@ -26,7 +26,10 @@ from bot.commands.context import Ctx
 from bot.commands.registry import Level
 from bot.errors import SentryBotError
 from bot.identity import Who
+from bot.reports.models import Report
+from bot.reports.store import channel_reports
 from bot.sentry.models import Issue
+from bot.store import Database
 
 __all__ = ["ASSIGNED_SHOWN", "HomeState", "Part", "gather"]
 
@@ -60,6 +63,7 @@ class HomeState:
     subscriptions: Part[Subscription] = field(default_factory=Part)
     doctor: Part[str] | None = None  # admins only
     more_assigned: bool = False
+    reports: Part[Report] = field(default_factory=Part)  # scheduled reports of the person's channels
 
 
 async def _part(what: str, read: Awaitable[Sequence[T]]) -> Part[T]:
@@ -89,6 +93,13 @@ async def _subscriptions(ctx: Ctx, channels: frozenset[str]) -> Sequence[Subscri
     return await service.in_channels(sorted(channels))
 
 
+async def _reports(ctx: Ctx, channels: frozenset[str]) -> Sequence[Report]:
+    db = ctx.services.store
+    if not isinstance(db, Database) or not channels:
+        return []
+    return await channel_reports(db, sorted(channels))
+
+
 async def _skipped() -> None:
     return None
 
@@ -98,9 +109,10 @@ async def gather(ctx: Ctx, *, channels: frozenset[str] | None) -> HomeState:
     who = await ctx.services.identity.who(ctx.user_id)
     policy = ctx.settings.bot_read_policy
     email = (who.member.email if who.member else None) or who.email
-    assigned, subs, doctor = await asyncio.gather(
+    assigned, subs, reports, doctor = await asyncio.gather(
         _part("Your issues", _assigned(ctx, email)) if who.member is not None and email else _skipped(),
         _part("Subscriptions", _subscriptions(ctx, channels or frozenset())),
+        _part("Reports", _reports(ctx, channels or frozenset())),
         _part("Self-check", self_check(ctx)) if allowed(Level.ADMIN, who, read_policy=policy) else _skipped(),
     )
     more = assigned is not None and len(assigned.items) > ASSIGNED_SHOWN
@@ -113,6 +125,7 @@ async def gather(ctx: Ctx, *, channels: frozenset[str] | None) -> HomeState:
         assigned=assigned,
         channels_known=channels is not None,
         subscriptions=subs,
+        reports=reports,
         doctor=doctor,
         more_assigned=more,
     )

@@ -20,7 +20,16 @@ from bot.views.common import Message, number
 from bot.views.issue import LEVEL_EMOJI
 from bot.views.issue_actions import issue_action_buttons
 
-__all__ = ["change", "chart_title", "report_list", "report_message", "report_removed", "report_saved", "sparkline"]
+__all__ = [
+    "change",
+    "chart_title",
+    "report_list",
+    "report_message",
+    "report_removed",
+    "report_row",
+    "report_saved",
+    "sparkline",
+]
 
 TITLE = {"daily": "Daily report", "weekly": "Weekly report"}
 ALL_PROJECTS = "all projects"
@@ -125,6 +134,16 @@ def report_message(content: ReportContent) -> Message:
     return message(summary, blocks)
 
 
+def _describe(r: Report) -> str:
+    what = esc(r.project) if r.project else ALL_PROJECTS
+    return f"*#{r.id}* {what}: {esc(r.when)}; next {_local(r.next_run, r.tz)}"
+
+
+def report_row(report: Report) -> str:
+    """One report as the Home tab lists it, with its channel."""
+    return f"<#{report.channel_id}> {_describe(report)}"
+
+
 def report_saved(report: Report, *, channel_id: str) -> Message:
     what = esc(report.project) if report.project else ALL_PROJECTS
     first = _local(report.next_run, report.tz)
@@ -136,10 +155,7 @@ def report_list(reports: Sequence[Report], *, channel_id: str, command: str) -> 
     if not reports:
         text = f"<#{channel_id}> has no scheduled reports. Try `{command} report add all daily --at 09:00`."
         return message("No reports", [section(text)])
-    rows = [
-        f"*#{r.id}* {esc(r.project) if r.project else ALL_PROJECTS}: {esc(r.when)}; next {_local(r.next_run, r.tz)}"
-        for r in reports
-    ]
+    rows = [_describe(r) for r in reports]
     tail = f"`{command} report now <id>` posts one now; `{command} report remove <id>` stops one."
     return message("Scheduled reports", [header("Reports of this channel"), section("\n".join(rows)), context(tail)])
 
