@@ -26,6 +26,7 @@ from bot.commands import registry as default_registry
 from bot.commands.auth import authorize
 from bot.commands.registry import Registry
 from bot.identity import Identity
+from bot.seer import SeerRuns
 from bot.sentry import SentryClient
 from bot.sentry.scopes import OPERATION_SCOPES
 
@@ -56,6 +57,8 @@ SLACK_EVENTS_PATH = "/slack/events"
 SLACK_METHOD_SCOPES: Mapping[str, tuple[str, ...]] = {
     "auth.test": (),
     "views.open": (),
+    # The ticket form replaces its loading view (views.update needs no scope, as views.open).
+    "views.update": (),
     # chat:write.public: "Send messages to channels @app isn't a member of"; the alert worker posts into
     # every subscribed channel without being invited first.
     "chat.postMessage": ("chat:write", "chat:write.public"),
@@ -302,7 +305,7 @@ def _codes(code: types.CodeType) -> Iterable[types.CodeType]:
 
 
 # Services a command reaches through `ctx.services.<name>.<method>`, whose methods may call Sentry.
-_SERVICES: tuple[type, ...] = (Identity, SubscriptionService)
+_SERVICES: tuple[type, ...] = (Identity, SubscriptionService, SeerRuns)
 
 
 def _service_methods() -> dict[str, list[Callable[..., Any]]]:

@@ -30,14 +30,18 @@ from bot.commands.dispatch import Dispatcher, answer_in_time
 from bot.identity_store import StoredOverrides
 from bot.interactions import Interactions, OpenModal, PostChart
 from bot.runtime import open_services
+from bot.seer import SeerRuns
 from bot.settings import Settings
 from bot.store import Database
+from bot.views.blocks import truncate
 from bot.views.common import still_waiting, with_share
 from bot.views.routing import Action, Callback, decode
 
 __all__ = ["Console", "ConsoleDirectory", "Demo", "open_console", "render_message", "run_console"]
 
 CONSOLE_USER = "UCONSOLE"
+# The console polls Seer quickly: a person is watching the terminal (the bot's own delays: bot/seer).
+CONSOLE_SEER_DELAYS = (1.0, 2.0, 3.0, 5.0, 10.0)
 PROMPT = "you> "
 GREETING = "sentry-bot console: type `{command} help`, `click N` to press a button, `quit` to leave."
 
@@ -133,6 +137,10 @@ def render_message(message: dict[str, Any], screen: Screen | None = None) -> Scr
             accessory = block.get("accessory")
             if accessory and accessory.get("type") == "button":
                 screen.lines.append("  " + screen.add_button(_button(accessory)))
+            elif accessory and accessory.get("type") == "overflow":
+                # A menu's options become buttons of their own: each is one choice a click makes.
+                options = [_option_button(accessory, option) for option in accessory.get("options") or []]
+                screen.lines.append("  " + "  ".join(screen.add_button(option) for option in options))
         elif kind == "context":
             screen.lines.append("  " + " · ".join(mrkdwn_to_text(_element_text(e)) for e in block.get("elements", [])))
         elif kind == "divider":
@@ -153,6 +161,10 @@ def _button(element: dict[str, Any]) -> Button:
         value=element.get("value"),
         url=element.get("url"),
     )
+
+
+def _option_button(menu: dict[str, Any], option: dict[str, Any]) -> Button:
+    return Button(label=_element_text(option), action_id=str(menu.get("action_id", "")), value=option.get("value"))
 
 
 def render_modal(view: dict[str, Any], choices: list[tuple[str, dict[str, str]]]) -> Screen:
@@ -181,6 +193,67 @@ def modal_choices(view: dict[str, Any], suggestions: list[dict[str, Any]]) -> li
     return choices
 
 
+def initial_values(view: dict[str, Any]) -> dict[str, str]:
+    """A form's answers as it opens: each input's initial value or option(s), as Slack would submit them."""
+    values: dict[str, str] = {}
+    for block in view.get("blocks") or []:
+        element = block.get("element") or {}
+        action_id = element.get("action_id")
+        if not action_id:
+            continue
+        if element.get("initial_option"):
+            values[action_id] = str(element["initial_option"].get("value", ""))
+        elif element.get("initial_options"):
+            values[action_id] = "\n".join(str(o.get("value", "")) for o in element["initial_options"])
+        elif element.get("initial_value") is not None:
+            values[action_id] = str(element["initial_value"])
+    return values
+
+
+def render_form(view: dict[str, Any]) -> Screen:
+    """A form modal (the ticket form): its fields with their values, then choices that submit it.
+
+    The first choice submits the form as shown; each other one changes one select's choice. Text is
+    not typed into a form here: `ticket create … field=value` is the console's way to set it.
+    """
+    screen = Screen()
+    screen.lines.append(f"== {mrkdwn_to_text(_element_text({'text': view.get('title')}))} ==")
+    initial = initial_values(view)
+    submit = (view["callback_id"], view.get("private_metadata", ""), initial)
+    for block in view.get("blocks") or []:
+        if block.get("type") != "input":
+            render_message({"blocks": [block]}, screen)
+            continue
+        element = block.get("element") or {}
+        label = _element_text({"text": block.get("label")})
+        single = element.get("initial_option")
+        chosen = element.get("initial_options") or ([single] if single else [])
+        if chosen:
+            shown = ", ".join(_element_text(o) for o in chosen)
+        else:
+            shown = initial.get(str(element.get("action_id")), "").replace("\n", " ⏎ ")
+        required = "" if block.get("optional") else " *"
+        screen.lines.append(f"  {label}{required}: {truncate(shown, 200) or '—'}")
+    label = _element_text({"text": view.get("submit")}) or "Submit"
+    screen.lines.append("  " + screen.add_button(Button(label=f"{label} as shown", action_id="", submit=submit)))
+    for block in view.get("blocks") or []:
+        element = block.get("element") or {}
+        if element.get("type") != "static_select":
+            continue
+        field_label = _element_text({"text": block.get("label")})
+        for option in element.get("options") or []:
+            if option == element.get("initial_option"):
+                continue
+            values = {**initial, str(element["action_id"]): str(option.get("value", ""))}
+            choice = Button(
+                label=f"{label} with {field_label}: {_element_text(option)}",
+                action_id="",
+                submit=(view["callback_id"], view.get("private_metadata", ""), values),
+            )
+            screen.lines.append("  " + screen.add_button(choice))
+    return screen
+
+
 class Console:
     def __init__(
         self,
@@ -196,6 +269,7 @@ class Console:
         self.out = out
         self.directory = directory or ConsoleDirectory()
         self.screen = Screen()
+        self._posted = 0
 
     def ctx(self) -> Ctx:
         return Ctx(services=self.services, user_id=CONSOLE_USER, channel_id="CCONSOLE", now=datetime.now(UTC))
@@ -219,8 +293,24 @@ class Console:
         text = line.removeprefix(command).strip() if line.split(" ", 1)[0] == command else line
         text = self.directory.mentions(text)
         reply, _ = await answer_in_time(self.dispatcher.run(text, self.ctx()), interim=self.still_waiting)
-        self.show_reply(reply, command_text=text)
+        await self.answer(reply, command_text=text)
         return True
+
+    async def answer(self, reply: Reply, *, command_text: str = "") -> None:
+        """A reply, or the modal it opens (the ticket form)."""
+        if reply.modal is not None:
+            await self.open_modal(reply.modal)
+        else:
+            self.show_reply(reply, command_text=command_text)
+
+    async def post(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None) -> str:
+        """What the bot posts on its own (Seer's progress): shown as it comes, a thread reply indented."""
+        lines = render_message({"text": text, "blocks": blocks}).lines
+        prefix = "  ↳ " if thread_ts else ""
+        self.out.write("\n".join(prefix + line for line in lines) + "\n\n")
+        self.out.flush()
+        self._posted += 1
+        return f"{self._posted}.000000"
 
     async def still_waiting(self) -> None:
         self.show(render_message(still_waiting()))
@@ -244,7 +334,7 @@ class Console:
         button = self.screen.buttons[int(which) - 1]
         if button.submit is not None:
             callback, metadata, values = button.submit
-            self.show_reply(await self.interactions.submit(callback, metadata, values, self.ctx()))
+            await self.answer(await self.interactions.submit(callback, metadata, values, self.ctx()))
             return
         if button.url and button.action_id in ("", Action.OPEN):
             self.out.write(f"Open in a browser: {button.url}\n\n")
@@ -256,12 +346,15 @@ class Console:
             # The terminal shows no image: the chart's words stand for it (nothing is drawn).
             self.out.write(f"(chart posted in the channel)\n{outcome.spec.alt}\n\n")
         else:
-            self.show_reply(outcome)
+            await self.answer(outcome)
 
     async def open_modal(self, view: dict[str, Any]) -> None:
         if view.get("callback_id") == Callback.LINK:
             issue = decode(view.get("private_metadata")).get("issue", "<issue>")
             self.out.write(f"To link an external issue, type: /sentry link {issue} <url> [identifier]\n\n")
+            return
+        if view.get("callback_id") == Callback.TICKET:
+            self.show(render_form(view))
             return
         suggestions: list[dict[str, Any]] = []
         if view.get("callback_id") == Callback.ASSIGN:
@@ -356,4 +449,8 @@ async def open_console(
             services.subscriptions = SubscriptionService(db, settings=settings, sentry=services.sentry)
         if email:
             await services.identity.pin(CONSOLE_USER, email)
-        yield Console(services, dispatcher, out=out, directory=directory)
+        console = Console(services, dispatcher, out=out, directory=directory)
+        # Seer's progress is printed as it comes; runs still followed at exit stop being followed.
+        services.seer = SeerRuns(post=console.post, delays=CONSOLE_SEER_DELAYS)
+        stack.push_async_callback(services.seer.close)
+        yield console

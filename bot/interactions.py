@@ -14,12 +14,23 @@ from bot.charts import ChartSpec
 from bot.commands.context import Ctx, Reply
 from bot.commands.dispatch import Dispatcher
 from bot.commands.lookup import assignable
+from bot.commands.tickets import FORM, ORIGIN
 from bot.errors import SentryBotError
 from bot.views import modals
 from bot.views.common import error_message, notice, with_share
 from bot.views.routing import Action, Callback, decode
+from bot.views.tickets import answered_fields, form_values
 
-__all__ = ["Interactions", "OpenModal", "PostChart", "flatten_state"]
+__all__ = ["ROW_COMMANDS", "Interactions", "OpenModal", "PostChart", "flatten_state"]
+
+# What each option of a list row's menu runs (bot/views/issue_list.py), as the user would type it.
+ROW_COMMANDS = {
+    "open": "issue {issue}",
+    "resolve": "resolve {issue}",
+    "unresolve": "unresolve {issue}",
+    "archive": "archive {issue}",
+    "assign_me": "assign {issue} me",
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,9 @@ def flatten_state(values: dict[str, dict[str, dict[str, Any]]]) -> dict[str, str
             option = element.get("selected_option")
             if option:
                 flat[action_id] = str(option.get("value", ""))
+            elif element.get("selected_options") is not None:
+                # A multi-select or checkboxes: the chosen values, one a line (an option value has no newline).
+                flat[action_id] = "\n".join(str(o.get("value", "")) for o in element["selected_options"])
             elif element.get("value") is not None:
                 flat[action_id] = str(element["value"])
     return flat
@@ -96,7 +110,9 @@ class Interactions:
                     if not reply.shareable:  # the command failed: say why, as the command would
                         return reply
                     return Reply(error_message(NO_CHART.format(command=f"{self.dispatcher.command} {command}")))
-                case Action.MORE | Action.RETRY:
+                case Action.ROW:
+                    return await self._row(value, ctx)
+                case Action.MORE | Action.RETRY | Action.RUN:
                     cursor = value.get("cursor")
                     reply = await self.dispatcher.run(str(value.get("cmd", "")), ctx.but(cursor=cursor))
                     return Reply(reply.message, replace_original=True)
@@ -104,6 +120,10 @@ class Interactions:
                     text = self.dispatcher.check_confirmation(value, ctx.user_id)
                     reply = await self.dispatcher.run(text, ctx.but(confirmed=True))
                     return Reply(reply.message, replace_original=True)
+                case Action.TICKET:
+                    return await self.dispatcher.run(ticket_command(value), ctx.but(extra={**ctx.extra, ORIGIN: value}))
+                case Action.ROOT_CAUSE:
+                    return await self.dispatcher.run(f"fix {issue}", ctx)
                 case Action.CANCEL:
                     if value.get("by") not in (None, ctx.user_id):
                         return Reply(error_message("Only the person who asked for this can cancel it."))
@@ -111,6 +131,15 @@ class Interactions:
         except SentryBotError as exc:
             return Reply(error_message(exc.user_message()))
         return Reply(error_message("That button is no longer supported; run the command again."))
+
+    async def _row(self, value: dict[str, Any], ctx: Ctx) -> Reply:
+        """A choice in a list row's menu: the command it stands for, answered below the list."""
+        issue = str(value.get("issue", ""))
+        command = ROW_COMMANDS.get(str(value.get("do", "")))
+        if command is None or not issue.isdigit():
+            return Reply(error_message("That menu is no longer supported; run the list again."))
+        reply = await self.dispatcher.run(command.format(issue=issue), ctx)
+        return Reply(reply.message)  # the list stays; the card or the change comes as a new answer
 
     async def submit(self, callback_id: str, metadata: str, values: dict[str, str], ctx: Ctx) -> Reply:
         """A modal's submission, as the command it stands for."""
@@ -129,7 +158,25 @@ class Interactions:
                 identifier = values.get(modals.LINK_IDENTIFIER_ACTION, "").strip()
                 quoted_identifier = f' "{identifier}"' if identifier else ""
                 return await self.dispatcher.run(f'link {issue} "{url}"{quoted_identifier}', ctx)
+            case Callback.TICKET:
+                return await self.submit_ticket(metadata, values, ctx)
         return Reply(error_message("That form is no longer supported; run the command again."))
+
+    async def submit_ticket(self, metadata: str, values: dict[str, str], ctx: Ctx) -> Reply:
+        """The ticket form's answers, sent as `ticket create` (or `ticket link`) with them in `ctx.extra`."""
+        meta = decode(metadata)
+        issue, integration = str(meta.get("issue", "")), str(meta.get("integ", ""))
+        if not issue or not integration:
+            return Reply(error_message("This form is damaged; open it again from the issue."))
+        answers = form_values(
+            values,
+            names=answered_fields(values),
+            multiple=[str(n) for n in meta.get("multi") or []],
+            booleans=[str(n) for n in meta.get("bools") or []],
+        )
+        command = "ticket link" if meta.get("kind") == "link" else "ticket create"
+        extra = {**ctx.extra, FORM: answers, ORIGIN: meta}
+        return await self.dispatcher.run(f"{command} {issue} {integration}", ctx.but(extra=extra))
 
     async def suggest(self, action_id: str, query: str, ctx: Ctx, *, metadata: str = "") -> list[dict[str, Any]]:
         """Options for an `external_select` (the assignee picker), filtered by what was typed.
@@ -154,6 +201,16 @@ def with_buttons(reply: Reply, command: str) -> Reply:
         return reply
     blocks = with_share(reply.message.get("blocks", []), command, chart=reply.chart is not None)
     return replace(reply, message={**reply.message, "blocks": blocks}, shareable=False)
+
+
+def ticket_command(value: dict[str, Any]) -> str:
+    """The `ticket` command a Create ticket button stands for (its value: issue, integration, link)."""
+    words = ["ticket", str(value.get("issue", ""))]
+    if value.get("integ"):
+        words.append(str(value["integ"]))
+    if value.get("link"):
+        words.append("--link")
+    return " ".join(words)
 
 
 def archive_option(values: dict[str, str]) -> str:

@@ -26,6 +26,8 @@ from bot.alerts.worker import AlertWorker
 from bot.audit import AuditLog, Post
 from bot.identity_store import StoredOverrides
 from bot.runtime import open_services
+from bot.seer import Post as SeerPost
+from bot.seer import SeerRuns, alert_thread
 from bot.sentry import ReadCache, SentryClient
 from bot.server import Shutdown, build_web_app
 from bot.settings import Settings
@@ -111,6 +113,9 @@ async def running_bot(
         # Without a worker here, another process's worker finds the stored rows when it polls.
         wake = worker.wake if worker is not None else None
         services.alerts = Outbox(db, on_stored=wake)
+        services.seer = SeerRuns(post=_thread_poster(client), thread_of=alert_thread(db))
+        # Runs under way are no longer followed at shutdown (they go on in Sentry, which the thread links).
+        stack.push_async_callback(services.seer.close)
         bolt = build_bolt_app(settings=settings, services=services, dispatcher=dispatcher, client=client)
         app = build_web_app(bolt, ready=db.ping, shutdown=shutdown, before_scrape=partial(refresh_outbox_gauges, db))
         add_webhook_routes(app, settings=settings, db=db, on_stored=wake)
@@ -120,6 +125,16 @@ async def running_bot(
             rule_action_routes(settings=settings, directory=directory, channels=rule_channels, audit=services.audit)
         )
         yield app, bolt
+
+
+def _thread_poster(client: AsyncWebClient) -> SeerPost:
+    """Seer's way to post: one chat.postMessage, in a thread when given; returns the message's ts."""
+
+    async def post(channel: str, text: str, blocks: list[Block], thread_ts: str | None) -> str | None:
+        sent = await client.chat_postMessage(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts)
+        return str(sent.get("ts") or "") or None
+
+    return post
 
 
 def _poster(client: AsyncWebClient) -> Post:

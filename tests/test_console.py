@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 
 
 def run_console(lines: list[str], *extra: str) -> subprocess.CompletedProcess[str]:
@@ -84,3 +85,43 @@ def test_post_chart_in_the_console_shows_the_charts_words_not_an_image():
     assert "[2] Post chart in channel" in result.stdout
     assert "(chart posted in the channel)\nChart: Received events · web, " in result.stdout
     assert "peak " in result.stdout.split("(chart posted in the channel)", 1)[1]
+
+
+def test_the_ticket_form_shows_its_fields_and_a_choice_creates_the_ticket_on_the_card():
+    # The Jira form (the first tracker), then "Create with Issue Type: Task".
+    result = run_console(["/sentry ticket WEB-12A", "click 3"])
+    assert result.returncode == 0, result.stderr
+    assert "== New Jira ticket ==" in result.stdout
+    assert "Jira Project *: SHOP" in result.stdout and "Issue Type *: Bug" in result.stdout
+    assert "[3] Create with Issue Type: Task" in result.stdout
+    assert "Jira ticket SHOP-1501 (https://acme.atlassian.net/browse/SHOP-1501) created" in result.stdout
+
+
+def test_fix_prints_seers_run_as_its_thread():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SENTRY_", "BOT_"))}
+    console = subprocess.Popen(
+        [sys.executable, "-m", "bot", "console", "--demo"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert console.stdin is not None and console.stdout is not None
+    console.stdin.write("/sentry fix WEB-12A\n")
+    console.stdin.flush()
+    # The run is followed after the answer; the input stays open until its result is printed
+    # (a console that never prints it is stopped, and the assertions below say what was missing).
+    stop = threading.Timer(60, console.kill)
+    stop.start()
+    seen = []
+    for line in console.stdout:
+        seen.append(line)
+        if "Proposed steps" in line:
+            break
+    stop.cancel()
+    console.stdin.close()
+    console.wait(timeout=30)
+    shown = "".join(seen)
+    assert "Seer started on WEB-12A" in shown
+    assert "↳ == Seer: WEB-12A ==" in shown and "↳ *Root cause*" in shown

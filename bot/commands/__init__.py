@@ -7,10 +7,13 @@ from bot.commands import (  # noqa: F401  (registration)
     hooks,
     integrations,
     issues,
+    lists,
     members,
     mutes,
     org,
     reports,
+    seer,
+    tickets,
 )
 from bot.commands.registry import Level, registry
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -37,6 +38,12 @@ class Reply:
     shareable: bool = False
     replace_original: bool = False
     chart: ChartSpec | None = None
+    # A modal to show instead of the message where the transport can (the ticket form); `message`
+    # stays the answer where it cannot.
+    modal: dict[str, Any] | None = None
+    # Sentry's refusal of a write, by field (`{"title": ["This field is required."]}`), so a form can
+    # show each next to its input.
+    field_errors: Mapping[str, Sequence[str]] | None = None
 
 
 @dataclass
@@ -50,6 +57,7 @@ class Services:
     alerts: Any = None  # receives issue changes made from Slack, to sync alert messages
     audit: Any = None
     store: Any = None
+    seer: Any = None  # follows Seer runs and posts them into threads (bot.seer.SeerRuns)
 
 
 @dataclass(frozen=True)

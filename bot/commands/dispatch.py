@@ -20,11 +20,19 @@ from collections.abc import Awaitable, Callable
 
 from pydantic import ValidationError
 
+from bot.commands import phrases
 from bot.commands.auth import authorize
 from bot.commands.context import Ctx, Reply
 from bot.commands.registry import Args, Command, Level, Registry
 from bot.commands.slash import DEFAULT, renamed, slash, using
-from bot.errors import DeadlineExceeded, PermissionDenied, SentryBotError, SentryUnavailable, UsageError
+from bot.errors import (
+    DeadlineExceeded,
+    InvalidInput,
+    PermissionDenied,
+    SentryBotError,
+    SentryUnavailable,
+    UsageError,
+)
 from bot.metrics import COMMAND_SECONDS, COMMANDS
 from bot.sentry.client import shape_error
 from bot.views import help as help_view
@@ -32,12 +40,14 @@ from bot.views.blocks import LIMITS
 from bot.views.common import Message, error_message
 from bot.views.confirm import confirmation
 from bot.views.routing import encode
+from bot.views.suggestion import phrase_suggestion
 
 __all__ = [
     "CONFIRM_SECONDS",
     "DEADLINE_SECONDS",
     "INTERIM_SECONDS",
     "Dispatcher",
+    "UnknownCommand",
     "answer_in_time",
     "normalize",
     "tokenize",
@@ -65,6 +75,10 @@ _UNDASHED_SHORT_ID = re.compile(r"^([A-Za-z][A-Za-z_]*)([0-9][A-Za-z0-9]*)$")
 _OUTCOMES: dict[type[SentryBotError], str] = {UsageError: "usage", PermissionDenied: "denied"}
 
 GENERIC_FAILURE = "Something went wrong on the bot's side; it has been logged. Please try again."
+
+
+class UnknownCommand(UsageError):
+    """The words name no command; the dispatcher may still see what they ask for (`phrases`)."""
 
 
 def normalize(text: str) -> str:
@@ -163,7 +177,7 @@ class Dispatcher:
             if len(tokens) == 1 and (undashed := _UNDASHED_SHORT_ID.match(tokens[0])):
                 suggestions = [f"{undashed.group(1).upper()}-{undashed.group(2).upper()}", *suggestions]
             hint = f" Did you mean {' or '.join(f'`{slash()} {s}`' for s in suggestions)}?" if suggestions else ""
-            raise UsageError(
+            raise UnknownCommand(
                 f"`{' '.join(tokens)[:60]}` is not a command I know.{hint}",
                 usage=f"{slash()} help",
                 example=f"{slash()} WEB-12A",
@@ -191,7 +205,14 @@ class Dispatcher:
         cmd: Command | None = None
         try:
             async with asyncio.timeout(self.deadline):
-                cmd, rest = self.resolve(tokens)
+                try:
+                    cmd, rest = self.resolve(tokens)
+                except UnknownCommand:
+                    suggested = await self._phrased(text, ctx)
+                    if suggested is None:
+                        raise
+                    outcome = "suggested"
+                    return suggested
                 name = cmd.name
                 args = cmd.parse(rest)
                 await authorize(cmd, ctx)
@@ -248,10 +269,26 @@ class Dispatcher:
             await self._audit(ctx, cmd, text, outcome)
         return reply
 
+    async def _phrased(self, text: str, ctx: Ctx) -> Reply | None:
+        """Plain English answered with the command that does it, offered as a button to run.
+
+        The project list (cached) lets `in web` name a project; without Sentry the grammar still
+        reads the rest. Nothing runs here: the button runs the command, permission-checked then.
+        """
+        try:
+            projects = [p.slug for p in await ctx.sentry.list_projects(max_pages=10)]
+        except SentryBotError:
+            projects = []
+        command = phrases.suggest(text, projects=projects, registry=self.registry)
+        if command is None:
+            return None
+        return Reply(phrase_suggestion(text, command=command, shown=f"{slash()} {command}"))
+
     def _error_reply(self, exc: SentryBotError, text: str, ctx: Ctx) -> Reply:
         """The error's own words; a Retry button (the same command, page and all) when it may pass."""
         retry = encode(cmd=text, cursor=ctx.cursor) if exc.retryable else None
-        return Reply(error_message(exc.user_message(), retry=retry))
+        fields = exc.fields if isinstance(exc, InvalidInput) and exc.fields else None
+        return Reply(error_message(exc.user_message(), retry=retry), field_errors=fields)
 
     def _timed_out(self, cmd: Command | None, text: str, ctx: Ctx) -> Reply:
         log.info("command.timed_out", extra={"command": cmd.name if cmd else "unknown", "seconds": self.deadline})

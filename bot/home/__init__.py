@@ -26,6 +26,8 @@ from bot.commands.context import Ctx
 from bot.commands.registry import Level
 from bot.errors import SentryBotError
 from bot.identity import Who
+from bot.mutes import channel_mutes
+from bot.mutes.models import Mute
 from bot.reports.models import Report
 from bot.reports.store import channel_reports
 from bot.sentry.models import Issue
@@ -61,6 +63,7 @@ class HomeState:
     assigned: Part[Issue] | None  # None: not linked to a Sentry member, so nothing can be assigned
     channels_known: bool  # False when Slack would not say which channels the person is in
     subscriptions: Part[Subscription] = field(default_factory=Part)
+    mutes: Part[Mute] = field(default_factory=Part)
     doctor: Part[str] | None = None  # admins only
     more_assigned: bool = False
     reports: Part[Report] = field(default_factory=Part)  # scheduled reports of the person's channels
@@ -93,6 +96,12 @@ async def _subscriptions(ctx: Ctx, channels: frozenset[str]) -> Sequence[Subscri
     return await service.in_channels(sorted(channels))
 
 
+async def _mutes(ctx: Ctx, channels: frozenset[str]) -> Sequence[Mute]:
+    if ctx.services.store is None or not channels:
+        return []
+    return await channel_mutes(ctx.services.store, sorted(channels), ctx.now.timestamp())
+
+
 async def _reports(ctx: Ctx, channels: frozenset[str]) -> Sequence[Report]:
     db = ctx.services.store
     if not isinstance(db, Database) or not channels:
@@ -109,9 +118,10 @@ async def gather(ctx: Ctx, *, channels: frozenset[str] | None) -> HomeState:
     who = await ctx.services.identity.who(ctx.user_id)
     policy = ctx.settings.bot_read_policy
     email = (who.member.email if who.member else None) or who.email
-    assigned, subs, reports, doctor = await asyncio.gather(
+    assigned, subs, mutes, reports, doctor = await asyncio.gather(
         _part("Your issues", _assigned(ctx, email)) if who.member is not None and email else _skipped(),
         _part("Subscriptions", _subscriptions(ctx, channels or frozenset())),
+        _part("Mutes", _mutes(ctx, channels or frozenset())),
         _part("Reports", _reports(ctx, channels or frozenset())),
         _part("Self-check", self_check(ctx)) if allowed(Level.ADMIN, who, read_policy=policy) else _skipped(),
     )
@@ -125,6 +135,7 @@ async def gather(ctx: Ctx, *, channels: frozenset[str] | None) -> HomeState:
         assigned=assigned,
         channels_known=channels is not None,
         subscriptions=subs,
+        mutes=mutes,
         reports=reports,
         doctor=doctor,
         more_assigned=more,

@@ -20,7 +20,7 @@ from aiohttp import web
 from multidict import MultiDict
 
 from bot.sandbox import search, shapes, usage
-from bot.sandbox.records import JSON, Member, Project
+from bot.sandbox.records import JSON, Integration, Issue, Member, Project
 from bot.sandbox.state import (
     CONCURRENT_LIMIT,
     NOT_FOUND,
@@ -31,6 +31,7 @@ from bot.sandbox.state import (
     SandboxData,
     SandboxState,
 )
+from bot.sandbox.tickets import SEER_DISABLED, TicketRefused, autofix_state
 
 T = TypeVar("T")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -808,6 +809,106 @@ async def received_requests(request: web.Request) -> web.Response:
 async def reset(request: web.Request) -> web.Response:
     state_of(request).reset()
     return no_content()
+
+
+# --- tickets (integration create/link forms) and Seer (autofix); see bot/sandbox/tickets.py -----------
+
+TICKETS = ORG + "/issues/{issue_id}/integrations/{integration_id}/"
+# Trackers: the integrations whose provider can create and link issues (feature `issue-basic`).
+TRACKERS = ("github", "jira")
+
+
+def _tracker(request: web.Request) -> tuple[SandboxData, Issue, Integration]:
+    data = data_of(request)
+    found = data.issue(request.match_info["issue_id"])
+    integration = data.integration(request.match_info["integration_id"])
+    if integration.provider_key not in TRACKERS:
+        # GroupIntegrationDetailsEndpoint: an integration without issue features cannot make tickets.
+        raise ApiError.detail(400, "This feature is not supported for this integration.")
+    return data, found, integration
+
+
+def _repos(data: SandboxData, integration: Integration) -> list[str]:
+    return [r.name for r in data.repos.values() if r.integration_id == integration.id]
+
+
+@routes.get(TICKETS)
+async def get_ticket_form(request: web.Request) -> web.Response:
+    data, found, integration = _tracker(request)
+    action = request.query.get("action")
+    if action not in ("create", "link"):
+        raise ApiError.detail(400, "Action is required and should be either link or create")
+    short_id = data.short_id(found)
+    link = f"https://{data.organization.slug}.sentry.io/issues/{found.id}/"
+    body = shapes.integration(data, integration)
+    repos = _repos(data, integration)
+    provider = integration.provider_key
+    if action == "create":
+        description = f"Sentry Issue: [{short_id}]({link})\n\n{found.culprit}"
+        body["createIssueConfig"] = data.desk.create_form(
+            provider, title=found.title, description=description, repos=repos
+        )
+    else:
+        comment = f"Sentry Issue: [{short_id}]({link})"
+        body["linkIssueConfig"] = data.desk.link_form(provider, comment=comment, repos=repos)
+    return ok(body)
+
+
+async def _ticket(request: web.Request, *, create: bool) -> web.Response:
+    data, found, integration = _tracker(request)
+    body = await json_body(request)
+    desk = data.desk
+    make = desk.create if create else desk.link
+    try:
+        ticket = make(integration.provider_key, integration.id, found.id, body, data.new_id())
+    except TicketRefused as refused:
+        raise ApiError(400, dict(refused.errors)) from None
+    return ok(
+        {
+            "id": int(ticket.id),
+            "key": ticket.key,
+            "url": ticket.url,
+            "integrationId": int(integration.id),
+            "displayName": ticket.key,
+        },
+        status=201,
+    )
+
+
+@routes.post(TICKETS)
+async def create_ticket(request: web.Request) -> web.Response:
+    return await _ticket(request, create=True)
+
+
+@routes.put(TICKETS)
+async def link_ticket(request: web.Request) -> web.Response:
+    return await _ticket(request, create=False)
+
+
+def _seer(request: web.Request) -> tuple[SandboxData, Issue]:
+    data = data_of(request)
+    found = data.issue(request.match_info["issue_id"])
+    if not data.desk.seer_enabled:
+        raise ApiError.detail(403, SEER_DISABLED)
+    return data, found
+
+
+@routes.post(ORG + "/issues/{issue_id}/autofix/")
+async def start_autofix(request: web.Request) -> web.Response:
+    data, found = _seer(request)
+    await json_body(request)
+    run = data.desk.start(found.id, int(data.new_id()))
+    return ok({"run_id": run.run_id, "sentry_run_id": None}, status=202)
+
+
+@routes.get(ORG + "/issues/{issue_id}/autofix/")
+async def get_autofix(request: web.Request) -> web.Response:
+    data, found = _seer(request)
+    run = data.desk.poll(found.id)
+    if run is None:
+        return ok({"autofix": None})
+    repo = next((r.name for r in data.repos.values() if r.name.endswith(found.project_slug)), "acme/web")
+    return ok(autofix_state(run, title=found.title, culprit=found.culprit, repo=repo))
 
 
 # --- running it ----------------------------------------------------------------------------------------

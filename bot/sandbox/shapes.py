@@ -532,7 +532,8 @@ def issue(data: SandboxData, issue: Issue) -> JSON:
         "platform": EVENT_PLATFORM.get(project.platform, project.platform),
         "priority": issue.priority,
         "priorityLockedAt": None,
-        "seerFixabilityScore": None,
+        # Sentry scores an issue's fixability only where the organization has Seer.
+        "seerFixabilityScore": 0.72 if data.desk.seer_enabled and issue.issue_category == "error" else None,
         "seerAutofixLastTriggered": None,
         "seerExplorerAutofixLastTriggered": None,
         "project": {"id": project.id, "name": project.name, "slug": project.slug, "platform": project.platform},
@@ -546,7 +547,7 @@ def issue(data: SandboxData, issue: Issue) -> JSON:
         "isSubscribed": issue.is_subscribed,
         "subscriptionDetails": None,
         "hasSeen": issue.has_seen,
-        "annotations": [],
+        "annotations": data.desk.annotations(issue.id),
         "count": str(issue.count),  # Sentry sends the event count as a string
         "userCount": issue.user_count,
         "firstSeen": iso_seconds(issue.first_seen),

@@ -13,7 +13,7 @@ import random
 import re
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -48,6 +48,7 @@ from bot.sandbox.records import (
     random_hex,
     short_id_suffix,
 )
+from bot.sandbox.tickets import TicketDesk
 
 NOT_FOUND = "The requested resource does not exist"
 ORG_ROLES = ("billing", "member", "admin", "manager", "owner")
@@ -210,6 +211,8 @@ class SandboxData:
     # New ids and secrets come from a seeded generator, so a test run is repeatable.
     rng: random.Random
     last_id: int = 9_000_000
+    # Tickets in the trackers and Seer's runs (bot/sandbox/tickets.py).
+    desk: TicketDesk = field(default_factory=TicketDesk)
 
     # --- ids ---
 

@@ -821,6 +821,63 @@ class SentryClient:
             lambda page: ("issues", *(f"issue:{issue.id}" for issue in page)),
         )
 
+    # --- tickets (integration create/link forms) and Seer (autofix) ------------------------------
+
+    def _ticket_path(self, issue_id: str, integration_id: str) -> str:
+        return self._org_path("issues/{}/integrations/{}/", issue_id, integration_id)
+
+    async def get_ticket_form(self, issue_id: str, integration_id: str, action: str = "create") -> m.TicketForm:
+        """The tracker's own create (`action="create"`) or link (`"link"`) form for the issue."""
+        return await self._read(
+            "get_ticket_form",
+            self._ticket_path(issue_id, integration_id),
+            m.TicketForm.model_validate,
+            (f"issue:{issue_id}", f"tickets:{issue_id}"),
+            {"action": action},
+        )
+
+    async def create_ticket(
+        self, issue_id: str, integration_id: str, fields: Mapping[str, Any] | None = None
+    ) -> m.TicketLink:
+        """Create a ticket in the tracker from the create form's `fields`, linked to the issue."""
+        data = await self._write(
+            "POST",
+            "create_ticket",
+            self._ticket_path(issue_id, integration_id),
+            dict(fields or {}),
+            f"issue:{issue_id}",
+            f"tickets:{issue_id}",
+        )
+        return m.TicketLink.model_validate(data)
+
+    async def link_ticket(
+        self, issue_id: str, integration_id: str, fields: Mapping[str, Any] | None = None
+    ) -> m.TicketLink:
+        """Link an existing ticket (the link form's `fields`: `externalIssue` and the tracker's own)."""
+        data = await self._write(
+            "PUT",
+            "link_ticket",
+            self._ticket_path(issue_id, integration_id),
+            dict(fields or {}),
+            f"issue:{issue_id}",
+            f"tickets:{issue_id}",
+        )
+        return m.TicketLink.model_validate(data)
+
+    async def start_autofix(self, issue_id: str) -> m.AutofixStart:
+        """Start Seer's analysis of the issue: its root cause, then a proposed solution."""
+        path = self._org_path("issues/{}/autofix/", issue_id)
+        # Seer stops at the root cause unless told to go on; the solution is the proposed steps.
+        body = {"step": "root_cause", "stopping_point": "solution"}
+        data = await self._write("POST", "start_autofix", path, body, f"autofix:{issue_id}")
+        return m.AutofixStart.model_validate(data)
+
+    async def get_autofix(self, issue_id: str) -> m.AutofixState:
+        """Seer's run for the issue as it is now: a run changes between polls, so no earlier answer is reused."""
+        self.cache.invalidate(f"autofix:{issue_id}")
+        path = self._org_path("issues/{}/autofix/", issue_id)
+        return await self._read("get_autofix", path, m.AutofixState.model_validate, (f"autofix:{issue_id}",))
+
     # --- reports (issue 15) ---------------------------------------------------------------------
 
     async def event_totals(

@@ -14,6 +14,10 @@ from pydantic.alias_generators import to_camel
 
 __all__ = [
     "Assignee",
+    "AutofixRun",
+    "AutofixStart",
+    "AutofixState",
+    "AutofixStep",
     "ClientKey",
     "Commit",
     "Event",
@@ -21,11 +25,13 @@ __all__ = [
     "ExternalIssue",
     "ExternalTeam",
     "ExternalUser",
+    "FormField",
     "Forwarder",
     "Installation",
     "Integration",
     "IntegrationProvider",
     "Issue",
+    "IssueAnnotation",
     "IssueCounts",
     "IssueSummary",
     "Member",
@@ -49,6 +55,8 @@ __all__ = [
     "Team",
     "TeamRef",
     "TeamRole",
+    "TicketForm",
+    "TicketLink",
     "User",
 ]
 
@@ -184,6 +192,10 @@ class Issue(SentryModel):
     type: str | None = None
     priority: str | None = None
     num_comments: int | None = None
+    # Tickets linked through tracker integrations (Jira, GitHub...): `[{displayName, url}]` (openapi.json).
+    annotations: list[IssueAnnotation] = []
+    # Set only where the organization has Seer (Sentry scores fixability with it).
+    seer_fixability_score: float | None = None
     # The issue's own event counts, `{"24h": [[ts, count], ...], "30d": [...]}` (issue details, openapi.json).
     stats: dict[str, list[StatPoint]] = {}
 
@@ -431,6 +443,113 @@ class IssueSummary(Issue):
 
     lifetime: IssueCounts | None = None
     filtered: IssueCounts | None = None
+
+
+# --- tickets (integration create/link forms) and Seer (autofix) ---------------------------------
+
+
+class FormField(SentryModel):
+    """One field of a tracker's create or link form, as the integration declares it.
+
+    Shapes from getsentry/sentry `src/sentry/integrations/mixins/issues.py` (IssueBasicIntegration:
+    `title` string required, `description` textarea), `src/sentry/integrations/github/issues.py`
+    (`repo` select with `choices`, `assignee`/`labels` selects, `labels` `multiple`) and
+    `src/sentry/integrations/jira/integration.py` (`project`/`issuetype` selects, async `url` fields).
+    `choices` are `[value, label]` pairs; a field with `url` fetches its choices as the user types.
+    """
+
+    name: str
+    label: str | None = None
+    type: str = "string"
+    required: bool = False
+    default: Any = None
+    choices: list[tuple[str, str]] = []
+    multiple: bool = False
+    url: str | None = None
+    help: str | None = None
+    placeholder: str | None = None
+
+    @field_validator("choices", mode="before")
+    @classmethod
+    def _pairs(cls, v: Any) -> Any:
+        # Sentry sends choices as `[value, label]` lists; a bare value is its own label.
+        if not isinstance(v, list):
+            return []
+        pairs = []
+        for choice in v:
+            if isinstance(choice, list | tuple) and len(choice) >= 2:
+                pairs.append((str(choice[0]), str(choice[1])))
+            elif isinstance(choice, str | int):
+                pairs.append((str(choice), str(choice)))
+        return pairs
+
+
+class TicketForm(SentryModel):
+    """`GET …/issues/{id}/integrations/{integration_id}/?action=create|link` (openapi.json)."""
+
+    id: str
+    name: str
+    domain_name: str | None = None
+    provider: IntegrationProvider | None = None
+    create_issue_config: list[FormField] = []
+    link_issue_config: list[FormField] = []
+
+
+class TicketLink(SentryModel):
+    """A ticket Sentry created or linked for an issue (201 of the POST/PUT on the same path)."""
+
+    id: str
+    key: str
+    url: str
+    integration_id: str | None = None
+    display_name: str | None = None
+
+
+class IssueAnnotation(SentryModel):
+    """A linked ticket as issue details list it (`annotations`: displayName and url, openapi.json)."""
+
+    display_name: str
+    url: str
+
+
+class AutofixStart(SentryModel):
+    """The 202 of `POST …/issues/{id}/autofix/`."""
+
+    run_id: str
+    sentry_run_id: str | None = None
+
+
+class AutofixStep(SentryModel):
+    """One step of a Seer run: `status` PROCESSING/COMPLETED/ERROR..., `progress` messages, and for
+    the root cause step its `causes`, for the solution step its `solution` (Seer's AutofixStep models,
+    getsentry/seer `src/seer/automation/autofix/models.py`; openapi.json example)."""
+
+    id: str | None = None
+    key: str | None = None
+    title: str = ""
+    status: str | None = None
+    progress: list[dict[str, Any]] = []
+    causes: list[dict[str, Any]] = []
+    solution: list[dict[str, Any]] = []
+
+
+class AutofixRun(SentryModel):
+    run_id: str | None = None
+    status: str | None = None
+    steps: list[AutofixStep] = []
+    repositories: list[dict[str, Any]] = []
+    updated_at: datetime | None = None
+    completed_at: datetime | None = None
+
+
+class AutofixState(SentryModel):
+    """`GET …/issues/{id}/autofix/`: `autofix` is null before a run was started."""
+
+    autofix: AutofixRun | None = None
+
+
+# `Issue.annotations` names a model defined in this block.
+Issue.model_rebuild()
 
 
 # --- reports (issue 15) ----------------------------------------------------------------------------

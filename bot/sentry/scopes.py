@@ -64,6 +64,12 @@ OPERATION_SCOPES: Mapping[str, tuple[str, ...]] = {
     "update_scim_user": ("member:admin", "member:write"),
     # --- issue lists (lists: `issues`, `mine`, `unassigned`) ---
     "list_issues": ("event:admin", "event:read", "event:write"),
+    # --- tickets (integration create/link forms) and Seer (autofix) ---
+    "get_ticket_form": ("event:admin", "event:read", "event:write"),
+    "create_ticket": ("event:admin", "event:write"),
+    "link_ticket": ("event:admin", "event:write"),
+    "start_autofix": ("event:admin", "event:write"),
+    "get_autofix": ("event:admin", "event:read", "event:write"),
     # --- reports (issue 15) ---
     "event_totals": ("org:admin", "org:read", "org:write"),
 }

@@ -38,7 +38,7 @@ from bot.alerts.plan import ALERT_EVENT, DIGEST_EVENT, REPORT_EVENT
 from bot.charts import render
 from bot.commands.auth import authorize
 from bot.commands.context import Ctx, Reply, Services
-from bot.commands.dispatch import Dispatcher, answer_in_time
+from bot.commands.dispatch import Dispatcher, answer_in_time, normalize, tokenize
 from bot.commands.refs import load_issue, sentry_link
 from bot.commands.slash import using
 from bot.errors import PermissionDenied
@@ -52,6 +52,7 @@ from bot.views.blocks import esc
 from bot.views.common import error_message, still_waiting, with_share
 from bot.views.issue import issue_card
 from bot.views.routing import Action, Callback, decode, encode
+from bot.views.tickets import form_not_opened, loading_modal, message_modal, submission_errors
 
 __all__ = ["Answered", "BotApp", "ResponseUrls", "build_bolt_app", "payload_for"]
 
@@ -60,6 +61,13 @@ log = logging.getLogger("bot.slack")
 MODAL_ACTIONS = {Action.RESOLVE, Action.ARCHIVE, Action.ASSIGN, Action.LINK}
 # Clicks on the Home tab carry no response_url and no channel: they republish the tab instead.
 HOME_ACTIONS = {Action.HOME_REFRESH}
+# Clicks and commands whose modal needs Sentry first (the ticket form): a loading view opens at once,
+# while the trigger_id is valid, and `views.update` puts the form (or what went wrong) in its place.
+LOADED_MODAL_ACTIONS = {Action.TICKET}
+LOADED_MODAL_COMMANDS = {"ticket"}
+# A ticket submission waits this long for Sentry before the ack, so the tracker's field errors can
+# go back onto the form (`response_action: errors` exists only in the ack, due within 3 s).
+TICKET_ACK_SECONDS = 2.5
 WORKSPACE_REFUSED = "This bot serves another Slack workspace."
 CRASHED = "Something went wrong on the bot's side; it has been logged."
 CHANNEL_REFUSED = "The bot does not answer in this channel; ask an admin which channels it serves."
@@ -263,6 +271,10 @@ def build_bolt_app(
     async def run_command(body: dict[str, Any]) -> None:
         text = from_slack(body.get("text") or "")
         url = body.get("response_url")
+        if body.get("trigger_id") and opens_loaded_modal(text):
+            origin = {"rurl": url, "ch": body.get("channel_id")}
+            await run_in_loaded_modal(body, dispatcher.run(text, make_ctx(body, origin=origin)), url, say=True)
+            return
 
         async def interim() -> None:
             await responses.send(url, payload_for(Reply(still_waiting())))
@@ -283,6 +295,32 @@ def build_bolt_app(
         await ack()
         app.after_ack(run_command(body), answer_to=body.get("response_url"))
 
+    def opens_loaded_modal(text: str) -> bool:
+        found = dispatcher.registry.match(tokenize(normalize(text)))
+        return found is not None and found[0].name in LOADED_MODAL_COMMANDS
+
+    async def run_in_loaded_modal(
+        body: dict[str, Any], work: Coroutine[Any, Any, Reply], url: str | None, *, say: bool = False
+    ) -> None:
+        """Open a loading modal now, then show the reply's modal in it (or its message, an error).
+
+        With `say` (a typed command), the reply's message also answers on the response_url, so the
+        channel keeps a trace of the command; a click's answer is the modal alone."""
+        try:
+            opened = await client.views_open(trigger_id=body["trigger_id"], view=loading_modal())
+            view_id = str((opened.get("view") or {}).get("id") or "")
+        except SlackApiError as exc:
+            # The trigger expired or Slack refused: answer as text instead.
+            log.info("slack.modal.not_opened", extra={"error": str(exc.response.get("error"))})
+            view_id = ""
+        reply = await work
+        if view_id:
+            await client.views_update(view_id=view_id, view=reply.modal or message_modal(reply.message))
+        if not view_id and reply.modal is not None:
+            reply = Reply(form_not_opened())
+        if (say or not view_id) and url:
+            await responses.send(url, payload_for(reply))
+
     # --- buttons ------------------------------------------------------------------------------
 
     async def open_modal(body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -299,6 +337,28 @@ def build_bolt_app(
         outcome = await interactions.button(action["action_id"], metadata, make_ctx(body))
         if isinstance(outcome, OpenModal):
             await client.views_open(trigger_id=body["trigger_id"], view=outcome.view)
+
+    async def open_loaded_modal(body: dict[str, Any]) -> None:
+        action = body["actions"][0]
+        value = decode(action.get("value"))
+        # Where the answer goes once the form is sent: the card clicked (or the alert message).
+        origin = encode(
+            issue=value.get("issue"),
+            integ=value.get("integ"),
+            link=value.get("link"),
+            rurl=body.get("response_url"),
+            ch=(body.get("channel") or {}).get("id"),
+            ts=(body.get("container") or {}).get("message_ts"),
+            alert=on_alert_message(body) or None,
+        )
+
+        async def answer() -> Reply:
+            outcome = await interactions.button(action["action_id"], origin, make_ctx(body))
+            # The Create ticket button answers with the form (a modal) or with what went wrong.
+            assert not isinstance(outcome, PostChart)
+            return outcome if isinstance(outcome, Reply) else Reply(outcome.view, modal=outcome.view)
+
+        await run_in_loaded_modal(body, answer(), body.get("response_url"))
 
     async def post_chart(outcome: PostChart, body: dict[str, Any], client: AsyncWebClient) -> None:
         """Draw the chart (in a thread: it is CPU work) and upload it where the button was clicked:
@@ -337,7 +397,10 @@ def build_bolt_app(
         action_id = body["actions"][0]["action_id"]
         if action_id == Action.OPEN:
             return
-        work = open_modal(body, client) if action_id in MODAL_ACTIONS else run_action(body, client)
+        if action_id in LOADED_MODAL_ACTIONS:
+            work = open_loaded_modal(body)
+        else:
+            work = open_modal(body, client) if action_id in MODAL_ACTIONS else run_action(body, client)
         app.after_ack(work, answer_to=body.get("response_url"))
 
     for action_id in Action:
@@ -373,8 +436,37 @@ def build_bolt_app(
         await ack()
         app.after_ack(run_view(body))
 
+    async def submit_view(body: dict[str, Any]) -> Reply:
+        view = body["view"]
+        metadata = view.get("private_metadata") or ""
+        values = flatten_state((view.get("state") or {}).get("values") or {})
+        return await interactions.submit(view["callback_id"], metadata, values, make_ctx(body))
+
+    async def ack_ticket_view(ack: AsyncAck, body: dict[str, Any]) -> None:
+        """Send the form to Sentry before the ack when it answers in time: a refused field then shows
+        on the form itself; a slow Sentry gets the ack, and the answer goes to the card when it comes."""
+        meta = decode(body["view"].get("private_metadata"))
+        task = asyncio.ensure_future(submit_view(body))
+        done, _ = await asyncio.wait({task}, timeout=TICKET_ACK_SECONDS)
+        if done and not task.cancelled() and task.exception() is None:
+            reply = task.result()
+            inputs = [str(b.get("block_id")) for b in body["view"].get("blocks") or [] if b.get("type") == "input"]
+            errors = submission_errors(reply.field_errors or {}, inputs)
+            if errors:
+                await ack(response_action="errors", errors=errors)
+                return
+            await ack()
+            app.after_ack(_deliver_to_origin(meta, reply, body))
+            return
+        await ack()
+
+        async def later() -> None:
+            await _deliver_to_origin(meta, await task, body)
+
+        app.after_ack(later())
+
     for callback in Callback:
-        app.view(callback.value)(ack_view)
+        app.view(callback.value)(ack_ticket_view if callback is Callback.TICKET else ack_view)
 
     # --- the assignee picker --------------------------------------------------------------------
 

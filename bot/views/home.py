@@ -8,11 +8,9 @@ issues, then their channels' alerts and reports, then who they are to the bot, t
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.alerts.models import Subscription
 from bot.commands.slash import slash
 from bot.home import ASSIGNED_SHOWN, HomeState, Part
 from bot.reports.models import Report
@@ -32,6 +30,7 @@ from bot.views.blocks import (
 )
 from bot.views.common import ago, row_blocks
 from bot.views.issue import LEVEL_EMOJI, issue_line
+from bot.views.mutes import mute_line
 from bot.views.report import report_row
 from bot.views.routing import Action, encode
 from bot.views.subscriptions import describe_subscription
@@ -79,29 +78,29 @@ def _assigned(state: HomeState, now: datetime) -> list[Block]:
     return blocks
 
 
-def _channel_rows(subs: Sequence[Subscription]) -> list[str]:
-    by_channel: dict[str, list[Subscription]] = defaultdict(list)
-    for sub in subs:
-        by_channel[sub.channel_id].append(sub)
-    return [
-        f"<#{channel}>\n" + "\n".join(f"• {describe_subscription(s)}" for s in chosen)
-        for channel, chosen in sorted(by_channel.items())
-    ]
+def _channel_rows(state: HomeState) -> list[str]:
+    """One row per channel: its subscriptions, then what is muted there."""
+    lines: dict[str, list[str]] = defaultdict(list)
+    for sub in state.subscriptions.items:
+        lines[sub.channel_id].append(f"• {describe_subscription(sub)}")
+    for mute in state.mutes.items:
+        lines[mute.channel_id].append(f"• {mute_line(mute)}")
+    return [f"<#{channel}>\n" + "\n".join(shown) for channel, shown in sorted(lines.items())]
 
 
 def _channels(state: HomeState, room: int) -> list[Block]:
     blocks: list[Block] = [header("Alerts in your channels")]
-    part: Part[Subscription] = state.subscriptions
     if not state.channels_known:
         blocks.append(context("Slack did not say which channels you are in, so none are shown here."))
-    if part.problem:
-        return [*blocks, section(f"⚠️ {esc(part.problem)}")]
-    if not part.items:
+    problems = [p.problem for p in (state.subscriptions, state.mutes) if p.problem]
+    blocks += [section(f"⚠️ {esc(problem)}") for problem in problems]
+    rows = _channel_rows(state)
+    if not rows:
         hint = (
             f"None of your channels receives Sentry alerts. In a channel, `{slash()} subscribe <project>` starts them."
         )
-        return [*blocks, section(hint)]
-    return [*blocks, *row_blocks(_channel_rows(part.items), room=max(room - len(blocks), 1))]
+        return [*blocks, section(hint)] if not problems else blocks
+    return [*blocks, *row_blocks(rows, room=max(room - len(blocks), 1))]
 
 
 def _reports(part: Part[Report], room: int) -> list[Block]:

@@ -136,12 +136,25 @@ def issue_card(issue: Issue, *, now: datetime, changed_by: str | None = None, no
             ]
         )
     )
+    if issue.annotations:
+        blocks.append(context(_tickets_line(issue)))
     change = _change_line(issue, changed_by, note)
     if change:
         blocks.append(context(change))
-    blocks.append(issue_action_buttons(issue.id, status=issue.status or "unresolved", permalink=issue.permalink))
+    # Sentry scores an issue's fixability only where the organization has Seer: then Root cause is offered.
+    seer = issue.seer_fixability_score is not None
+    blocks.append(
+        issue_action_buttons(issue.id, status=issue.status or "unresolved", permalink=issue.permalink, seer=seer)
+    )
     fallback = f"{esc(issue.short_id or issue.id)}: {title}"
     return message(fallback, blocks)
+
+
+def _tickets_line(issue: Issue) -> str:
+    """The tickets linked through trackers (Jira, GitHub...), as Sentry lists them on the issue."""
+    shown = [link(a.url, a.display_name) for a in issue.annotations[:10]]
+    more = len(issue.annotations) - len(shown)
+    return "🎫 " + ", ".join(shown) + (f" (+{more})" if more > 0 else "")
 
 
 def issue_line(issue: Issue) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.views import text as t
 from bot.views.blocks import Block, actions, button
 from bot.views.routing import Action, encode
 
@@ -16,9 +17,15 @@ def issue_actions_block_id(issue_id: str) -> str:
 
 
 def issue_action_buttons(
-    issue_id: str, *, status: str = "unresolved", permalink: str | None = None, extra: Sequence[Block] = ()
+    issue_id: str,
+    *,
+    status: str = "unresolved",
+    permalink: str | None = None,
+    seer: bool = False,
+    extra: Sequence[Block] = (),
 ) -> Block:
-    """Resolve (or Unresolve), Archive, Assign, Link, Stats and Open in Sentry, for one issue; then `extra`."""
+    """Resolve (or Unresolve), Archive, Assign, Link, Create ticket, Stats and Open in Sentry, for one
+    issue; Root cause too when `seer` (the organization has Seer); then `extra`."""
     value = encode(issue=issue_id)
     toggle = (
         button("Unresolve", Action.UNRESOLVE, value=value)
@@ -30,6 +37,9 @@ def issue_action_buttons(
         button("Archive", Action.ARCHIVE, value=value),
         button("Assign", Action.ASSIGN, value=value),
         button("Link issue", Action.LINK, value=value),
+        # tickets and Seer
+        button(t.CREATE_TICKET, Action.TICKET, value=value),
+        *([button(t.ROOT_CAUSE, Action.ROOT_CAUSE, value=value)] if seer else []),
         button("Stats", Action.STATS, value=value),
     ]
     if permalink:

@@ -12,7 +12,7 @@ from bot.views.alert import mute_banner
 from bot.views.blocks import esc
 from bot.views.common import Message, list_message, notice, number
 
-__all__ = ["mute_list", "mute_saved", "unmuted"]
+__all__ = ["mute_line", "mute_list", "mute_saved", "unmuted"]
 
 MUTED = (
     "🔕 {what} is muted in <#{channel}> until {until}: its alerts are counted, not posted, and when the mute "
@@ -51,10 +51,15 @@ def unmuted(mute: Mute) -> Message:
     return notice(UNMUTED.format(what=_what(mute), channel=esc(mute.channel_id), counted=counted))
 
 
+def mute_line(mute: Mute) -> str:
+    """What is muted, by whom and until when, in one line of mrkdwn."""
+    return mute_banner(mute) if mute.kind is MuteKind.PROJECT else f"*{esc(mute.label)}*: {mute_banner(mute)}"
+
+
 def mute_list(mutes: Sequence[Mute], *, command: str = "/sentry") -> Message:
     rows = [
         LIST_ROW.format(
-            banner=mute_banner(m) if m.kind is MuteKind.PROJECT else f"*{esc(m.label)}*: {mute_banner(m)}",
+            banner=mute_line(m),
             counted=f"{number(m.alerts)} {'alert' if m.alerts == 1 else 'alerts'}",
             slash=command,
             label=esc(m.label),

@@ -30,6 +30,12 @@ class Action(StrEnum):
     HOME_REFRESH = "home.refresh"
     MUTE = "alert.mute"  # the Mute menu on an alert message: a static_select, its option values carry the duration
     UNMUTE = "alert.unmute"
+    # --- issue lists (lists) ---
+    ROW = "issue.row"  # a list row's overflow menu; the chosen option's value says what to do
+    RUN = "command.run"  # runs the command a plain-English request was answered with
+    # tickets and Seer
+    TICKET = "issue.ticket"
+    ROOT_CAUSE = "issue.root_cause"
 
 
 class Callback(StrEnum):
@@ -39,6 +45,7 @@ class Callback(StrEnum):
     ARCHIVE = "modal.archive"
     LINK = "modal.link"
     ASSIGN = "modal.assign"
+    TICKET = "modal.ticket"
 
 
 def encode(**data: Any) -> str:

@@ -61,3 +61,9 @@ def test_a_digest_ranks_issues_and_sums_up_the_rest() -> None:
     assert shown.index("*30×*") < shown.index("*29×*")  # busiest first
     assert "… and 5 more issues (15 alerts)" in shown  # counts 1..5
     assert block_kit_errors(message["blocks"]) == []
+
+
+def test_an_alert_carries_create_ticket_with_its_issue() -> None:
+    buttons = alert_message(alert())["blocks"][-1]["elements"]
+    (ticket,) = [b for b in buttons if b["action_id"] == "issue.ticket"]
+    assert ticket["text"]["text"] == "Create ticket" and '"issue":"1"' in ticket["value"]

@@ -115,6 +115,13 @@ OPERATIONS: list[tuple[str, Call]] = [
             limit=20,
         ),
     ),
+    # --- tickets (integration create/link forms) and Seer (autofix) ---
+    ("get_ticket_form", lambda c: c.get_ticket_form(ISSUE, "123456", "create")),
+    ("get_ticket_form", lambda c: c.get_ticket_form(ISSUE, "123456", "link")),
+    ("create_ticket", lambda c: c.create_ticket(ISSUE, "123456", {"title": "TypeError", "description": "WEB-1"})),
+    ("link_ticket", lambda c: c.link_ticket(ISSUE, "123456", {"externalIssue": "PROJECT-123"})),
+    ("start_autofix", lambda c: c.start_autofix(ISSUE)),
+    ("get_autofix", lambda c: c.get_autofix(ISSUE)),
     # --- reports (issue 15) ---
     (
         "event_totals",

@@ -6,9 +6,12 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.errors import SentryAPIError
 from bot.sandbox import SandboxState, run_sandbox, seed_state
+from bot.sandbox.search import SORTS
 from bot.sentry import ReadCache, SentryClient
 from bot.sentry.models import IssueSummary
 
@@ -149,3 +152,44 @@ async def test_an_unknown_is_value_is_sentrys_400(sandbox):
         await client.list_issues(query="is:sleeping")
     assert error.value.status == 400
     assert 'Invalid value for "is" search' in str(error.value)
+
+
+async def test_a_change_to_a_listed_issue_drops_the_cached_page():
+    state = seed_state()
+    cache = ReadCache(ttl=600)
+    async with (
+        run_sandbox(state) as url,
+        SentryClient(base_url=url, token="sntrys_test", org="acme", cache=cache) as client,
+    ):
+        first = await client.list_issues(limit=5)
+        again = await client.list_issues(limit=5)
+        assert len(state.calls("/organizations/acme/issues/", method="GET")) == 1  # the second came from the cache
+        assert [i.id for i in again] == [i.id for i in first]
+        await client.update_issue(first.items[0].id, status="resolved")
+        after = await client.list_issues(limit=5)
+        assert first.items[0].id not in {i.id for i in after}
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    limit=st.integers(3, 25),
+    query=st.sampled_from(["is:unresolved", "", "level:error", "!assigned:none", "is:[resolved,ignored]"]),
+    sort=st.sampled_from(SORTS),
+)
+async def test_pages_of_any_size_add_up_to_the_whole_list(sandbox, limit, query, sort):
+    _, client = sandbox
+    paged = await every(client, query=query, sort=sort, limit=limit, stats_period="90d")
+    whole = await client.list_issues(query=query, sort=sort, limit=100, stats_period="90d")
+    assert [i.id for i in paged] == [i.id for i in whole]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=st.text(max_size=80))
+async def test_any_query_is_answered_or_refused_as_sentry_does(sandbox, query):
+    _, client = sandbox
+    status = 200
+    try:
+        await client.list_issues(query=query, limit=5)
+    except SentryAPIError as error:
+        status = error.status or 0
+    assert status in (200, 400)

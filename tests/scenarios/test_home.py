@@ -40,6 +40,17 @@ async def test_a_member_opening_the_home_tab_sees_their_issues_and_their_channel
     assert publish["user_id"] == "UDAVE"
 
 
+async def test_what_is_muted_in_a_members_channel_shows_on_their_home_tab(bot):
+    bot.slack.channel_members["C123"] |= {"UDAVE"}
+    await bot.command("mute WEB-12A 4h", channel="C123")
+
+    view = await open_home(bot, "UDAVE")
+
+    assert view is not None
+    channel = visible_text(view).split("<#C123>")[1]
+    assert "*WEB-12A*: 🔕 Muted by" in channel
+
+
 async def test_someone_not_linked_to_sentry_sees_how_to_get_linked(bot):
     view = await open_home(bot, "USTRANGER")
 

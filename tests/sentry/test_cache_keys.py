@@ -48,6 +48,10 @@ WRITES = frozenset(
         "deactivate_scim_user",
         "remove_scim_user",
         "update_issue",
+        # tickets and Seer
+        "create_ticket",
+        "link_ticket",
+        "start_autofix",
     }
 )
 
@@ -91,6 +95,8 @@ PARAMETERS: dict[str, st.SearchStrategy[Any]] = {
     "stats_period": st.sampled_from(["24h", "14d"]),
     "category": st.sampled_from([None, "error", "transaction"]),
     "outcome": st.sampled_from([None, "accepted", "filtered"]),
+    # tickets: the create or the link form
+    "action": st.sampled_from(["create", "link"]),
 }
 # Parameters of org_stats whose names mean something else elsewhere.
 OVERRIDES: dict[tuple[str, str], st.SearchStrategy[Any]] = {

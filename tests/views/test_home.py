@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from bot.alerts.models import Subscription, SubscriptionFilters
 from bot.home import HomeState, Part
 from bot.identity import Who
+from bot.mutes.models import Mute, MuteKind
 from bot.reports.models import Report
 from bot.reports.schedule import Cadence
 from bot.views.home import home_view
@@ -80,6 +81,22 @@ def test_an_unlinked_person_is_told_how_to_get_linked_and_sees_no_issue_list():
     assert "identity set <@USTRANGER> <your-sentry-email>" in text
     assert "stranger@elsewhere.example" in text
     assert button(view, Action.OPEN) is None
+
+
+def test_a_channels_mutes_are_listed_under_it_with_who_muted_and_until_when():
+    mute = Mute(
+        id=1,
+        channel_id="C123",
+        kind=MuteKind.ISSUE,
+        target="4711",
+        label="WEB-12A",
+        muted_by="UBOB",
+        created_at=NOW.timestamp(),
+        until=NOW.timestamp() + 4 * 3600,
+    )
+    text = visible_text(home_view(state(mutes=Part(items=[mute])), now=NOW))
+    channel = text.split("<#C123>")[1]
+    assert "*web*: error" in channel and "*WEB-12A*: 🔕 Muted by" in channel
 
 
 def test_nothing_assigned_and_no_subscriptions_say_what_to_do_next():
