@@ -9,6 +9,7 @@ from bot.commands.context import Ctx, Reply
 from bot.commands.lookup import assignable, member_label
 from bot.commands.refs import load_issue, positive_int
 from bot.commands.registry import Args, Level, arg, flag, opt, registry
+from bot.commands.triage import issue_card_for, load_card
 from bot.errors import InvalidInput, UsageError
 from bot.sentry.models import Installation, Issue
 from bot.views.blocks import esc
@@ -31,8 +32,7 @@ ISSUE = "<issue>"
     family=FAMILY,
 )
 async def show_issue(ctx: Ctx, args: Args) -> Reply:
-    issue = await load_issue(ctx, args.issue)
-    return Reply(issue_card(issue, now=ctx.now), shareable=True)
+    return Reply(await issue_card_for(ctx, args.issue), shareable=True)
 
 
 @registry.command(
@@ -72,11 +72,12 @@ async def _changed(ctx: Ctx, issue_id: str, kind: str, said: str) -> Reply:
     `kind` is the change in the alert pipeline's words (resolved, unresolved, archived, assigned,
     unassigned); `said` is how the card words it, as mrkdwn with its outside parts escaped.
     """
-    issue = await ctx.sentry.get_issue(issue_id)
+    issue, facts = await load_card(ctx, issue_id)
     if ctx.services.alerts is not None:
         snapshot = issue.model_dump(by_alias=True, mode="json")
         await ctx.services.alerts.issue_changed(issue_id, actor=ctx.user_id, action=kind, issue=snapshot)
-    return Reply(issue_card(issue, now=ctx.now, changed_by=ctx.user_id, note=said), replace_original=True)
+    card = issue_card(issue, now=ctx.now, changed_by=ctx.user_id, note=said, facts=facts)
+    return Reply(card, replace_original=True)
 
 
 @registry.command(

@@ -20,11 +20,11 @@ from bot.commands.context import Ctx, Reply
 from bot.commands.refs import load_issue
 from bot.commands.registry import Args, Level, arg, flag, registry
 from bot.commands.slash import slash
+from bot.commands.triage import issue_card_for
 from bot.errors import UsageError
 from bot.sentry.models import FormField, Integration, Issue, TicketForm
 from bot.views.blocks import esc
 from bot.views.common import notice
-from bot.views.issue import issue_card
 from bot.views.routing import encode
 from bot.views.tickets import is_tracker, ticket_modal, ticket_note, tracker_label
 
@@ -138,12 +138,12 @@ async def _made(ctx: Ctx, issue: Issue, integration_id: str, kind: str, body: di
         made = await ctx.sentry.link_ticket(issue.id, integration_id, body)
     else:
         made = await ctx.sentry.create_ticket(issue.id, integration_id, body)
-    fresh = await ctx.sentry.get_issue(issue.id)
     provider = next((_provider(i) for i in await installed_trackers(ctx) if i.id == integration_id), "Tracker")
     note = ticket_note(made, provider=provider, kind=kind)
     # The card the form was opened from shows the ticket; a typed command gets the card anew.
     from_card = bool((ctx.extra.get(ORIGIN) or {}).get("ts"))
-    return Reply(issue_card(fresh, now=ctx.now, changed_by=ctx.user_id, note=note), replace_original=from_card)
+    card = await issue_card_for(ctx, issue.id, changed_by=ctx.user_id, note=note)
+    return Reply(card, replace_original=from_card)
 
 
 async def _defaults(ctx: Ctx, issue: Issue, integration_id: str, kind: str) -> dict[str, Any]:

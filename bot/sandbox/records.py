@@ -313,3 +313,50 @@ class ExternalIssue:
     project: str
     identifier: str
     web_url: str
+
+
+# --- issue card, releases and crons (issue 13, "card") ---------------------------------------------
+
+
+@dataclass
+class Deploy:
+    id: str
+    environment: str
+    date_started: datetime
+    date_finished: datetime
+    name: str | None = None
+    url: str | None = None
+
+
+@dataclass
+class Release:
+    version: str
+    project_slug: str
+    date_created: datetime
+    commit_ids: list[str] = field(default_factory=list)  # newest first
+    deploys: list[Deploy] = field(default_factory=list)  # oldest first
+    status: str = "open"
+
+
+@dataclass
+class CheckIn:
+    id: str  # a UUID, as Sentry's check-in ids are
+    environment: str
+    status: str  # ok | error | missed | timeout | in_progress
+    date_created: datetime
+    expected_time: datetime
+    duration: int | None  # milliseconds; None for a missed check-in
+
+
+@dataclass
+class Monitor:
+    id: str  # a UUID
+    slug: str
+    name: str
+    project_slug: str
+    config: JSON  # snake_case, as Sentry stores and sends it
+    date_created: datetime
+    environment: str = "production"
+    status: str = "active"  # active | disabled
+    is_muted: bool = False
+    checkins: list[CheckIn] = field(default_factory=list)  # newest first

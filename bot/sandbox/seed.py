@@ -11,13 +11,16 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot.sandbox.records import (
     JSON,
     Activity,
     Actor,
+    CheckIn,
     Commit,
     DataForwarder,
+    Deploy,
     Event,
     EventUser,
     ExternalIssue,
@@ -27,11 +30,13 @@ from bot.sandbox.records import (
     Integration,
     Issue,
     Member,
+    Monitor,
     Organization,
     Project,
     ProjectKey,
     Provider,
     Relay,
+    Release,
     Repository,
     ServiceHook,
     TagValue,
@@ -52,15 +57,18 @@ def seed_state(now: datetime | None = None) -> SandboxState:
 def build_data(now: datetime) -> SandboxData:
     rng = random.Random(SEED)
     issues = _issues(now)
+    # Drawn in this order from one generator: events, then commits (their ids are pinned by tests).
+    events = _events(now, issues, rng)
+    commits = _commits(now, rng)
     data = SandboxData(
         organization=_organization(),
         teams={t.slug: t for t in _teams()},
         projects={p.slug: p for p in _projects()},
         members={m.id: m for m in _members(now)},
         issues={i.id: i for i in issues},
-        events={e.event_id: e for e in _events(now, issues, rng)},
+        events={e.event_id: e for e in events},
         repos={r.id: r for r in _repos()},
-        commits=_commits(now, rng),
+        commits=commits,
         providers=_providers(),
         integrations={i.id: i for i in _integrations()},
         hooks={h.id: h for h in _hooks(now, rng)},
@@ -76,6 +84,9 @@ def build_data(now: datetime) -> SandboxData:
         rng=rng,
     )
     _add_list_issues(data, now)
+    data.releases = {r.version: r for r in _releases(now, issues, commits)}
+    # Their own generator, so the ids the sandbox hands out later stay what they were.
+    data.monitors = {m.slug: m for m in _monitors(now, random.Random(SEED + 13))}
     return data
 
 
@@ -1313,3 +1324,138 @@ def _add_list_issues(data: SandboxData, now: datetime) -> None:
                     ("environment", "staging") if key == "environment" else (key, v) for key, v in event.tags
                 )
             data.events[event.event_id] = event
+
+
+# --- issue 13, "card": releases with deploys, cron monitors with check-ins -----------------------
+
+REPO_OF_PROJECT = {"web": "32741", "api": "32742", "ios": "32743"}
+
+
+def _releases(now: datetime, issues: list[Issue], commits: list[Commit]) -> list[Release]:
+    """Three releases a project (RELEASES, newest first), each cut a little before the first issue it
+    brought, holding the project's commits since the release before it, deployed to staging and then
+    production (the oldest straight to production)."""
+    releases: list[Release] = []
+    deploy_id = 7100
+    for project, versions in RELEASES.items():
+        firsts = {
+            v: [i.first_seen for i in issues if i.project_slug == project and i.first_release == v] for v in versions
+        }
+        newest = min(firsts[versions[0]], default=now - 2 * D) - 2 * H
+        oldest = min(firsts[versions[-1]], default=newest - 14 * D) - 2 * H
+        oldest = min(oldest, newest - 4 * D)
+        dates = [newest, oldest + (newest - oldest) / 2, oldest]
+        repo_commits = sorted(
+            (c for c in commits if c.repo_id == REPO_OF_PROJECT[project]), key=lambda c: c.date_created, reverse=True
+        )
+        for n, (version, cut) in enumerate(zip(versions, dates, strict=True)):
+            after = dates[n + 1] if n + 1 < len(dates) else None
+            # The newest release holds everything since the one before (the sample commits are recent).
+            upper = None if n == 0 else cut
+            included = [
+                c.id
+                for c in repo_commits
+                if (upper is None or c.date_created <= upper) and (after is None or c.date_created > after)
+            ]
+            environments = ("production",) if n == len(versions) - 1 else ("staging", "production")
+            deploys = []
+            for k, environment in enumerate(environments):
+                deploy_id += 1
+                started = cut + (20 + 40 * k) * M
+                deploys.append(
+                    Deploy(str(deploy_id), environment, started, started + 6 * M, name=f"{environment} {version}")
+                )
+            releases.append(Release(version, project, cut, included, deploys))
+    return releases
+
+
+def _checkins(
+    rng: random.Random,
+    now: datetime,
+    every: timedelta,
+    runtime: tuple[int, int],
+    trouble: dict[int, str],
+    at: timedelta = timedelta(0),
+) -> list[CheckIn]:
+    """The last 20 check-ins, newest first, one each `every` at `at` past a Monday midnight UTC (the
+    schedule's own times); `trouble` marks the n-th newest as failed."""
+    rows = []
+    start = datetime(2024, 1, 1, tzinfo=UTC) + at  # a Monday
+    last = now - (now - start) % every
+    for n in range(20):
+        expected = last - n * every
+        status = trouble.get(n, "ok")
+        duration = None if status == "missed" else rng.randint(*runtime) * (4 if status == "timeout" else 1)
+        uid = random_hex(rng, 32)
+        rows.append(
+            CheckIn(
+                f"{uid[:8]}-{uid[8:12]}-4{uid[13:16]}-a{uid[17:20]}-{uid[20:]}",
+                "production",
+                status,
+                expected + timedelta(seconds=rng.randint(1, 40)),
+                expected,
+                duration,
+            )
+        )
+    return rows
+
+
+def _monitors(now: datetime, rng: random.Random) -> list[Monitor]:
+    def config(schedule_type: str, schedule: str | list[Any], margin: int, runtime: int, tz: str = "UTC") -> JSON:
+        return {
+            "schedule_type": schedule_type,
+            "schedule": schedule,
+            "checkin_margin": margin,
+            "max_runtime": runtime,
+            "timezone": tz,
+            "failure_issue_threshold": 1,
+            "recovery_threshold": 1,
+            "alert_rule_id": None,
+        }
+
+    created = now - 120 * D
+
+    def uid() -> str:
+        h = random_hex(rng, 32)
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
+
+    return [
+        Monitor(
+            uid(),
+            "nightly-billing",
+            "Nightly billing run",
+            "api",
+            config("crontab", "0 2 * * *", 5, 30),
+            created,
+            checkins=_checkins(rng, now, D, (240_000, 410_000), {3: "error"}, at=2 * H),
+        ),
+        Monitor(
+            uid(),
+            "inventory-sync",
+            "Inventory sync",
+            "api",
+            config("interval", [15, "minute"], 3, 10),
+            created + 30 * D,
+            checkins=_checkins(rng, now, 15 * M, (18_000, 52_000), {0: "missed", 1: "timeout", 9: "error"}),
+        ),
+        Monitor(
+            uid(),
+            "sitemap-rebuild",
+            "Sitemap rebuild",
+            "web",
+            config("crontab", "30 4 * * 1", 60, 120),
+            created + 10 * D,
+            is_muted=True,
+            checkins=_checkins(rng, now, 7 * D, (95_000, 160_000), {}, at=4 * H + 30 * M),
+        ),
+        Monitor(
+            uid(),
+            "push-digest",
+            "Morning push digest",
+            "ios",
+            config("crontab", "0 9 * * *", 10, 15, "Europe/Berlin"),
+            created + 60 * D,
+            # 09:00 in Berlin is 08:00 UTC in winter.
+            checkins=_checkins(rng, now, D, (8_000, 21_000), {}, at=8 * H),
+        ),
+    ]

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any, TypeVar
 
@@ -20,7 +21,7 @@ from aiohttp import web
 from multidict import MultiDict
 
 from bot.sandbox import search, shapes, usage
-from bot.sandbox.records import JSON, Integration, Issue, Member, Project
+from bot.sandbox.records import JSON, Integration, Issue, Member, Project, Release
 from bot.sandbox.state import (
     CONCURRENT_LIMIT,
     NOT_FOUND,
@@ -427,7 +428,8 @@ async def delete_scim_user(request: web.Request) -> web.Response:
 async def get_issue(request: web.Request) -> web.Response:
     data = data_of(request)
     found = data.issue(request.match_info["issue_id"])
-    return ok(shapes.issue_detail(data, found, utcnow(), request.query.getall("collapse", [])))
+    shown = shapes.issue_detail(data, found, utcnow(), request.query.getall("collapse", []))
+    return ok(shown | shapes.issue_expansions(data, found, request.query.getall("expand", [])))
 
 
 @routes.put(ORG + "/issues/{issue_id}/")
@@ -770,6 +772,139 @@ async def list_issues(request: web.Request) -> web.Response:
     return response
 
 
+# --- issue 13, "card": latest event, Discover tag counts, releases, cron monitors -----------------
+
+# The events an issue's `events/{event_id}/` names besides an id (openapi.json: `latest`, `oldest`,
+# `recommended`); the sandbox recommends the latest, as Sentry does when nothing scores higher.
+EVENT_ALIASES = ("latest", "oldest", "recommended")
+_ISSUE_QUERY = re.compile(r"^issue\.id:(\d+)$")
+
+
+@routes.get(ORG + "/issues/{issue_id}/events/{event_id}/")
+async def get_issue_event(request: web.Request) -> web.Response:
+    data = data_of(request)
+    found = data.issue(request.match_info["issue_id"])
+    wanted = request.match_info["event_id"]
+    events = sorted((e for e in data.events.values() if e.issue_id == found.id), key=lambda e: e.date_created)
+    if wanted in EVENT_ALIASES:
+        chosen = (events[0] if wanted == "oldest" else events[-1]) if events else None
+    else:
+        chosen = next((e for e in events if e.event_id == wanted.lower().replace("-", "")), None)
+    if chosen is None:
+        raise ApiError.not_found()
+    return ok(shapes.event(data, chosen))
+
+
+@routes.get(ORG + "/events/")
+async def discover_events(request: web.Request) -> web.Response:
+    """Discover, as far as the bot asks it: one issue's events counted by a few fields."""
+    data = data_of(request)
+    query = request.query
+    if query.get("dataset") not in ("errors", "discover"):
+        raise ApiError.detail(400, "dataset: a dataset is required (errors, discover, spans, ...)")
+    fields = query.getall("field", [])
+    if not fields or len(fields) > 20:
+        raise ApiError.detail(400, "No columns selected" if not fields else "You can view up to 20 fields at a time.")
+    sort = query.get("sort")
+    if sort and sort.lstrip("-") not in fields:
+        raise ApiError.detail(400, "Cannot sort by a field that is not selected.")
+    match = _ISSUE_QUERY.match(query.get("query", "").strip())
+    if match is None and set(fields) <= set(usage.DISCOVER_FIELDS):
+        return discover_totals(request, fields)  # reports (issue 15): the period's totals
+    if match is None or "count()" not in fields:
+        raise ApiError.detail(400, "The sandbox answers only `query=issue.id:<id>` with count() and tag fields.")
+    found = data.issues.get(match.group(1))
+    now = utcnow()
+    since = now - timedelta(seconds=usage.seconds(query.get("statsPeriod") or "14d", "statsPeriod"))
+    if found is None:
+        return ok({"data": [], "meta": {"fields": {}, "units": {}, "isMetricsData": False, "dataset": "errors"}})
+    table = shapes.tag_counts(data, found, [f for f in fields if f != "count()"], since)
+    table["data"] = table["data"][: page_limit(request)]
+    return ok(table)
+
+
+def _releases_of(data: SandboxData, projects: list[Project] | None, query: str | None) -> list[Release]:
+    slugs = {p.slug for p in projects} if projects is not None else None
+    found = [
+        r for r in data.releases.values() if (slugs is None or r.project_slug in slugs) and contains(query, r.version)
+    ]
+    return sorted(found, key=lambda r: r.date_created, reverse=True)
+
+
+@routes.get(ORG + "/releases/")
+async def list_releases(request: web.Request) -> web.Response:
+    data = data_of(request)
+    wanted = request.query.getall("project", [])
+    projects = [data.project(p) for p in wanted] if wanted else None
+    found = _releases_of(data, projects, request.query.get("query"))
+    return paged(request, found, lambda r: shapes.release_detail(data, r))
+
+
+@routes.get(PROJECT + "/releases/")
+async def list_project_releases(request: web.Request) -> web.Response:
+    data = data_of(request)
+    found = _releases_of(data, [data.project(request.match_info["project"])], request.query.get("query"))
+    return paged(request, found, lambda r: shapes.release_detail(data, r))
+
+
+@routes.get(ORG + "/releases/{version}/")
+async def get_release(request: web.Request) -> web.Response:
+    data = data_of(request)
+    return ok(shapes.release_detail(data, data.release(request.match_info["version"])))
+
+
+@routes.get(ORG + "/releases/{version}/commits/")
+async def list_release_commits(request: web.Request) -> web.Response:
+    data = data_of(request)
+    release = data.release(request.match_info["version"])
+    found = sorted((c for c in data.commits if c.id in release.commit_ids), key=lambda c: c.date_created, reverse=True)
+    repos = data.repos
+    return paged(request, found, lambda c: shapes.commit(c) | {"repository": shapes.repo(repos[c.repo_id])})
+
+
+@routes.get(ORG + "/releases/{version}/deploys/")
+async def list_release_deploys(request: web.Request) -> web.Response:
+    data = data_of(request)
+    release = data.release(request.match_info["version"])
+    return paged(request, list(reversed(release.deploys)), shapes.deploy)
+
+
+@routes.get(ORG + "/monitors/")
+async def list_monitors(request: web.Request) -> web.Response:
+    data = data_of(request)
+    wanted = request.query.getall("project", [])
+    # Sentry's `project` filter reads project ids (get_projects); an unknown one is a 403.
+    projects = [data.project_by_id(p) for p in wanted]
+    if None in projects:
+        raise ApiError.detail(403, "You do not have permission to perform this action.")
+    slugs = {p.slug for p in projects if p is not None}
+    found = sorted(
+        (m for m in data.monitors.values() if not wanted or m.project_slug in slugs), key=lambda m: m.name.lower()
+    )
+    return paged(request, found, lambda m: shapes.monitor(data, m))
+
+
+@routes.get(ORG + "/monitors/{monitor}/")
+async def get_monitor(request: web.Request) -> web.Response:
+    data = data_of(request)
+    return ok(shapes.monitor(data, data.monitor(request.match_info["monitor"])))
+
+
+@routes.put(ORG + "/monitors/{monitor}/")
+async def update_monitor(request: web.Request) -> web.Response:
+    data = data_of(request)
+    found = data.monitor(request.match_info["monitor"])
+    data.update_monitor(found, await json_body(request))
+    return ok(shapes.monitor(data, found))
+
+
+@routes.get(ORG + "/monitors/{monitor}/checkins/")
+async def list_monitor_checkins(request: web.Request) -> web.Response:
+    data = data_of(request)
+    found = data.monitor(request.match_info["monitor"])
+    return paged(request, found.checkins, lambda c: shapes.checkin(c, found.config))
+
+
 # --- test controls (not part of Sentry's API) --------------------------------------------------------
 
 
@@ -950,13 +1085,10 @@ def chosen_projects(data: SandboxData, request: web.Request) -> list[Project]:
     return [p for p in chosen if p is not None]
 
 
-@routes.get(ORG + "/events/")
-async def discover_events(request: web.Request) -> web.Response:
-    """Discover's table query, for the aggregates the bot asks for (`count()`, `count_unique(user)`)."""
+def discover_totals(request: web.Request, fields: list[str]) -> web.Response:
+    """Discover's table query without an issue: the aggregates reports ask for (`count()`,
+    `count_unique(user)`) over the projects and the period (`discover_events` routes it here)."""
     data = data_of(request)
-    fields = request.query.getall("field", [])
-    if not fields:
-        raise ApiError.detail(400, "No columns selected")  # Sentry's ParseError for a query without `field`
     projects = chosen_projects(data, request)
     now = int(time.time())
     start, end = usage.time_range(

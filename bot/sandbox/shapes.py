@@ -11,8 +11,10 @@ from typing import Any
 
 from bot.sandbox.records import (
     JSON,
+    CheckIn,
     Commit,
     DataForwarder,
+    Deploy,
     Event,
     EventUser,
     ExternalIssue,
@@ -22,10 +24,12 @@ from bot.sandbox.records import (
     Integration,
     Issue,
     Member,
+    Monitor,
     Project,
     ProjectKey,
     Provider,
     Relay,
+    Release,
     Repository,
     ServiceHook,
     TagValue,
@@ -979,3 +983,174 @@ def issue_row(
         step, points = (HOUR, 24) if group_stats == "24h" else (DAY, 14)
         row["stats"] = {group_stats: _issue_stats(data, found, project, now, step, points)}
     return row
+
+
+# --- issue 13, "card": expanded issue details, Discover tag counts, releases, monitors -------------
+
+
+def issue_expansions(data: SandboxData, found: Issue, expand: list[str]) -> JSON:
+    """What `expand=` adds to issue details (GroupDetailsEndpoint, getsentry/sentry src/sentry/issues/
+    endpoints/group_details.py): `sentryAppIssues` are the Sentry App links, `integrationIssues` the
+    tickets of first-party trackers (the sandbox has none)."""
+    extra: JSON = {}
+    if "sentryAppIssues" in expand:
+        extra["sentryAppIssues"] = [external_issue(x) for x in data.external_issues.values() if x.issue_id == found.id]
+    if "integrationIssues" in expand:
+        extra["integrationIssues"] = []
+    return extra
+
+
+def _event_field(found: Event, name: str) -> str | None:
+    """A Discover field of an event: its tag, or for `browser.name`/`os.name` its context."""
+    tags = dict(found.tags)
+    if name in tags:
+        return tags[name]
+    context, _, key = name.partition(".")
+    value = (found.contexts.get(context) or {}).get(key) if key else None
+    return None if value is None else str(value)
+
+
+def tag_counts(data: SandboxData, found: Issue, fields: list[str], since: datetime) -> JSON:
+    """Discover rows of one issue grouped by `fields`, biggest first (`GET /organizations/{org}/events/`;
+    rows and `meta.fields` as in the schema's example). The sandbox keeps two events an issue, so the
+    issue's count is shared among them, the latest weighing most."""
+    events = sorted(
+        (e for e in data.events.values() if e.issue_id == found.id and e.date_created >= since),
+        key=lambda e: e.date_created,
+        reverse=True,
+    )
+    weights = [len(events) + 1 - n for n in range(len(events))]
+    counts: dict[tuple[str | None, ...], int] = {}
+    for event_, weight in zip(events, weights, strict=True):
+        combo = tuple(_event_field(event_, f) for f in fields)
+        counts[combo] = counts.get(combo, 0) + round(found.count * weight / sum(weights))
+    ranked = sorted(counts.items(), key=lambda item: -item[1])
+    rows = [{**dict(zip(fields, combo, strict=True)), "count()": n} for combo, n in ranked]
+    return {
+        "data": rows,
+        "meta": {
+            "fields": {**dict.fromkeys(fields, "string"), "count()": "integer"},
+            "units": {**dict.fromkeys(fields), "count()": None},
+            "isMetricsData": False,
+            "dataset": "errors",
+        },
+    }
+
+
+def deploy(found: Deploy) -> JSON:
+    return {
+        "id": found.id,
+        "environment": found.environment,
+        "dateStarted": iso(found.date_started),
+        "dateFinished": iso(found.date_finished),
+        "name": found.name,
+        "url": found.url,
+    }
+
+
+def release_detail(data: SandboxData, found: Release) -> JSON:
+    """A release as `GET /organizations/{org}/releases/{version}/` sends it (the schema's example, with
+    its authors taken from its commits as Sentry's ReleaseSerializer does)."""
+    project = data.projects[found.project_slug]
+    commits = [c for c in data.commits if c.id in found.commit_ids]
+    commits.sort(key=lambda c: c.date_created, reverse=True)
+    authors = {c.author_email: {"name": c.author_name, "email": c.author_email} for c in reversed(commits)}
+    new_groups = sum(1 for i in data.issues.values() if i.first_release == found.version)
+    package, _, raw = found.version.rpartition("@")
+    events = [e.date_created for e in data.events.values() if dict(e.tags).get("release") == found.version]
+    return {
+        "id": int(found.date_created.timestamp()),
+        "version": found.version,
+        "shortVersion": short_version(found.version),
+        "status": found.status,
+        "versionInfo": {
+            "package": package or None,
+            "version": {"raw": raw},
+            "description": raw,
+            "buildHash": None,
+        },
+        "ref": None,
+        "url": None,
+        "dateReleased": iso(found.date_created + timedelta(minutes=12)),
+        "dateCreated": iso(found.date_created),
+        "data": {},
+        "newGroups": new_groups,
+        "owner": None,
+        "commitCount": len(commits),
+        "lastCommit": commit(commits[0]) if commits else None,
+        "deployCount": len(found.deploys),
+        "lastDeploy": deploy(found.deploys[-1]) if found.deploys else None,
+        "authors": list(authors.values()),
+        "projects": [
+            {
+                "id": int(project.id),
+                "slug": project.slug,
+                "name": project.name,
+                "newGroups": new_groups,
+                "platform": project.platform,
+                "platforms": [project.platform],
+                "hasHealthData": False,
+            }
+        ],
+        "firstEvent": iso(min(events)) if events else None,
+        "lastEvent": iso(max(events)) if events else None,
+        "currentProjectMeta": {},
+        "userAgent": "sentry-cli/2.31.0",
+    }
+
+
+def checkin(found: CheckIn, config: JSON) -> JSON:
+    """A check-in as MonitorCheckInSerializer sends it (getsentry/sentry src/sentry/monitors/serializers.py)."""
+    finished = found.date_created + timedelta(milliseconds=found.duration or 0)
+    return {
+        "id": found.id,
+        "environment": found.environment,
+        "status": found.status,
+        "duration": found.duration,
+        "dateCreated": iso(found.date_created),
+        "dateAdded": iso(found.date_created),
+        "dateUpdated": iso(finished),
+        "dateInProgress": None if found.status == "missed" else iso(found.date_created),
+        "dateClock": iso(found.date_created),
+        "expectedTime": iso(found.expected_time),
+        "monitorConfig": config,
+    }
+
+
+def monitor(data: SandboxData, found: Monitor) -> JSON:
+    """A monitor as MonitorSerializer sends it: `environments` is a list, one per environment."""
+    project = data.projects[found.project_slug]
+    last = found.checkins[0] if found.checkins else None
+    status = "active" if last is None else ("ok" if last.status in ("ok", "in_progress") else "error")
+    return {
+        "id": found.id,
+        "slug": found.slug,
+        "name": found.name,
+        "status": found.status,
+        "isMuted": found.is_muted,
+        "isUpserting": False,
+        "config": found.config,
+        "dateCreated": iso(found.date_created),
+        "project": project_ref(project) | {"platform": project.platform},
+        "environments": [
+            {
+                "name": found.environment,
+                "status": status,
+                "isMuted": found.is_muted,
+                "dateCreated": iso(found.date_created),
+                "lastCheckIn": iso(last.date_created) if last else None,
+                "nextCheckIn": iso(_next_expected(found)) if last else None,
+                "nextCheckInLatest": iso(_next_expected(found) + timedelta(minutes=found.config["checkin_margin"]))
+                if last
+                else None,
+                "activeIncident": None,
+            }
+        ],
+        "owner": None,
+    }
+
+
+def _next_expected(found: Monitor) -> datetime:
+    if len(found.checkins) > 1:
+        return found.checkins[0].expected_time + (found.checkins[0].expected_time - found.checkins[1].expected_time)
+    return found.checkins[0].expected_time

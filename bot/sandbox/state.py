@@ -35,11 +35,13 @@ from bot.sandbox.records import (
     Integration,
     Issue,
     Member,
+    Monitor,
     Organization,
     Project,
     ProjectKey,
     Provider,
     Relay,
+    Release,
     Repository,
     ServiceHook,
     TagValue,
@@ -213,6 +215,9 @@ class SandboxData:
     last_id: int = 9_000_000
     # Tickets in the trackers and Seer's runs (bot/sandbox/tickets.py).
     desk: TicketDesk = field(default_factory=TicketDesk)
+    # issue 13, "card": releases by version and cron monitors by slug
+    releases: dict[str, Release] = field(default_factory=dict)
+    monitors: dict[str, Monitor] = field(default_factory=dict)
 
     # --- ids ---
 
@@ -779,6 +784,42 @@ class SandboxData:
         )
         self.external_issues[link.id] = link
         return link
+
+    # --- issue 13, "card": releases and cron monitors ---
+
+    def release(self, version: str) -> Release:
+        found = self.releases.get(version)
+        if found is None:
+            raise ApiError.not_found()
+        return found
+
+    def monitor(self, key: str) -> Monitor:
+        """By slug or id, as Sentry's monitor endpoints take either (`monitor_id_or_slug`)."""
+        found = self.monitors.get(key) or next((m for m in self.monitors.values() if m.id == key), None)
+        if found is None:
+            raise ApiError.not_found()
+        return found
+
+    def update_monitor(self, monitor: Monitor, body: JSON) -> None:
+        """Sentry's MonitorValidator with `partial=True` (getsentry/sentry src/sentry/monitors/endpoints/
+        base_monitor_details.py): only the fields sent change, each checked as the validator does."""
+        if "project" in body:
+            self.project(str(body["project"]))
+        if "name" in body:
+            name = text(body, "name", max_length=128)
+            monitor.name = name
+        if "status" in body:
+            monitor.status = choice(body, "status", ("active", "disabled"))
+        if "config" in body:
+            config = body["config"]
+            if not isinstance(config, dict) or "schedule" not in config:
+                raise ApiError.field("config", "This field is required.")
+            if config.get("schedule_type", monitor.config.get("schedule_type")) not in ("crontab", "interval"):
+                raise ApiError.field("config", "Invalid schedule_type")
+            monitor.config = {**monitor.config, **config}
+        for key in ("is_muted", "isMuted"):
+            if key in body:
+                monitor.is_muted = boolean(body, key, monitor.is_muted)
 
 
 _SNAKE = {

@@ -20,7 +20,7 @@ from typing import Any, Self, TypeVar
 import aiohttp
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from bot.errors import UnexpectedShape
+from bot.errors import NotFound, UnexpectedShape
 from bot.sentry import models as m
 from bot.sentry.cache import CacheKey, ReadCache
 from bot.sentry.paging import Page, next_cursor
@@ -877,6 +877,144 @@ class SentryClient:
         self.cache.invalidate(f"autofix:{issue_id}")
         path = self._org_path("issues/{}/autofix/", issue_id)
         return await self._read("get_autofix", path, m.AutofixState.model_validate, (f"autofix:{issue_id}",))
+
+    # --- issue card, releases and crons (issue 13, "card") ------------------------------------
+
+    async def get_issue_details(self, issue_id: str) -> m.IssueDetails:
+        """Issue details with the linked tickets folded in (`expand`), by numeric id or short ID.
+
+        Sentry's issue endpoints take a short ID in place of the id (`get_group_with_redirect`,
+        getsentry/sentry src/sentry/models/group.py), so a card needs no short ID lookup first.
+        """
+        path = self._org_path("issues/{}/", issue_id)
+        params = {"expand": ["integrationIssues", "sentryAppIssues"]}
+
+        def tags(found: m.IssueDetails) -> tuple[str, ...]:
+            return ("issues", "links", f"issue:{found.id}", f"links:{found.id}")
+
+        return await self._read("get_issue_details", path, m.IssueDetails.model_validate, tags, params)
+
+    async def get_latest_event(self, issue_id: str) -> m.EventDetails | None:
+        """The issue's latest event with its exception and frames (`event_id` may be `latest`, openapi.json);
+        None when the issue has no event left (Sentry's 404), an answer cached like any other."""
+        path = self._org_path("issues/{}/events/latest/", issue_id)
+
+        async def load() -> m.EventDetails | None:
+            try:
+                data = await self._get("get_latest_event", path)
+            except NotFound:
+                return None
+            return m.EventDetails.model_validate(data)
+
+        tags = ("events", f"events:{issue_id}")
+        return await self._cached(self._key("get_latest_event", path, None), "get_latest_event", load, tags)
+
+    async def issue_tag_counts(
+        self, issue_id: str, *, keys: Sequence[str], stats_period: str = "14d"
+    ) -> m.DiscoverTable:
+        """Event counts of one issue by the values of `keys` together, biggest first (Discover, errors).
+
+        Sentry publishes no endpoint with several tags' top values of an issue in one answer (its
+        GroupTagsEndpoint is unpublished), so one Discover query counts the value combinations.
+        """
+        params: dict[str, Any] = {
+            "dataset": "errors",
+            "field": [*keys, "count()"],
+            "query": f"issue.id:{int(issue_id)}",
+            "sort": "-count()",
+            "per_page": 100,
+            "statsPeriod": stats_period,
+        }
+        tags = ("events", f"events:{issue_id}")
+        return await self._read(
+            "issue_tag_counts", self._org_path("events/"), m.DiscoverTable.model_validate, tags, params
+        )
+
+    async def list_releases(
+        self, *, project: str | None = None, cursor: str | None = None, max_pages: int = 1
+    ) -> Page[m.Release]:
+        """Releases, newest first; of one project through its own releases endpoint (it takes the slug)."""
+        path = self._project_path(project, "releases/") if project else self._org_path("releases/")
+        return await self._list("list_releases", path, m.Release, ("releases",), cursor=cursor, max_pages=max_pages)
+
+    async def get_release(self, version: str) -> m.Release:
+        # A version is one path segment, percent-encoded (`@`, `+`); Sentry refuses `/` in versions.
+        path = self._org_path("releases/{}/", version)
+        return await self._read("get_release", path, m.Release.model_validate, ("releases", f"release:{version}"))
+
+    async def list_release_commits(
+        self, version: str, *, cursor: str | None = None, max_pages: int = 1
+    ) -> Page[m.Commit]:
+        return await self._list(
+            "list_release_commits",
+            self._org_path("releases/{}/commits/", version),
+            m.Commit,
+            ("releases", f"release:{version}"),
+            cursor=cursor,
+            max_pages=max_pages,
+        )
+
+    async def list_release_deploys(
+        self, version: str, *, cursor: str | None = None, max_pages: int = 1
+    ) -> Page[m.Deploy]:
+        return await self._list(
+            "list_release_deploys",
+            self._org_path("releases/{}/deploys/", version),
+            m.Deploy,
+            ("releases", f"release:{version}"),
+            cursor=cursor,
+            max_pages=max_pages,
+        )
+
+    async def list_monitors(
+        self, *, project_id: str | None = None, cursor: str | None = None, max_pages: int = 1
+    ) -> Page[m.Monitor]:
+        """Cron monitors; `project_id` is the numeric id (Sentry's `project` filter reads ids)."""
+        params = _drop_none({"project": [project_id] if project_id else None})
+        return await self._list(
+            "list_monitors",
+            self._org_path("monitors/"),
+            m.Monitor,
+            ("monitors",),
+            params=params,
+            cursor=cursor,
+            max_pages=max_pages,
+        )
+
+    async def get_monitor(self, monitor: str) -> m.Monitor:
+        path = self._org_path("monitors/{}/", monitor)
+        return await self._read("get_monitor", path, m.Monitor.model_validate, ("monitors", f"monitor:{monitor}"))
+
+    async def list_monitor_checkins(
+        self, monitor: str, *, cursor: str | None = None, max_pages: int = 1
+    ) -> Page[m.CheckIn]:
+        return await self._list(
+            "list_monitor_checkins",
+            self._org_path("monitors/{}/checkins/", monitor),
+            m.CheckIn,
+            ("monitors", f"monitor:{monitor}"),
+            cursor=cursor,
+            max_pages=max_pages,
+        )
+
+    async def update_monitor(
+        self,
+        monitor: str,
+        *,
+        project: str,
+        name: str,
+        config: Mapping[str, Any],
+        is_muted: bool | None = None,
+    ) -> m.Monitor | None:
+        """Update a monitor; `is_muted` stops (or restarts) its incidents.
+
+        The published schema requires `project`, `name` and `config` in every update, so a caller
+        changing one thing sends the rest back as read (`monitor_update_fields`).
+        """
+        body = _drop_none({"project": project, "name": name, "config": config, "is_muted": is_muted})
+        path = self._org_path("monitors/{}/", monitor)
+        data = await self._write("PUT", "update_monitor", path, body, "monitors", f"monitor:{monitor}")
+        return m.Monitor.model_validate(data) if isinstance(data, dict) and data.get("id") else None
 
     # --- reports (issue 15) ---------------------------------------------------------------------
 

@@ -6,6 +6,8 @@ acts on is declared, and almost everything is optional: Sentry's answers vary by
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -18,29 +20,42 @@ __all__ = [
     "AutofixStart",
     "AutofixState",
     "AutofixStep",
+    "CheckIn",
     "ClientKey",
     "Commit",
+    "Deploy",
+    "DiscoverTable",
     "Event",
+    "EventDetails",
     "EventIdResolution",
+    "ExceptionValue",
     "ExternalIssue",
     "ExternalTeam",
     "ExternalUser",
     "FormField",
     "Forwarder",
+    "Frame",
     "Installation",
     "Integration",
     "IntegrationProvider",
     "Issue",
     "IssueAnnotation",
     "IssueCounts",
+    "IssueDetails",
     "IssueSummary",
     "Member",
+    "Monitor",
+    "MonitorConfig",
+    "MonitorEnvironment",
     "Organization",
     "Project",
     "ProjectRef",
     "ProjectUser",
     "Provider",
     "Relay",
+    "Release",
+    "ReleaseProject",
+    "ReleaseRef",
     "Repository",
     "ScimList",
     "ScimUser",
@@ -550,6 +565,177 @@ class AutofixState(SentryModel):
 
 # `Issue.annotations` names a model defined in this block.
 Issue.model_rebuild()
+
+
+# --- issue card, releases and crons (issue 13, "card") ---------------------------------------------
+
+
+class ReleaseRef(SentryModel):
+    """A release as issue details name it (`firstRelease`, `lastRelease`)."""
+
+    version: str
+    short_version: str | None = None
+    date_created: datetime | None = None
+    date_released: datetime | None = None
+
+
+class IssueDetails(Issue):
+    """Issue details with what a triager reads first; `expand=integrationIssues,sentryAppIssues` adds the
+    linked tickets (`GroupDetailsEndpoint`, getsentry/sentry src/sentry/issues/endpoints/group_details.py)."""
+
+    first_release: ReleaseRef | None = None
+    last_release: ReleaseRef | None = None
+    tags: list[TagKey] = []
+    integration_issues: list[dict[str, Any]] = []
+    sentry_app_issues: list[ExternalIssue] = []
+
+
+class Frame(SentryModel):
+    filename: str | None = None
+    abs_path: str | None = None
+    module: str | None = None
+    function: str | None = None
+    line_no: int | None = None
+    in_app: bool | None = None
+
+
+class ExceptionValue(SentryModel):
+    type: str | None = None
+    value: str | None = None
+    frames: list[Frame] = []
+
+
+class EventDetails(Event):
+    """One event with its `entries` (the exception and its stack trace); Sentry's EventSerializer."""
+
+    entries: list[dict[str, Any]] = []
+
+    def exceptions(self) -> list[ExceptionValue]:
+        """The event's exceptions, outermost last, as Sentry lists them in its `exception` entry."""
+        found: list[ExceptionValue] = []
+        for entry in self.entries:
+            if entry.get("type") != "exception":
+                continue
+            for value in (entry.get("data") or {}).get("values") or []:
+                stack = value.get("stacktrace") or {}
+                found.append(
+                    ExceptionValue(
+                        type=value.get("type"),
+                        value=value.get("value"),
+                        frames=[Frame.model_validate(f) for f in stack.get("frames") or []],
+                    )
+                )
+        return found
+
+
+class DiscoverTable(SentryModel):
+    """Rows of `GET /organizations/{org}/events/` (Discover): one mapping per row, keyed by field."""
+
+    data: list[dict[str, Any]] = []
+    meta: dict[str, Any] = {}
+
+
+class ReleaseProject(SentryModel):
+    id: str | None = None
+    slug: str
+    name: str | None = None
+    new_groups: int | None = None
+    platform: str | None = None
+
+
+class Deploy(SentryModel):
+    id: str
+    environment: str
+    date_started: datetime | None = None
+    date_finished: datetime | None = None
+    name: str | None = None
+    url: str | None = None
+
+
+class Release(SentryModel):
+    version: str
+    short_version: str | None = None
+    status: str | None = None
+    date_created: datetime | None = None
+    date_released: datetime | None = None
+    first_event: datetime | None = None
+    last_event: datetime | None = None
+    new_groups: int | None = None
+    commit_count: int | None = None
+    deploy_count: int | None = None
+    last_deploy: Deploy | None = None
+    authors: list[dict[str, Any]] = []
+    projects: list[ReleaseProject] = []
+    ref: str | None = None
+    url: str | None = None
+
+
+class MonitorConfig(SentryModel):
+    # Sentry sends the monitor config in snake_case (MonitorSerializer), unlike the rest of the monitor.
+    model_config = ConfigDict(alias_generator=None, populate_by_name=True, extra="allow", frozen=True)
+
+    schedule_type: str | None = None
+    schedule: str | list[int | str] | None = None
+    checkin_margin: int | None = None
+    max_runtime: int | None = None
+    timezone: str | None = None
+    failure_issue_threshold: int | None = None
+    recovery_threshold: int | None = None
+
+    def writable(self) -> dict[str, Any]:
+        """The config as an update sends it back: the fields the published schema's update takes,
+        each only when the update accepts it (whole minutes from 1, an IANA time zone). A value the
+        update's validator refuses would fail the whole change (a mute) for a field it did not touch.
+        """
+        fields: dict[str, Any] = {"schedule_type": self.schedule_type, "schedule": self.schedule}
+        for name in ("checkin_margin", "max_runtime", "failure_issue_threshold", "recovery_threshold"):
+            value = getattr(self, name)
+            if isinstance(value, int) and value >= 1:
+                fields[name] = value
+        if self.timezone in _time_zones():
+            fields["timezone"] = self.timezone
+        return {k: v for k, v in fields.items() if v is not None}
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+class MonitorEnvironment(SentryModel):
+    name: str
+    status: str | None = None
+    is_muted: bool | None = None
+    last_check_in: datetime | None = None
+    next_check_in: datetime | None = None
+
+
+class Monitor(SentryModel):
+    id: str
+    slug: str
+    name: str
+    status: str | None = None
+    is_muted: bool | None = None
+    config: MonitorConfig = MonitorConfig()
+    project: ProjectRef | None = None
+    environments: list[MonitorEnvironment] = []
+    date_created: datetime | None = None
+
+    @field_validator("environments", mode="before")
+    @classmethod
+    def _environment_list(cls, v: Any) -> Any:
+        # Sentry sends a list (MonitorSerializer serializes every MonitorEnvironment); the published
+        # schema types it as one object (its response type lacks `many`), so Prism sends one.
+        return [v] if isinstance(v, dict) else v
+
+
+class CheckIn(SentryModel):
+    id: str
+    status: str | None = None
+    environment: str | None = None
+    duration: int | None = None  # milliseconds
+    date_created: datetime | None = None
+    expected_time: datetime | None = None
 
 
 # --- reports (issue 15) ----------------------------------------------------------------------------

@@ -70,6 +70,18 @@ OPERATION_SCOPES: Mapping[str, tuple[str, ...]] = {
     "link_ticket": ("event:admin", "event:write"),
     "start_autofix": ("event:admin", "event:write"),
     "get_autofix": ("event:admin", "event:read", "event:write"),
+    # --- issue card, releases and crons (issue 13, "card") ---
+    "get_issue_details": ("event:admin", "event:read", "event:write"),
+    "get_latest_event": ("event:admin", "event:read", "event:write"),
+    "issue_tag_counts": ("org:admin", "org:read", "org:write"),
+    "list_releases": ("org:ci", "project:admin", "project:read", "project:releases", "project:write"),
+    "get_release": ("org:ci", "project:admin", "project:read", "project:releases", "project:write"),
+    "list_release_commits": ("org:ci", "project:admin", "project:read", "project:releases", "project:write"),
+    "list_release_deploys": ("org:ci", "project:admin", "project:read", "project:releases", "project:write"),
+    "list_monitors": ("alerts:read", "org:admin", "org:read", "org:write"),
+    "get_monitor": ("alerts:read", "alerts:write", "project:admin", "project:read", "project:write"),
+    "list_monitor_checkins": ("alerts:read", "alerts:write", "project:admin", "project:read", "project:write"),
+    "update_monitor": ("alerts:write", "project:admin", "project:write"),
     # --- reports (issue 15) ---
     "event_totals": ("org:admin", "org:read", "org:write"),
 }

@@ -39,8 +39,9 @@ from bot.charts import render
 from bot.commands.auth import authorize
 from bot.commands.context import Ctx, Reply, Services
 from bot.commands.dispatch import Dispatcher, answer_in_time, normalize, tokenize
-from bot.commands.refs import load_issue, sentry_link
+from bot.commands.refs import sentry_link
 from bot.commands.slash import using
+from bot.commands.triage import issue_card_for
 from bot.errors import PermissionDenied
 from bot.interactions import Interactions, OpenModal, PostChart, flatten_state
 from bot.settings import Settings
@@ -50,7 +51,6 @@ from bot.slack.text import from_slack, slack_url
 from bot.store.events import SeenEvents
 from bot.views.blocks import esc
 from bot.views.common import error_message, still_waiting, with_share
-from bot.views.issue import issue_card
 from bot.views.routing import Action, Callback, decode, encode
 from bot.views.tickets import form_not_opened, loading_modal, message_modal, submission_errors
 
@@ -517,13 +517,13 @@ def build_bolt_app(
                 continue
             try:
                 await authorize(issue_cmd, ctx)
-                issue = await load_issue(ctx, url)
+                card = await issue_card_for(ctx, url)
             except PermissionDenied:
                 return
             except Exception:
                 log.info("slack.unfurl.skipped", extra={"url_domain": link.get("domain")})
                 continue
-            unfurls[sent] = {"blocks": issue_card(issue, now=ctx.now)["blocks"]}
+            unfurls[sent] = {"blocks": card["blocks"]}
         if not unfurls:
             return
         if event.get("unfurl_id") and event.get("source"):

@@ -128,3 +128,32 @@ OPERATIONS: list[tuple[str, Call]] = [
         lambda c: c.event_totals(start="2027-03-27T08:00:00Z", end="2027-03-28T07:00:00Z", projects=[2]),
     ),
 ]
+
+# --- issue card, releases and crons (issue 13, "card") ---
+RELEASE = "frontend@1.0.0+build.7"
+MONITOR = "nightly-billing"
+OPERATIONS += [
+    ("get_issue_details", lambda c: c.get_issue_details(ISSUE)),
+    ("get_issue_details", lambda c: c.get_issue_details("PUMP-STATION-1")),
+    ("get_latest_event", lambda c: c.get_latest_event(ISSUE)),
+    ("issue_tag_counts", lambda c: c.issue_tag_counts(ISSUE, keys=["release", "environment", "browser.name"])),
+    ("list_releases", lambda c: c.list_releases()),
+    ("list_releases", lambda c: c.list_releases(project=PROJECT)),
+    ("get_release", lambda c: c.get_release(RELEASE)),
+    ("list_release_commits", lambda c: c.list_release_commits(RELEASE)),
+    ("list_release_deploys", lambda c: c.list_release_deploys(RELEASE)),
+    ("list_monitors", lambda c: c.list_monitors()),
+    ("list_monitors", lambda c: c.list_monitors(project_id="2")),
+    ("get_monitor", lambda c: c.get_monitor(MONITOR)),
+    ("list_monitor_checkins", lambda c: c.list_monitor_checkins(MONITOR)),
+    (
+        "update_monitor",
+        lambda c: c.update_monitor(
+            MONITOR,
+            project=PROJECT,
+            name="Nightly billing",
+            config={"schedule_type": "crontab", "schedule": "0 2 * * *", "checkin_margin": 5, "timezone": "UTC"},
+            is_muted=True,
+        ),
+    ),
+]

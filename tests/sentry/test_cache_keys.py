@@ -120,6 +120,17 @@ OVERRIDES: dict[tuple[str, str], st.SearchStrategy[Any]] = {
     ("event_totals", "environments"): st.sampled_from([(), ("production",)]),
 }
 
+# --- issue card, releases and crons (issue 13, "card") ---
+WRITES = WRITES | {"update_monitor"}
+PARAMETERS.update(
+    {
+        "keys": st.sampled_from([("release", "environment", "browser.name"), ("release", "os.name"), ("nope",)]),
+        "version": st.sampled_from([*list(_SEED.releases)[:3], "web@0.0.0", "com.acme.shop@5.12.0+1042"]),
+        "project_id": st.sampled_from([None, *(p.id for p in _SEED.projects.values()), "1"]),
+        "monitor": st.sampled_from([*list(_SEED.monitors)[:3], "nope"]),
+    }
+)
+
 
 def public_methods() -> set[str]:
     return {n for n in dir(SentryClient) if not n.startswith("_") and callable(getattr(SentryClient, n))} - {"close"}
