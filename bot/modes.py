@@ -93,13 +93,14 @@ async def worker(settings: Settings, *, host: str, port: int) -> int:
     `BOT_ALERT_WORKER=off`; `/healthz`, `/readyz` and `/metrics` on host:port."""
     settings.require("slack_bot_token")
     from bot.alerts.metrics import refresh_outbox_gauges
-    from bot.wiring import open_database, running_worker
+    from bot.wiring import open_database, report_sentry, running_worker
 
     shutdown = Shutdown(grace=settings.bot_shutdown_grace)
     with shutdown.on_signals():
         async with (
             open_database(settings) as db,
-            running_worker(db, slack_client(settings), shutdown=shutdown, admins=settings.bot_admins),
+            report_sentry(settings) as sentry,
+            running_worker(db, slack_client(settings), shutdown=shutdown, admins=settings.bot_admins, sentry=sentry),
         ):
             app = build_web_app(
                 None, ready=db.ping, shutdown=shutdown, before_scrape=partial(refresh_outbox_gauges, db)

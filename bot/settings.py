@@ -7,6 +7,7 @@ one plain line that names the variable and what it expects (`ConfigError`), neve
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AnyHttpUrl,
@@ -84,6 +85,8 @@ class Settings(BaseSettings):
     bot_shutdown_grace: float = Field(default=10, ge=0)
     bot_alert_worker: Literal["on", "off"] = "on"
     bot_auto_migrate: Literal["on", "off"] = "on"
+    # Scheduled reports: the time zone of `/sentry report add` without `--tz` (an IANA name).
+    bot_timezone: str = "UTC"
 
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -128,6 +131,15 @@ class Settings(BaseSettings):
     @classmethod
     def _switch(cls, v: Any) -> Any:
         return v.strip().lower() if isinstance(v, str) else v
+
+    @field_validator("bot_timezone")
+    @classmethod
+    def _known_timezone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(f"BOT_TIMEZONE={v!r} is not an IANA time zone: set it like Europe/Berlin") from None
+        return v
 
     @field_validator("log_format", mode="before")
     @classmethod

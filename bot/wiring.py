@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from functools import partial
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -27,6 +28,7 @@ from bot.identity_store import StoredOverrides
 from bot.runtime import open_services
 from bot.seer import Post as SeerPost
 from bot.seer import SeerRuns, alert_thread
+from bot.sentry import ReadCache, SentryClient
 from bot.server import Shutdown, build_web_app
 from bot.settings import Settings
 from bot.slack.app import build_bolt_app
@@ -36,7 +38,7 @@ from bot.slack.directory import SlackDirectory
 from bot.store import Database
 from bot.views.blocks import Block
 
-__all__ = ["open_database", "running_bot", "running_worker"]
+__all__ = ["open_database", "report_sentry", "running_bot", "running_worker"]
 
 
 def open_database(settings: Settings) -> AbstractAsyncContextManager[Database]:
@@ -47,17 +49,40 @@ def open_database(settings: Settings) -> AbstractAsyncContextManager[Database]:
 
 
 @asynccontextmanager
+async def report_sentry(settings: Settings) -> AsyncIterator[SentryClient | None]:
+    """For `sentry-bot worker`: the Sentry client scheduled reports read with, or None (reports then
+    wait for a worker that has one) when `SENTRY_AUTH_TOKEN` or `SENTRY_ORG` is not set."""
+    if settings.sentry_auth_token is None or settings.sentry_org is None:
+        yield None
+        return
+    async with aiohttp.ClientSession() as session:
+        yield SentryClient(
+            base_url=str(settings.sentry_url),
+            token=settings.sentry_auth_token,
+            org=settings.sentry_org,
+            session=session,
+            cache=ReadCache(ttl=settings.cache_ttl_seconds),
+        )
+
+
+@asynccontextmanager
 async def running_worker(
-    db: Database, client: AsyncWebClient, *, shutdown: Shutdown | None = None, admins: Iterable[str] = ()
+    db: Database,
+    client: AsyncWebClient,
+    *,
+    shutdown: Shutdown | None = None,
+    admins: Iterable[str] = (),
+    sentry: SentryClient | None = None,
 ) -> AsyncIterator[AlertWorker]:
-    """The alert worker (routing, delivery, janitor), started; on exit it finishes the Slack calls under
-    way within what is left of the shutdown's grace and gives up its channel leases. `admins` hear of
-    channels Sentry alert rules chose that the bot cannot post in."""
+    """The alert worker (routing, delivery, janitor; scheduled reports when given `sentry`), started; on
+    exit it finishes the Slack calls under way within what is left of the shutdown's grace and gives
+    up its channel leases. `admins` hear of channels Sentry alert rules chose that the bot cannot post in."""
     # The worker paces each channel and honours Retry-After itself, so its client must not retry 429s.
     worker = AlertWorker(
         db,
         counted(AsyncWebClient(token=client.token, base_url=client.base_url)),
         config=DeliveryConfig(rule_notify=tuple(sorted(admins))),
+        sentry=sentry,
     )
     await worker.start()
     try:
@@ -83,7 +108,7 @@ async def running_bot(
         worker = None
         if settings.bot_alert_worker == "on":
             worker = await stack.enter_async_context(
-                running_worker(db, client, shutdown=shutdown, admins=settings.bot_admins)
+                running_worker(db, client, shutdown=shutdown, admins=settings.bot_admins, sentry=services.sentry)
             )
         # Without a worker here, another process's worker finds the stored rows when it polls.
         wake = worker.wake if worker is not None else None

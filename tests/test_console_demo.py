@@ -17,10 +17,13 @@ from bot.views import text as t
 from tests.demo import answer, demo, is_error
 
 EXAMPLES = [(cmd, example) for cmd in registry if not cmd.hidden for example in cmd.examples]
+# What must be true before the example makes sense.
 SETUP = {
     "unsubscribe": ["subscribe web"],
     "unmute": ["mute WEB-12A 4h"],
-}  # what must be true before the example makes sense
+    "report remove": ["report add web daily"],
+    "report now": ["report add web daily"],
+}
 CONFIRM_LINE = t.CONFIRM.split("{summary}")[0]
 
 

@@ -7,7 +7,8 @@ In order:
    every pending alert folds into the digest; the digest is posted, or updated at most every
    `digest_refresh` seconds;
 3. else the oldest pending delivery: an alert (new message, or a reply in its issue's thread),
-   an in-place update, a reply saying who did what, an escalation, a notice, a mute's end.
+   an in-place update, a reply saying who did what, an escalation, a notice, a mute's end, a
+   scheduled report and its chart (uploaded into the report's thread).
 A parent message drawn while its issue is muted in the channel carries the mute's banner.
 Deliveries that turn out to need no call (an update of a message never posted) are skipped.
 """
@@ -25,6 +26,7 @@ from bot.alerts.models import Alert, DigestEntry, IssueChange, SubscriptionFilte
 from bot.alerts.router import Kind
 from bot.alerts.subscriptions import subscription_from_row
 from bot.mutes import MuteEnd, active_mute
+from bot.reports.models import ReportContent
 from bot.store.alerts import alert_messages, deliveries, digests, subscriptions
 from bot.views.alert import (
     alert_message,
@@ -36,6 +38,7 @@ from bot.views.alert import (
     repeat_reply,
 )
 from bot.views.common import Message
+from bot.views.report import report_message
 from bot.views.rule_action import rule_channel_notice
 
 __all__ = ["Call", "Planner"]
@@ -44,6 +47,7 @@ __all__ = ["Call", "Planner"]
 ALERT_EVENT = "sentry_bot_alert"
 DIGEST_EVENT = "sentry_bot_digest"
 NOTE_EVENT = "sentry_bot_note"
+REPORT_EVENT = "sentry_bot_report"
 _DIGESTS_LOOKED_AT = 5
 
 
@@ -52,7 +56,7 @@ class Call:
     """One Slack call a turn decided on, and what to record once Slack answers."""
 
     channel_id: str
-    method: Literal["chat.postMessage", "chat.update"]
+    method: Literal["chat.postMessage", "chat.update", "files.upload"]
     message: Message
     key: str  # "d<delivery id>" or "g<digest id>", carried in the message metadata
     event_type: str
@@ -71,6 +75,8 @@ class Call:
     probe: bool = False
     # A thread reply that also shows in the channel (`reply_broadcast`, the subscription's `--broadcast`).
     broadcast: bool = False
+    # files.upload: the chart to draw and upload (a report's: `title` and `points`).
+    chart: dict[str, Any] | None = None
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -304,6 +310,19 @@ class Planner:
             case Kind.NOTICE:
                 message = broken_notice(**item.payload)
                 return Call(method="chat.postMessage", message=message, **common)
+            case Kind.REPORT:
+                common["event_type"] = REPORT_EVENT
+                message = report_message(ReportContent.model_validate(item.payload))
+                return Call(method="chat.postMessage", message=message, **common)
+            case Kind.CHART:
+                # The report before it in this channel was sent (deliveries go in id order), or
+                # given up on: then there is no thread for its chart.
+                report = conn.execute(
+                    select(deliveries.c.status, deliveries.c.ts).where(deliveries.c.id == item.payload["after"])
+                ).first()
+                if report is None or report.status != "sent" or not report.ts:
+                    return None
+                return Call(method="files.upload", message={}, thread_ts=report.ts, chart=item.payload, **common)
         return None
 
     @staticmethod

@@ -66,7 +66,11 @@ class Recorder:
     def _failed(self, conn: Connection, *, call: Call, failure: Failure, now: float, started: float) -> None:
         channel = _lock_channel(conn, call.channel_id)
         not_before = started + self._config.pace
-        if failure.kind == "retry":
+        if call.kind is Kind.CHART and failure.kind not in ("retry", "workspace"):
+            # A report's chart Slack will not take (files need the bot in the channel, which
+            # chat:write.public does not cover): the report stands without it.
+            self._drop(conn, call, failure, now)
+        elif failure.kind == "retry":
             wait = failure.retry_after or self._config.backoff_for(call.attempts)
             not_before = max(not_before, now + wait)
             self._retry(conn, call, failure, now)

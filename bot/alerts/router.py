@@ -118,6 +118,8 @@ class Kind(StrEnum):
     ESCALATION = "escalation"  # "reached 100 events" in the thread
     NOTICE = "notice"  # a direct message about a channel Slack refuses
     MUTED = "muted"  # "50 alerts came while muted" in the thread, when its mute ends
+    REPORT = "report"  # a scheduled report (bot/reports/runner.py), its content in the payload
+    CHART = "chart"  # a report's chart, uploaded into the report's thread once the report is posted
 
 
 def touch_channel(db: Database, conn: Connection, channel_id: str, due: float) -> None:

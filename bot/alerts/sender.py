@@ -12,6 +12,7 @@ A turn:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -29,6 +30,8 @@ from bot.alerts.metrics import SLACK_CALLS, TOKEN_REFUSED
 from bot.alerts.plan import Call, Planner
 from bot.alerts.record import Recorder
 from bot.alerts.slack_errors import TRANSPORT_ERRORS, classify
+from bot.charts import render_events
+from bot.slack.files import upload_chart
 from bot.store import Database
 from bot.store.alerts import slack_auth_hold, slack_channels
 
@@ -136,7 +139,12 @@ class Sender:
         return max(float(earliest), float(probe_at)) if probe_at is not None else float(earliest)
 
     async def _call(self, call: Call) -> str:
-        """Make the call; the ts of the message it posted or updated."""
+        """Make the call; the ts of the message it posted or updated (an upload: the file's id)."""
+        if call.method == "files.upload" and call.chart is not None:
+            # Drawing is CPU work of tens of milliseconds: off the event loop (bot/charts).
+            points = [(int(at), int(n)) for at, n in call.chart["points"]]
+            chart = await asyncio.to_thread(render_events, points, title=call.chart["title"])
+            return await upload_chart(self._slack, channel_id=call.channel_id, chart=chart, thread_ts=call.thread_ts)
         if call.method == "chat.update":
             response = await self._slack.chat_update(
                 channel=call.channel_id, ts=call.ts or "", metadata=call.metadata, **call.message

@@ -38,6 +38,8 @@ from bot.alerts.rule_channels import RuleChannels
 from bot.alerts.sender import Sender
 from bot.mutes import next_end
 from bot.mutes.ending import end_due
+from bot.reports.runner import ReportRunner
+from bot.sentry.client import SentryClient
 from bot.slack.channels import ChannelDirectory
 from bot.store import Database
 from bot.store.alerts import slack_channels
@@ -48,6 +50,9 @@ log = logging.getLogger(__name__)
 
 # Never sleep less than this between two polls, so a claim lost to another replica cannot spin.
 _MIN_SLEEP = 0.005
+
+# How often the report tick looks for due reports (a report posts at most this late, plus its build).
+REPORT_EVERY = 30.0
 
 # While a loop keeps failing (the database is down), how often it logs how many polls failed.
 TROUBLE_REPORT_EVERY = 30.0
@@ -97,13 +102,17 @@ class Trouble:
 
 class AlertWorker:
     """Routes stored webhooks and sends their messages: one routing task, `config.senders` sending
-    tasks (one channel each at a time), a janitor, and a task that ends mutes when their time comes.
+    tasks (one channel each at a time), a janitor, a task that ends mutes when their time comes,
+    and (given a Sentry client) the report tick, which queues scheduled reports for the senders.
 
     Args:
         db: the store shared with the receiver.
         slack: the Web API client (base_url = SLACK_API_URL).
         config: pace, storm and retry settings.
         name: this process in leases and logs; defaults to host:pid:random.
+        sentry: the client scheduled reports read Sentry with; without one, reports wait for a
+            worker that has one.
+        report_every: seconds between two looks for due reports.
     """
 
     def __init__(
@@ -114,6 +123,8 @@ class AlertWorker:
         config: DeliveryConfig | None = None,
         name: str | None = None,
         clock: Callable[[], float] = time.time,
+        sentry: SentryClient | None = None,
+        report_every: float = REPORT_EVERY,
     ) -> None:
         self._db = db
         self._config = config or DeliveryConfig()
@@ -130,6 +141,8 @@ class AlertWorker:
             people=People(db, slack),
         )
         self._sender = Sender(db, slack, config=self._config, owner=self.name, clock=clock)
+        self._reports = ReportRunner(db, sentry, owner=self.name) if sentry is not None else None
+        self._report_every = report_every
         self._stopped = asyncio.Event()
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
@@ -158,6 +171,8 @@ class AlertWorker:
             asyncio.create_task(self._janitor_loop(), name="alerts-janitor"),
             asyncio.create_task(self._mute_loop(), name="alerts-mutes"),
         ]
+        if self._reports is not None:
+            self._tasks.append(asyncio.create_task(self._report_loop(self._reports), name="alerts-reports"))
         log.info("alerts.worker.started", extra={"worker": self.name, "senders": self._config.senders})
 
     async def stop(self, *, grace: float = 10.0) -> None:
@@ -257,6 +272,17 @@ class AlertWorker:
             except Exception as exc:
                 trouble.failed(exc)
             await self._sleep(self._stopped, max(_MIN_SLEEP, delay))
+
+    async def _report_loop(self, runner: ReportRunner) -> None:
+        trouble = Trouble("reports")
+        while not self._stopping:
+            try:
+                if await runner.tick(self._clock()):
+                    self._work.set()
+                trouble.ended()
+            except Exception as exc:
+                trouble.failed(exc)
+            await self._sleep(self._stopped, self._report_every)
 
     async def _sleep(self, event: asyncio.Event, delay: float) -> None:
         if self._stopping:

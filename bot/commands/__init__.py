@@ -13,6 +13,7 @@ from bot.commands import (  # noqa: F401  (registration)
     mutes,
     org,
     releases,
+    reports,
     seer,
     tickets,
 )

@@ -28,7 +28,10 @@ from bot.errors import SentryBotError
 from bot.identity import Who
 from bot.mutes import channel_mutes
 from bot.mutes.models import Mute
+from bot.reports.models import Report
+from bot.reports.store import channel_reports
 from bot.sentry.models import Issue
+from bot.store import Database
 
 __all__ = ["ASSIGNED_SHOWN", "HomeState", "Part", "gather"]
 
@@ -63,6 +66,7 @@ class HomeState:
     mutes: Part[Mute] = field(default_factory=Part)
     doctor: Part[str] | None = None  # admins only
     more_assigned: bool = False
+    reports: Part[Report] = field(default_factory=Part)  # scheduled reports of the person's channels
 
 
 async def _part(what: str, read: Awaitable[Sequence[T]]) -> Part[T]:
@@ -98,6 +102,13 @@ async def _mutes(ctx: Ctx, channels: frozenset[str]) -> Sequence[Mute]:
     return await channel_mutes(ctx.services.store, sorted(channels), ctx.now.timestamp())
 
 
+async def _reports(ctx: Ctx, channels: frozenset[str]) -> Sequence[Report]:
+    db = ctx.services.store
+    if not isinstance(db, Database) or not channels:
+        return []
+    return await channel_reports(db, sorted(channels))
+
+
 async def _skipped() -> None:
     return None
 
@@ -107,10 +118,11 @@ async def gather(ctx: Ctx, *, channels: frozenset[str] | None) -> HomeState:
     who = await ctx.services.identity.who(ctx.user_id)
     policy = ctx.settings.bot_read_policy
     email = (who.member.email if who.member else None) or who.email
-    assigned, subs, mutes, doctor = await asyncio.gather(
+    assigned, subs, mutes, reports, doctor = await asyncio.gather(
         _part("Your issues", _assigned(ctx, email)) if who.member is not None and email else _skipped(),
         _part("Subscriptions", _subscriptions(ctx, channels or frozenset())),
         _part("Mutes", _mutes(ctx, channels or frozenset())),
+        _part("Reports", _reports(ctx, channels or frozenset())),
         _part("Self-check", self_check(ctx)) if allowed(Level.ADMIN, who, read_policy=policy) else _skipped(),
     )
     more = assigned is not None and len(assigned.items) > ASSIGNED_SHOWN
@@ -124,6 +136,7 @@ async def gather(ctx: Ctx, *, channels: frozenset[str] | None) -> HomeState:
         channels_known=channels is not None,
         subscriptions=subs,
         mutes=mutes,
+        reports=reports,
         doctor=doctor,
         more_assigned=more,
     )

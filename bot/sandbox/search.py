@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.sandbox.records import Issue, Project
 from bot.sandbox.state import ApiError, SandboxData
@@ -133,6 +133,8 @@ def _keyed(data: SandboxData, key: str, values: Sequence[str]) -> Callable[[Issu
         return _assigned(data, values)
     if key == "firstRelease":
         return lambda issue: issue.first_release in values
+    if key in _SEEN:  # reports (issue 15)
+        return _seen(key, values[0])
     tag = "release" if key == "release" else key
     return lambda issue: _has_tag(data, issue, tag, values)
 
@@ -188,3 +190,35 @@ def _has_tag(data: SandboxData, issue: Issue, key: str, values: Sequence[str]) -
     return any(
         e.issue_id == issue.id and any(k == key and v in values for k, v in e.tags) for e in data.events.values()
     )
+
+
+# --- reports (issue 15): `firstSeen:` and `lastSeen:` -------------------------------------------------
+
+# Sentry's date filters on an issue (`firstSeen:>=2027-03-27T08:00:00`, `lastSeen:-24h`): an operator
+# and an ISO 8601 date-time (UTC when it has no offset) or a relative `-24h` (src/sentry/api/
+# event_search.py, `date_filter` and `rel_date_filter`; docs.sentry.io "Search" > "Date and time").
+_SEEN = {"firstSeen": "first_seen", "lastSeen": "last_seen"}
+_DATE_OPERATORS: dict[str, Callable[[datetime, datetime], bool]] = {
+    ">=": lambda seen, bound: seen >= bound,
+    "<=": lambda seen, bound: seen <= bound,
+    ">": lambda seen, bound: seen > bound,
+    "<": lambda seen, bound: seen < bound,
+}
+
+
+def _seen(key: str, raw: str) -> Callable[[Issue], bool]:
+    op = next((o for o in _DATE_OPERATORS if raw.startswith(o)), None)
+    value = raw[len(op) :] if op else raw
+    if relative := re.fullmatch(r"-(\d+)([smhdw])", value):
+        # `lastSeen:-24h` means within the last day: later than that moment.
+        bound = datetime.now(UTC) - timedelta(seconds=int(relative.group(1)) * _UNITS[relative.group(2)])
+        test = _DATE_OPERATORS[op or ">="]
+    else:
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ApiError.detail(400, f"Invalid date: {value}") from None
+        bound = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        test = _DATE_OPERATORS[op] if op else (lambda seen, day: seen.date() == day.date())
+    field = _SEEN[key]
+    return lambda issue: test(getattr(issue, field), bound)

@@ -809,6 +809,8 @@ async def discover_events(request: web.Request) -> web.Response:
     if sort and sort.lstrip("-") not in fields:
         raise ApiError.detail(400, "Cannot sort by a field that is not selected.")
     match = _ISSUE_QUERY.match(query.get("query", "").strip())
+    if match is None and set(fields) <= set(usage.DISCOVER_FIELDS):
+        return discover_totals(request, fields)  # reports (issue 15): the period's totals
     if match is None or "count()" not in fields:
         raise ApiError.detail(400, "The sandbox answers only `query=issue.id:<id>` with count() and tag fields.")
     found = data.issues.get(match.group(1))
@@ -1066,3 +1068,33 @@ async def run_sandbox(state: SandboxState, host: str = "127.0.0.1", port: int = 
         yield f"http://{host}:{bound_port}/"
     finally:
         await runner.cleanup()
+
+
+# --- reports (issue 15): Discover totals ------------------------------
+
+
+def chosen_projects(data: SandboxData, request: web.Request) -> list[Project]:
+    """`project=<id>` (repeated; none or -1: every project). Sentry refuses an id the token cannot
+    see with 403 (`OrganizationEndpoint.get_projects` in src/sentry/api/bases/organization.py)."""
+    ids = [p for p in request.query.getall("project", []) if p != "-1"]
+    if not ids:
+        return list(data.projects.values())
+    chosen = [data.project_by_id(p) for p in ids]
+    if any(p is None for p in chosen):
+        raise ApiError.detail(403, FAULT_DETAILS[403])
+    return [p for p in chosen if p is not None]
+
+
+def discover_totals(request: web.Request, fields: list[str]) -> web.Response:
+    """Discover's table query without an issue: the aggregates reports ask for (`count()`,
+    `count_unique(user)`) over the projects and the period (`discover_events` routes it here)."""
+    data = data_of(request)
+    projects = chosen_projects(data, request)
+    now = int(time.time())
+    start, end = usage.time_range(
+        request.query.get("statsPeriod"), request.query.get("start"), request.query.get("end"), 1, now
+    )
+    users: dict[str, int] = {}
+    for issue in data.issues.values():
+        users[issue.project_slug] = users.get(issue.project_slug, 0) + issue.user_count
+    return ok(usage.discover_totals(projects, users, fields, start, end))

@@ -1015,3 +1015,24 @@ class SentryClient:
         path = self._org_path("monitors/{}/", monitor)
         data = await self._write("PUT", "update_monitor", path, body, "monitors", f"monitor:{monitor}")
         return m.Monitor.model_validate(data) if isinstance(data, dict) and data.get("id") else None
+
+    # --- reports (issue 15) ---------------------------------------------------------------------
+
+    async def event_totals(
+        self, *, start: str, end: str, projects: Sequence[int] = (), environments: Sequence[str] = ()
+    ) -> m.EventTotals:
+        """Error events and the distinct users they came from, `start`..`end` (RFC 3339, `2027-03-27T08:00:00Z`), in one
+        Discover query (`count()`, `count_unique(user)` on the `errors` dataset)."""
+        params = _drop_none(
+            {
+                "field": list(m.EventTotals.FIELDS),
+                "dataset": "errors",
+                "start": start,
+                "end": end,
+                "project": list(projects) or None,
+                "environment": list(environments) or None,
+            }
+        )
+        return await self._read(
+            "event_totals", self._org_path("events/"), m.EventTotals.from_table, ("events", "stats"), params
+        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import zoneinfo
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
@@ -736,3 +736,23 @@ class CheckIn(SentryModel):
     duration: int | None = None  # milliseconds
     date_created: datetime | None = None
     expected_time: datetime | None = None
+
+
+# --- reports (issue 15) ----------------------------------------------------------------------------
+
+
+class EventTotals(SentryModel):
+    """One Discover row (`GET /organizations/{org}/events/`, `{"data": [{"count()": 10, ...}], "meta": ...}`)."""
+
+    FIELDS: ClassVar[tuple[str, str]] = ("count()", "count_unique(user)")
+
+    events: int = 0
+    users: int = 0
+
+    @classmethod
+    def from_table(cls, data: Any) -> EventTotals:
+        rows = data["data"]
+        if not rows:  # no events at all: Sentry answers no row rather than zeros
+            return cls()
+        row = rows[0]
+        return cls(events=int(row.get("count()") or 0), users=int(row.get("count_unique(user)") or 0))

@@ -82,4 +82,6 @@ OPERATION_SCOPES: Mapping[str, tuple[str, ...]] = {
     "get_monitor": ("alerts:read", "alerts:write", "project:admin", "project:read", "project:write"),
     "list_monitor_checkins": ("alerts:read", "alerts:write", "project:admin", "project:read", "project:write"),
     "update_monitor": ("alerts:write", "project:admin", "project:write"),
+    # --- reports (issue 15) ---
+    "event_totals": ("org:admin", "org:read", "org:write"),
 }

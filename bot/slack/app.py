@@ -34,7 +34,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.alerts.plan import ALERT_EVENT, DIGEST_EVENT
+from bot.alerts.plan import ALERT_EVENT, DIGEST_EVENT, REPORT_EVENT
 from bot.charts import render
 from bot.commands.auth import authorize
 from bot.commands.context import Ctx, Reply, Services
@@ -170,9 +170,10 @@ class BotApp(AsyncApp):
 
 
 def on_alert_message(body: dict[str, Any]) -> bool:
-    """Whether the click came from a message the alert pipeline posted (it carries their metadata)."""
+    """Whether the click came from a message the alert pipeline posted (it carries their metadata),
+    a scheduled report among them: a click's answer must not replace a whole report."""
     metadata = (body.get("message") or {}).get("metadata") or {}
-    return metadata.get("event_type") in (ALERT_EVENT, DIGEST_EVENT)
+    return metadata.get("event_type") in (ALERT_EVENT, DIGEST_EVENT, REPORT_EVENT)
 
 
 def keep_alert_messages(reply: Reply, from_alert: bool) -> Reply:

@@ -5,8 +5,9 @@ its Alembic revision (bot/store/migrations/__init__.py says how) so `Database.co
 upgrades its tables at start.
 """
 
-# alert pipeline, audit log, Slack events seen, identity, mutes, channels Sentry alert rules choose
-from bot.store import alerts, audit, events, identity, mutes, rule_channels
+# alert pipeline, audit log, Slack events seen, identity, mutes, channels Sentry alert rules choose,
+# scheduled reports
+from bot.store import alerts, audit, events, identity, mutes, reports, rule_channels
 from bot.store.database import Database, RawJSON, database_url
 from bot.store.schema import metadata
 
@@ -20,5 +21,6 @@ __all__ = [
     "identity",
     "metadata",
     "mutes",
+    "reports",
     "rule_channels",
 ]

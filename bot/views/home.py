@@ -2,7 +2,7 @@
 
 The Home tab takes 100 blocks (docs.slack.dev/reference/block-kit/blocks: "up to 100 blocks" in
 modals and Home tabs), so the view spends them in order of what matters to the person: their
-issues, then their channels' alerts, then who they are to the bot, then (admins) its health.
+issues, then their channels' alerts and reports, then who they are to the bot, then (admins) its health.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.commands.slash import slash
 from bot.home import ASSIGNED_SHOWN, HomeState, Part
+from bot.reports.models import Report
 from bot.sentry.models import Issue
 from bot.views.blocks import (
     LIMITS,
@@ -30,6 +31,7 @@ from bot.views.blocks import (
 from bot.views.common import ago, row_blocks
 from bot.views.issue import LEVEL_EMOJI, issue_line
 from bot.views.mutes import mute_line
+from bot.views.report import report_row
 from bot.views.routing import Action, encode
 from bot.views.subscriptions import describe_subscription
 
@@ -39,6 +41,8 @@ View = dict[str, Any]
 
 # Blocks kept back for the sections drawn after the channels (who you are, self-check, footer).
 _TAIL_BLOCKS = 8
+# Blocks the channels' scheduled reports may take at most (a header and rows).
+_REPORT_BLOCKS = 20
 
 
 def _issue_row(issue: Issue, now: datetime) -> Block:
@@ -99,6 +103,15 @@ def _channels(state: HomeState, room: int) -> list[Block]:
     return [*blocks, *row_blocks(rows, room=max(room - len(blocks), 1))]
 
 
+def _reports(part: Part[Report], room: int) -> list[Block]:
+    """The scheduled reports of the person's channels; nothing at all when there are none."""
+    if part.problem:
+        return [header("Reports in your channels"), section(f"⚠️ {esc(part.problem)}")]
+    if not part.items or room < 2:
+        return []
+    return [header("Reports in your channels"), *row_blocks([report_row(r) for r in part.items], room=room - 1)]
+
+
 def _identity(state: HomeState) -> list[Block]:
     who = state.who
     member = who.member
@@ -134,5 +147,8 @@ def home_view(state: HomeState, *, now: datetime) -> View:
     stamp = int(now.timestamp())
     tail.append(context(f"Updated <!date^{stamp}^{{date_short_pretty}} {{time}}|{now:%Y-%m-%d %H:%M} UTC>"))
     room = LIMITS["modal_blocks"] - len(top) - len(mine) - 1 - max(len(tail), _TAIL_BLOCKS)
-    blocks = [*top, *mine, divider(), *_channels(state, room), *tail]
+    # Reports take what the channels' alerts leave, and at most a fifth of the tab.
+    channels = _channels(state, room - min(_REPORT_BLOCKS, len(state.reports.items) + 1))
+    reports = _reports(state.reports, min(_REPORT_BLOCKS, room - len(channels)))
+    blocks = [*top, *mine, divider(), *channels, *reports, *tail]
     return guard({"type": "home", "blocks": blocks}, modal=True)

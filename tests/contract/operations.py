@@ -122,6 +122,11 @@ OPERATIONS: list[tuple[str, Call]] = [
     ("link_ticket", lambda c: c.link_ticket(ISSUE, "123456", {"externalIssue": "PROJECT-123"})),
     ("start_autofix", lambda c: c.start_autofix(ISSUE)),
     ("get_autofix", lambda c: c.get_autofix(ISSUE)),
+    # --- reports (issue 15) ---
+    (
+        "event_totals",
+        lambda c: c.event_totals(start="2027-03-27T08:00:00Z", end="2027-03-28T07:00:00Z", projects=[2]),
+    ),
 ]
 
 # --- issue card, releases and crons (issue 13, "card") ---

@@ -88,3 +88,19 @@ async def test_refresh_on_the_home_tab_publishes_it_again_with_what_changed(bot)
 
     assert bot.slack.count("views.publish") == 2
     assert "<#C123>" in visible_text(bot.slack.home_views["UDAVE"])
+
+
+async def test_the_home_tab_lists_the_reports_of_the_persons_channels_with_their_next_run(bot):
+    bot.slack.channel_members["C123"] |= {"UDAVE"}
+    bot.slack.channel_members["C999"] |= {"UALICE"}
+    await bot.command("report add web daily --at 09:00 --tz Europe/Berlin", channel="C123")
+    await bot.command("report add all weekly --day fri", channel="C999")
+
+    view = await open_home(bot, "UDAVE")
+
+    assert view is not None
+    assert_within_limits(view)
+    text = visible_text(view)
+    assert "Reports in your channels" in text
+    assert "<#C123> *#1* web: daily at 09:00 Europe/Berlin; next " in text
+    assert "weekly on fri" not in text, "not Dave's channel"

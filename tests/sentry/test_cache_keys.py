@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -59,6 +60,12 @@ _ISSUES = list(_SEED.issues.values())[:4]
 _HOUR = 3600
 _WEB_ID, _API_ID = _SEED.projects["web"].id, _SEED.projects["api"].id
 _NOW = int(max(i.last_seen for i in _SEED.issues.values()).timestamp()) // _HOUR * _HOUR
+_PROJECT_IDS = sorted(int(p.id) for p in _SEED.projects.values())
+
+
+def _iso(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
 
 # One strategy per parameter name of a read: known names from the sample data, and unknown ones.
 PARAMETERS: dict[str, st.SearchStrategy[Any]] = {
@@ -106,6 +113,11 @@ OVERRIDES: dict[tuple[str, str], st.SearchStrategy[Any]] = {
     ("list_issues", "sort"): st.sampled_from([None, "date", "new", "freq", "user", "trends"]),
     ("list_issues", "stats_period"): st.sampled_from([None, "24h", "14d"]),
     ("list_issues", "limit"): st.sampled_from([5, 25]),
+    # --- reports (issue 15) ---
+    ("event_totals", "start"): st.sampled_from([_iso(_NOW - 48 * _HOUR), _iso(_NOW - 24 * _HOUR)]),
+    ("event_totals", "end"): st.sampled_from([_iso(_NOW - 24 * _HOUR), _iso(_NOW)]),
+    ("event_totals", "projects"): st.sampled_from([(), (_PROJECT_IDS[0],), tuple(_PROJECT_IDS[1:3])]),
+    ("event_totals", "environments"): st.sampled_from([(), ("production",)]),
 }
 
 # --- issue card, releases and crons (issue 13, "card") ---

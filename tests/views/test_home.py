@@ -12,6 +12,8 @@ from bot.alerts.models import Subscription, SubscriptionFilters
 from bot.home import HomeState, Part
 from bot.identity import Who
 from bot.mutes.models import Mute, MuteKind
+from bot.reports.models import Report
+from bot.reports.schedule import Cadence
 from bot.views.home import home_view
 from bot.views.routing import Action
 from tests.fakes.slack_api import block_kit_errors
@@ -31,6 +33,20 @@ def subscription(channel: str, project: str, **filters: object) -> Subscription:
         filters=SubscriptionFilters(**filters),  # type: ignore[arg-type]
         created_by="UALICE",
         created_at=datetime(2026, 11, 1, tzinfo=UTC),
+    )
+
+
+def report(n: int, channel: str, project: str | None) -> Report:
+    return Report(
+        id=n,
+        channel_id=channel,
+        project=project,
+        cadence=Cadence.DAILY,
+        at_minute=540,
+        tz="Europe/Berlin",
+        weekday=None,
+        next_run=NOW.timestamp() + 3600,
+        created_by="UALICE",
     )
 
 
@@ -107,6 +123,13 @@ def test_an_admin_sees_the_self_check_summary_with_only_the_problems_spelled_out
     assert "members" not in text.split("Bot health")[1]
 
 
+def test_the_reports_of_the_persons_channels_show_with_their_next_run_and_none_show_nothing():
+    with_reports = visible_text(home_view(state(reports=Part(items=[report(3, "C123", "web")])), now=NOW))
+    assert "Reports in your channels" in with_reports
+    assert "<#C123> *#3* web: daily at 09:00 Europe/Berlin; next " in with_reports
+    assert "Reports in your channels" not in visible_text(home_view(state(), now=NOW))
+
+
 def test_more_assigned_issues_than_shown_point_to_mine():
     view = home_view(state(more_assigned=True), now=NOW)
     assert "mine` lists them all" in visible_text(view)
@@ -134,8 +157,9 @@ _env = st.text(min_size=1, max_size=64)
     linked=st.booleans(),
     admin=st.booleans(),
     more=st.booleans(),
+    reports=st.lists(st.tuples(_channel, st.one_of(st.none(), _project)), max_size=200),
 )
-def test_the_home_tab_fits_slacks_limits_whatever_it_holds(titles, subs, linked, admin, more):
+def test_the_home_tab_fits_slacks_limits_whatever_it_holds(titles, subs, linked, admin, more, reports):
     who = DAVE if linked else STRANGER
     checks = Part(items=[f"❌ check {n}: " + "x" * 300 for n in range(12)]) if admin else None
     view = home_view(
@@ -145,8 +169,10 @@ def test_the_home_tab_fits_slacks_limits_whatever_it_holds(titles, subs, linked,
             subscriptions=Part(items=[subscription(c, p, environments=e) for c, p, e in subs]),
             doctor=checks,
             more_assigned=more,
+            reports=Part(items=[report(n, c, p) for n, (c, p) in enumerate(reports, 1)]),
         ),
         now=NOW,
     )
     assert_within_limits(view)
     assert block_kit_errors(view["blocks"], max_blocks=100) == []
+    assert "blocks not shown" not in visible_text(view), "the tab left blocks out instead of fitting its rows"
