@@ -15,22 +15,7 @@ from bot.mutes.ending import end_due
 from bot.mutes.service import end_mute, start_mute
 from bot.store import Database
 from bot.store.mutes import mutes
-from tests.alerts.harness import Pipeline, hook_payload, messages, posts, text_of
-
-ISSUE = "1170820242"
-
-
-async def mute_issue(db: Database, *, seconds: float = 3600.0, channel: str = "C1") -> Any:
-    return await start_mute(
-        db,
-        channel_id=channel,
-        kind=MuteKind.ISSUE,
-        target=ISSUE,
-        label="FRONT-END-1",
-        seconds=seconds,
-        by="UMUTER",
-        now=time.time(),
-    )
+from tests.alerts.harness import Pipeline, hook_payload, messages, mute_issue, posts, text_of
 
 
 def parent_of(pipeline: Pipeline, channel: str = "C1") -> dict[str, Any]:
