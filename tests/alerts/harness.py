@@ -156,6 +156,20 @@ async def mute_issue(db: Database, *, seconds: float = 3600.0, channel: str = "C
     )
 
 
+async def mute_project(db: Database, *, project: str = "front-end", channel: str = "C1") -> Mute:
+    """<@UMUTER> mutes the alerts of every issue of `project` in `channel` for an hour."""
+    return await start_mute(
+        db,
+        channel_id=channel,
+        kind=MuteKind.PROJECT,
+        target=project,
+        label=project,
+        seconds=3600,
+        by="UMUTER",
+        now=time.time(),
+    )
+
+
 def posts(fake: FakeSlack, channel: str, *, thread: bool | None = None) -> list[dict[str, Any]]:
     """Accepted chat.postMessage calls into `channel`; thread=True only replies, False only top-level."""
     calls = [c for c in fake.calls_to("chat.postMessage", ok=True) if c["channel"] == channel]
