@@ -19,7 +19,7 @@ from bot.settings import Settings
 from bot.store import Database
 from bot.store.mutes import mutes
 from tests.alerts.harness import FAST, hook_payload, messages, mute_issue, text_of
-from tests.alerts.replicas import Replica, replica_env, send_hook
+from tests.alerts.replicas import Replica, replica_env, replicas_on, send_hook
 from tests.fakes import FakeSlack
 from tests.store.support import PG_URL, pg_schema, sqlite_url
 
@@ -74,29 +74,21 @@ async def subscribed(db: Database) -> None:
 async def test_two_replicas_count_fifty_alerts_and_end_the_mute_once(fake_slack: FakeSlack, tmp_path: Path) -> None:
     async with pg_schema() as schema, Database.connect(PG_URL, schema=schema) as db:
         await subscribed(db)
-        replicas = [
-            await Replica.start(
-                replica_env(
-                    database_url=PG_URL, schema=schema, slack_api_url=fake_slack.api_url, config=CONFIG, token=token
-                ),
-                log=tmp_path / f"{token}.log",
-            )
-            for token in TOKENS
-        ]
-        try:
-            async with aiohttp.ClientSession() as session:
-                await send_all(session, [replicas[0].url], 1)
-                await drained(db)
-                await mute_issue(db)
-                await send_all(session, [r.url for r in replicas], 50)
-                await drained(db)
-                (active,) = await channel_mutes(db, ["C1"], time.time())
-                assert active.alerts == 50
-                await mute_issue(db, seconds=0.3)  # both replicas race for its end
-                await settle(db)
-        finally:
-            for replica in replicas:
-                await replica.stop()
+        async with (
+            replicas_on(
+                PG_URL, schema=schema, slack_api_url=fake_slack.api_url, config=CONFIG, tokens=TOKENS, logs=tmp_path
+            ) as replicas,
+            aiohttp.ClientSession() as session,
+        ):
+            await send_all(session, [replicas[0].url], 1)
+            await drained(db)
+            await mute_issue(db)
+            await send_all(session, [r.url for r in replicas], 50)
+            await drained(db)
+            (active,) = await channel_mutes(db, ["C1"], time.time())
+            assert active.alerts == 50
+            await mute_issue(db, seconds=0.3)  # both replicas race for its end
+            await settle(db)
     assert_reported_once(fake_slack, 50)
 
 
