@@ -15,7 +15,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.alerts import DeliveryConfig
+from bot.alerts import DeliveryConfig, queue_depth
+from bot.store import Database
 from tests.alerts.harness import BOT_TOKEN, CLIENT_SECRET, HOOK_GUID, HOOK_SECRET, encode
 from tests.fakes import service_hook_headers
 
@@ -116,6 +117,14 @@ async def replicas_on(
     finally:
         for replica in replicas:
             await replica.stop()
+
+
+async def drained(db: Database) -> None:
+    """Wait until every stored webhook is routed and every Slack call made, by whichever replica."""
+    deadline = asyncio.get_running_loop().time() + 40
+    while not (depth := await queue_depth(db)).empty:
+        assert asyncio.get_running_loop().time() < deadline, f"not drained: {depth}"
+        await asyncio.sleep(0.05)
 
 
 async def send_hook(session: aiohttp.ClientSession, url: str, payload: dict[str, Any]) -> int | None:

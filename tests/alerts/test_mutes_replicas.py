@@ -19,7 +19,7 @@ from bot.settings import Settings
 from bot.store import Database
 from bot.store.mutes import mutes
 from tests.alerts.harness import FAST, hook_payload, messages, mute_issue, text_of
-from tests.alerts.replicas import Replica, replica_env, replicas_on, send_hook
+from tests.alerts.replicas import Replica, drained, replica_env, replicas_on, send_hook
 from tests.fakes import FakeSlack
 from tests.store.support import PG_URL, pg_schema, sqlite_url
 
@@ -37,13 +37,6 @@ async def settle(db: Database, *, timeout: float = 40.0) -> None:  # noqa: ASYNC
         if not open_mutes and depth.empty:
             return
         assert asyncio.get_running_loop().time() < deadline, f"not settled: mutes open {open_mutes}, {depth}"
-        await asyncio.sleep(0.05)
-
-
-async def drained(db: Database) -> None:
-    deadline = asyncio.get_running_loop().time() + 40
-    while not (depth := await queue_depth(db)).empty:
-        assert asyncio.get_running_loop().time() < deadline, f"not drained: {depth}"
         await asyncio.sleep(0.05)
 
 
