@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from bot.commands.context import Ctx
 from bot.commands.lookup import missing
+from bot.commands.slash import slash
 from bot.errors import NotFound, UsageError
 from bot.sentry.models import Issue, Member
 
 __all__ = [
     "SentryLink",
+    "by_issue_ref",
     "csv",
     "find_member",
     "issue_id_from",
@@ -31,6 +35,8 @@ __all__ = [
 _ISSUE_PATH = re.compile(r"^/(?:organizations/[^/]+/)?issues/(\d+)(?:/events/(\w+))?(?:/|$)")
 _DURATION = re.compile(r"^(\d+)([smhdw])$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -66,26 +72,46 @@ def issue_id_from(ref: str, *, sentry_url: str = "https://sentry.io/") -> str | 
     return link.issue_id if link else None
 
 
-async def load_issue(ctx: Ctx, ref: str) -> Issue:
-    """The issue a short ID (`WEB-12A`), numeric ID or Sentry issue (or event) URL names."""
+async def by_issue_ref(
+    ctx: Ctx,
+    ref: str,
+    *,
+    by_id: Callable[[str], Awaitable[T]],
+    by_short_id: Callable[[str], Awaitable[T]],
+) -> T:
+    """What an issue reference names, read with `by_id` for a numeric ID or a Sentry issue (or event) URL
+    and with `by_short_id` for a short ID (given upper-cased, as Sentry stores it).
+
+    A link that is not to a Sentry issue, or a short ID Sentry does not know (`by_short_id` raising
+    NotFound), is a UsageError saying what to type instead.
+    """
     issue_id = issue_id_from(ref, sentry_url=str(ctx.settings.sentry_url))
     if issue_id is not None:
-        return await ctx.sentry.get_issue(issue_id)
+        return await by_id(issue_id)
     if ref.startswith(("http://", "https://")):
         host = urlsplit(str(ctx.settings.sentry_url)).hostname
         raise UsageError(
             f"That link is not a link to a Sentry issue of sentry.io or {host}.",
-            usage="/sentry issue <issue>",
-            example="/sentry issue https://acme.sentry.io/issues/5501024301/",
+            usage=f"{slash()} issue <issue>",
+            example=f"{slash()} issue https://acme.sentry.io/issues/5501024301/",
         )
     try:
-        return (await ctx.sentry.resolve_short_id(ref.upper())).group
+        return await by_short_id(ref.upper())
     except NotFound:
         raise UsageError(
             f"No issue has the short ID {ref.upper()}.",
-            usage="/sentry help",
-            example="/sentry issue WEB-12A",
+            usage=f"{slash()} help",
+            example=f"{slash()} issue WEB-12A",
         ) from None
+
+
+async def load_issue(ctx: Ctx, ref: str) -> Issue:
+    """The issue a short ID (`WEB-12A`), numeric ID or Sentry issue (or event) URL names."""
+
+    async def by_short_id(short_id: str) -> Issue:
+        return (await ctx.sentry.resolve_short_id(short_id)).group
+
+    return await by_issue_ref(ctx, ref, by_id=ctx.sentry.get_issue, by_short_id=by_short_id)
 
 
 async def find_member(ctx: Ctx, ref: str) -> Member:

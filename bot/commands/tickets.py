@@ -93,6 +93,16 @@ def _provider(integration: Integration | TicketForm) -> str:
     return (integration.provider.name if integration.provider else None) or integration.name
 
 
+async def _target(ctx: Ctx, args: Args) -> tuple[Issue, Integration, list[Integration]]:
+    """The issue `args.issue` names, the installed tracker `args.integration` names (or the first one),
+    and all the installed trackers; no tracker installed is a UsageError naming those Sentry supports."""
+    issue = await load_issue(ctx, args.issue)
+    trackers = await installed_trackers(ctx)
+    if not trackers:
+        raise await _no_tracker(ctx, issue)
+    return issue, pick_tracker(trackers, args.integration, issue=issue), trackers
+
+
 @registry.command(
     "ticket",
     arg("issue", metavar="issue"),
@@ -104,11 +114,7 @@ def _provider(integration: Integration | TicketForm) -> str:
     family=FAMILY,
 )
 async def ticket(ctx: Ctx, args: Args) -> Reply:
-    issue = await load_issue(ctx, args.issue)
-    trackers = await installed_trackers(ctx)
-    if not trackers:
-        raise await _no_tracker(ctx, issue)
-    chosen = pick_tracker(trackers, args.integration, issue=issue)
+    issue, chosen, trackers = await _target(ctx, args)
     kind = "link" if args.link else "create"
     form = await ctx.sentry.get_ticket_form(issue.id, chosen.id, kind)
     fields = _fields(form, kind)
@@ -146,17 +152,14 @@ async def _made(ctx: Ctx, issue: Issue, integration_id: str, kind: str, body: di
     return Reply(card, replace_original=from_card)
 
 
-async def _defaults(ctx: Ctx, issue: Issue, integration_id: str, kind: str) -> dict[str, Any]:
+async def _answers(ctx: Ctx, issue: Issue, integration_id: str, kind: str) -> dict[str, Any]:
+    """The fields to send for a `kind` ticket: the modal's answers when its form was submitted, else
+    (a typed command) the defaults of the tracker's form."""
+    answered = ctx.extra.get(FORM)
+    if answered is not None:
+        return dict(answered)
     form = await ctx.sentry.get_ticket_form(issue.id, integration_id, kind)
     return {f.name: f.default for f in _fields(form, kind) if f.default not in (None, "", [])}
-
-
-async def _target(ctx: Ctx, args: Args) -> tuple[Issue, Integration]:
-    issue = await load_issue(ctx, args.issue)
-    trackers = await installed_trackers(ctx)
-    if not trackers:
-        raise await _no_tracker(ctx, issue)
-    return issue, pick_tracker(trackers, args.integration, issue=issue)
 
 
 @registry.command(
@@ -170,9 +173,8 @@ async def _target(ctx: Ctx, args: Args) -> tuple[Issue, Integration]:
     family=FAMILY,
 )
 async def ticket_create(ctx: Ctx, args: Args) -> Reply:
-    issue, chosen = await _target(ctx, args)
-    answered = ctx.extra.get(FORM)
-    body = dict(answered) if answered is not None else await _defaults(ctx, issue, chosen.id, "create")
+    issue, chosen, _ = await _target(ctx, args)
+    body = await _answers(ctx, issue, chosen.id, "create")
     body.update(dict(args.fields or []))
     return await _made(ctx, issue, chosen.id, "create", body)
 
@@ -189,9 +191,8 @@ async def ticket_create(ctx: Ctx, args: Args) -> Reply:
     family=FAMILY,
 )
 async def ticket_link(ctx: Ctx, args: Args) -> Reply:
-    issue, chosen = await _target(ctx, args)
-    answered = ctx.extra.get(FORM)
-    body = dict(answered) if answered is not None else await _defaults(ctx, issue, chosen.id, "link")
+    issue, chosen, _ = await _target(ctx, args)
+    body = await _answers(ctx, issue, chosen.id, "link")
     if args.external:
         body["externalIssue"] = args.external
     body.update(dict(args.fields or []))

@@ -11,12 +11,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 from bot.commands.context import Ctx
-from bot.commands.refs import issue_id_from
-from bot.commands.slash import slash
-from bot.errors import Forbidden, InvalidInput, NotFound, UnexpectedShape, UsageError
+from bot.commands.refs import by_issue_ref
+from bot.errors import Forbidden, InvalidInput, NotFound, UnexpectedShape
 from bot.sentry.models import IssueDetails
 from bot.views.common import Message
 from bot.views.issue import CardFacts, issue_card, platform_tag
@@ -34,24 +32,7 @@ _PARTIAL = (NotFound, Forbidden, InvalidInput, UnexpectedShape)
 
 async def load_details(ctx: Ctx, ref: str) -> IssueDetails:
     """Issue details for a short ID (`WEB-12A`), numeric ID or Sentry issue URL, in one call."""
-    issue_id = issue_id_from(ref, sentry_url=str(ctx.settings.sentry_url))
-    if issue_id is not None:
-        return await ctx.sentry.get_issue_details(issue_id)
-    if ref.startswith(("http://", "https://")):
-        host = urlsplit(str(ctx.settings.sentry_url)).hostname
-        raise UsageError(
-            f"That link is not a link to a Sentry issue of sentry.io or {host}.",
-            usage=f"{slash()} issue <issue>",
-            example=f"{slash()} issue https://acme.sentry.io/issues/5501024301/",
-        )
-    try:
-        return await ctx.sentry.get_issue_details(ref.upper())
-    except NotFound:
-        raise UsageError(
-            f"No issue has the short ID {ref.upper()}.",
-            usage=f"{slash()} help",
-            example=f"{slash()} issue WEB-12A",
-        ) from None
+    return await by_issue_ref(ctx, ref, by_id=ctx.sentry.get_issue_details, by_short_id=ctx.sentry.get_issue_details)
 
 
 def card_keys(issue: IssueDetails) -> tuple[str, ...]:

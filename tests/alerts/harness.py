@@ -28,6 +28,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.alerts import AlertWorker, DeliveryConfig, Outbox, SubscriptionService, parse_subscription_args, queue_depth
 from bot.alerts.models import Subscription
 from bot.alerts.receiver import add_webhook_routes
+from bot.mutes import Mute, MuteKind
+from bot.mutes.service import start_mute
 from bot.settings import Settings
 from bot.store import Database
 from tests.alerts.payloads import encode, hook_payload, issue_payload
@@ -138,6 +140,34 @@ class Pipeline:
             if time.monotonic() > deadline:
                 raise AssertionError(f"the pipeline did not drain within {timeout}s: {depth}")
             await asyncio.sleep(0.02)
+
+
+async def mute_issue(db: Database, *, seconds: float = 3600.0, channel: str = "C1") -> Mute:
+    """<@UMUTER> mutes the alerts of `hook_payload`'s issue (FRONT-END-1) in `channel` for `seconds`."""
+    return await start_mute(
+        db,
+        channel_id=channel,
+        kind=MuteKind.ISSUE,
+        target="1170820242",
+        label="FRONT-END-1",
+        seconds=seconds,
+        by="UMUTER",
+        now=time.time(),
+    )
+
+
+async def mute_project(db: Database, *, project: str = "front-end", channel: str = "C1") -> Mute:
+    """<@UMUTER> mutes the alerts of every issue of `project` in `channel` for an hour."""
+    return await start_mute(
+        db,
+        channel_id=channel,
+        kind=MuteKind.PROJECT,
+        target=project,
+        label=project,
+        seconds=3600,
+        by="UMUTER",
+        now=time.time(),
+    )
 
 
 def posts(fake: FakeSlack, channel: str, *, thread: bool | None = None) -> list[dict[str, Any]]:

@@ -7,14 +7,16 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from bot.alerts import DeliveryConfig
+from bot.alerts import DeliveryConfig, queue_depth
+from bot.store import Database
 from tests.alerts.harness import BOT_TOKEN, CLIENT_SECRET, HOOK_GUID, HOOK_SECRET, encode
 from tests.fakes import service_hook_headers
 
@@ -87,6 +89,42 @@ class Replica:
                 await asyncio.wait_for(self.process.wait(), 15)
             except TimeoutError:
                 await self.kill()
+
+
+@asynccontextmanager
+async def replicas_on(
+    database_url: str,
+    *,
+    schema: str,
+    slack_api_url: str,
+    config: DeliveryConfig,
+    tokens: Sequence[str],
+    logs: Path,
+) -> AsyncIterator[list[Replica]]:
+    """One replica a bot token, side by side on one database schema, each logging to `logs/<token>.log`;
+    all are stopped when the block ends."""
+    replicas = [
+        await Replica.start(
+            replica_env(
+                database_url=database_url, schema=schema, slack_api_url=slack_api_url, config=config, token=token
+            ),
+            log=logs / f"{token}.log",
+        )
+        for token in tokens
+    ]
+    try:
+        yield replicas
+    finally:
+        for replica in replicas:
+            await replica.stop()
+
+
+async def drained(db: Database) -> None:
+    """Wait until every stored webhook is routed and every Slack call made, by whichever replica."""
+    deadline = asyncio.get_running_loop().time() + 40
+    while not (depth := await queue_depth(db)).empty:
+        assert asyncio.get_running_loop().time() < deadline, f"not drained: {depth}"
+        await asyncio.sleep(0.05)
 
 
 async def send_hook(session: aiohttp.ClientSession, url: str, payload: dict[str, Any]) -> int | None:

@@ -10,27 +10,12 @@ from typing import Any
 from sqlalchemy import exists, select
 
 from bot.alerts.janitor import prune
-from bot.mutes import MuteKind, channel_mutes
+from bot.mutes import channel_mutes
 from bot.mutes.ending import end_due
-from bot.mutes.service import end_mute, start_mute
+from bot.mutes.service import end_mute
 from bot.store import Database
 from bot.store.mutes import mutes
-from tests.alerts.harness import Pipeline, hook_payload, messages, posts, text_of
-
-ISSUE = "1170820242"
-
-
-async def mute_issue(db: Database, *, seconds: float = 3600.0, channel: str = "C1") -> Any:
-    return await start_mute(
-        db,
-        channel_id=channel,
-        kind=MuteKind.ISSUE,
-        target=ISSUE,
-        label="FRONT-END-1",
-        seconds=seconds,
-        by="UMUTER",
-        now=time.time(),
-    )
+from tests.alerts.harness import Pipeline, hook_payload, messages, mute_issue, mute_project, posts, text_of
 
 
 def parent_of(pipeline: Pipeline, channel: str = "C1") -> dict[str, Any]:
@@ -104,16 +89,7 @@ async def test_a_project_mute_counts_each_issue_and_posts_an_issue_first_seen_wh
     await pipeline.subscribe("C2", "front-end")
     await pipeline.service_hook(hook_payload(issue="1", event="a0"))
     await pipeline.drained()
-    await start_mute(
-        pipeline.db,
-        channel_id="C1",
-        kind=MuteKind.PROJECT,
-        target="front-end",
-        label="front-end",
-        seconds=3600,
-        by="UMUTER",
-        now=time.time(),
-    )
+    await mute_project(pipeline.db)
     for n in range(4):
         await pipeline.service_hook(hook_payload(issue="1", event=f"a{n + 1}"))
     await pipeline.service_hook(hook_payload(issue="2", event="b1", title="TypeError: new while muted"))
@@ -155,16 +131,7 @@ async def test_ended_mutes_are_forgotten_after_the_retention_and_active_ones_nev
 
 async def test_a_project_mute_ending_in_a_storm_reports_each_issue_in_the_digests_thread(pipeline: Pipeline) -> None:
     await pipeline.subscribe("C1", "front-end")
-    mute = await start_mute(
-        pipeline.db,
-        channel_id="C1",
-        kind=MuteKind.PROJECT,
-        target="front-end",
-        label="front-end",
-        seconds=3600,
-        by="UMUTER",
-        now=time.time(),
-    )
+    mute = await mute_project(pipeline.db)
     for n in range(30):
         await pipeline.service_hook(hook_payload(issue=str(100 + n % 15), event=f"s{n}", title=f"Error {n % 15}"))
     await pipeline.drained()

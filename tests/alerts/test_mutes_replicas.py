@@ -14,18 +14,16 @@ import aiohttp
 from sqlalchemy import exists, select
 
 from bot.alerts import SubscriptionService, parse_subscription_args, queue_depth
-from bot.mutes import MuteKind, channel_mutes
-from bot.mutes.service import start_mute
+from bot.mutes import channel_mutes
 from bot.settings import Settings
 from bot.store import Database
 from bot.store.mutes import mutes
-from tests.alerts.harness import FAST, hook_payload, messages, text_of
-from tests.alerts.replicas import Replica, replica_env, send_hook
+from tests.alerts.harness import FAST, hook_payload, messages, mute_issue, text_of
+from tests.alerts.replicas import Replica, drained, replica_env, replicas_on, send_hook
 from tests.fakes import FakeSlack
 from tests.store.support import PG_URL, pg_schema, sqlite_url
 
 CONFIG = replace(FAST, lease=2.0, senders=2)
-ISSUE = "1170820242"
 TOKENS = ("xoxb-replica-1", "xoxb-replica-2")
 
 
@@ -40,26 +38,6 @@ async def settle(db: Database, *, timeout: float = 40.0) -> None:  # noqa: ASYNC
             return
         assert asyncio.get_running_loop().time() < deadline, f"not settled: mutes open {open_mutes}, {depth}"
         await asyncio.sleep(0.05)
-
-
-async def drained(db: Database) -> None:
-    deadline = asyncio.get_running_loop().time() + 40
-    while not (depth := await queue_depth(db)).empty:
-        assert asyncio.get_running_loop().time() < deadline, f"not drained: {depth}"
-        await asyncio.sleep(0.05)
-
-
-async def mute(db: Database, seconds: float) -> None:
-    await start_mute(
-        db,
-        channel_id="C1",
-        kind=MuteKind.ISSUE,
-        target=ISSUE,
-        label="FRONT-END-1",
-        seconds=seconds,
-        by="UMUTER",
-        now=time.time(),
-    )
 
 
 _events = itertools.count()
@@ -89,29 +67,21 @@ async def subscribed(db: Database) -> None:
 async def test_two_replicas_count_fifty_alerts_and_end_the_mute_once(fake_slack: FakeSlack, tmp_path: Path) -> None:
     async with pg_schema() as schema, Database.connect(PG_URL, schema=schema) as db:
         await subscribed(db)
-        replicas = [
-            await Replica.start(
-                replica_env(
-                    database_url=PG_URL, schema=schema, slack_api_url=fake_slack.api_url, config=CONFIG, token=token
-                ),
-                log=tmp_path / f"{token}.log",
-            )
-            for token in TOKENS
-        ]
-        try:
-            async with aiohttp.ClientSession() as session:
-                await send_all(session, [replicas[0].url], 1)
-                await drained(db)
-                await mute(db, 3600)
-                await send_all(session, [r.url for r in replicas], 50)
-                await drained(db)
-                (active,) = await channel_mutes(db, ["C1"], time.time())
-                assert active.alerts == 50
-                await mute(db, 0.3)  # both replicas race for its end
-                await settle(db)
-        finally:
-            for replica in replicas:
-                await replica.stop()
+        async with (
+            replicas_on(
+                PG_URL, schema=schema, slack_api_url=fake_slack.api_url, config=CONFIG, tokens=TOKENS, logs=tmp_path
+            ) as replicas,
+            aiohttp.ClientSession() as session,
+        ):
+            await send_all(session, [replicas[0].url], 1)
+            await drained(db)
+            await mute_issue(db)
+            await send_all(session, [r.url for r in replicas], 50)
+            await drained(db)
+            (active,) = await channel_mutes(db, ["C1"], time.time())
+            assert active.alerts == 50
+            await mute_issue(db, seconds=0.3)  # both replicas race for its end
+            await settle(db)
     assert_reported_once(fake_slack, 50)
 
 
@@ -123,11 +93,11 @@ async def test_the_mute_ends_on_the_replica_that_did_not_count_it(fake_slack: Fa
         async with aiohttp.ClientSession() as session:
             await send_all(session, [counting.url], 1)
             await drained(db)
-            await mute(db, 3600)
+            await mute_issue(db)
             await send_all(session, [counting.url], 50)
             await drained(db)
         await counting.kill()
-        await mute(db, 0.3)
+        await mute_issue(db, seconds=0.3)
         other = await Replica.start(env, log=tmp_path / "other.log")
         try:
             await settle(db)
@@ -144,7 +114,7 @@ async def test_a_mute_survives_a_kill_and_restart(fake_slack: FakeSlack, tmp_pat
         first = await Replica.start(env, log=tmp_path / "first.log")
         await send_all(session, [first.url], 1)
         await drained(db)
-        await mute(db, 3600)
+        await mute_issue(db)
         await send_all(session, [first.url], 20)
         await drained(db)
         await first.kill()
@@ -153,7 +123,7 @@ async def test_a_mute_survives_a_kill_and_restart(fake_slack: FakeSlack, tmp_pat
         try:
             await send_all(session, [second.url], 30)  # still muted after the restart
             await drained(db)
-            await mute(db, 0.3)
+            await mute_issue(db, seconds=0.3)
             await settle(db)
         finally:
             await second.stop()

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.alerts import SubscriptionService, parse_subscription_args, queue_depth
+from bot.alerts import SubscriptionService, parse_subscription_args
 from bot.settings import Settings
 from bot.store import Database
 from tests.alerts.harness import FAST, account, hook_payload
-from tests.alerts.replicas import Replica, replica_env, send_hook
+from tests.alerts.replicas import drained, replicas_on, send_hook
 from tests.fakes import FakeSlack
 from tests.store.support import PG_URL, pg_schema
 
@@ -38,16 +38,9 @@ async def test_two_replicas_share_the_work_without_double_delivery(fake_slack: F
         service = SubscriptionService(db, settings=Settings(_env_file=None))  # type: ignore[call-arg]
         for channel, project in CHANNELS.items():
             await service.subscribe(channel, project, parse_subscription_args([]), created_by="U100")
-        replicas = [
-            await Replica.start(
-                replica_env(
-                    database_url=PG_URL, schema=schema, slack_api_url=fake_slack.api_url, config=CONFIG, token=token
-                ),
-                log=tmp_path / f"{token}.log",
-            )
-            for token in TOKENS
-        ]
-        try:
+        async with replicas_on(
+            PG_URL, schema=schema, slack_api_url=fake_slack.api_url, config=CONFIG, tokens=TOKENS, logs=tmp_path
+        ) as replicas:
             async with aiohttp.ClientSession() as session:
                 gate = asyncio.Semaphore(6)
 
@@ -59,13 +52,7 @@ async def test_two_replicas_share_the_work_without_double_delivery(fake_slack: F
                 targets = itertools.cycle(r.url for r in replicas)
                 statuses = await asyncio.gather(*(send(a, next(targets)) for a in [*alerts, *alerts[:12]]))
                 assert statuses == [200] * len(statuses)
-            deadline = asyncio.get_running_loop().time() + 40
-            while not (depth := await queue_depth(db)).empty:
-                assert asyncio.get_running_loop().time() < deadline, f"not drained: {depth}"
-                await asyncio.sleep(0.05)
-        finally:
-            for replica in replicas:
-                await replica.stop()
+            await drained(db)
 
     accounts = account(fake_slack)
     expected = Counter(a["project"]["slug"] for a in alerts)
