@@ -138,12 +138,13 @@ def slack_manifest(
                 }
             ],
             "unfurl_domains": [unfurl_domain(sentry_url)],
-            # The Home tab shows each person their issues and their channels' alerts (bot/views/home.py);
-            # the Messages tab stays off: the bot answers in channels, not in DMs.
+            # The Home tab shows each person their issues and their channels' alerts (bot/views/home.py).
+            # The Messages tab is where the bot's direct messages land (an alert rule's channel that
+            # cannot be used, told to BOT_ADMINS); read-only, since the bot answers commands in channels.
             "app_home": {
                 "home_tab_enabled": True,
-                "messages_tab_enabled": False,
-                "messages_tab_read_only_enabled": False,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": True,
             },
         },
         "oauth_config": {"scopes": {"bot": sorted(scopes)}},
