@@ -248,11 +248,7 @@ class SubscriptionService:
         return bool(result.rowcount)
 
     async def list(self, channel_id: str) -> list[Subscription]:
-        async with self._db.read() as conn:
-            rows = await conn.execute(
-                select(subscriptions).where(subscriptions.c.channel_id == channel_id).order_by(subscriptions.c.project)
-            )
-            return [subscription_from_row(r._mapping) for r in rows]
+        return [*await self.in_channels([channel_id])]
 
     async def in_channels(self, channel_ids: Sequence[str]) -> Sequence[Subscription]:
         """The subscriptions of all of `channel_ids`, by channel then project (the Home tab's list)."""
